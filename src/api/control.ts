@@ -1,0 +1,23 @@
+// What the admin API may see and do: the store plus a few controls of the running relay.
+import type { Store } from '../store/index.js';
+import type { RunResult } from '../sync/engine.js';
+import type { Clock } from '../util/time.js';
+
+export interface SourceInfo {
+  id: string;
+  vendor: string;
+  enabled: boolean;
+  pollIntervalMs: number;
+  initialSync: 'baseline' | 'emit';
+}
+
+export interface RelayControl {
+  store: Store;
+  clock: Clock;
+  sources: readonly SourceInfo[];
+  /** Runs a sync of the source as soon as possible; undefined when the source is unknown or disabled. */
+  syncNow(sourceId: string): Promise<RunResult> | undefined;
+  isSyncing(sourceId: string): boolean;
+  /** Subscriptions or deliveries changed: the delivery worker should look again. */
+  deliveryChanged(): void;
+}

@@ -1,0 +1,58 @@
+// GET /v1/sources and POST /v1/sources/:id/sync.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { RelayControl } from '../control.js';
+import { ApiError, notFound } from '../errors.js';
+import { parseQuery } from '../validate.js';
+
+const syncQuery = z.strictObject({ wait: z.enum(['true', 'false']).optional() });
+
+export function sourceRoutes(relay: RelayControl) {
+  const app = new Hono();
+
+  app.get('/', (c) => {
+    const rows = new Map(relay.store.sources.list().map((r) => [r.id, r]));
+    const data = relay.sources.map((s) => {
+      const r = rows.get(s.id);
+      return {
+        id: s.id,
+        vendor: s.vendor,
+        enabled: s.enabled,
+        pollInterval: `${s.pollIntervalMs}ms`,
+        initialSync: s.initialSync,
+        syncing: relay.isSyncing(s.id),
+        initialSyncCompletedAt: r?.initialSyncCompletedAt ?? null,
+        lastSync: {
+          startedAt: r?.lastSyncStartedAt ?? null,
+          finishedAt: r?.lastSyncFinishedAt ?? null,
+          result: r?.lastSyncResult ?? null,
+          stats: r?.lastStats ?? null,
+        },
+        lastSuccessAt: r?.lastSuccessAt ?? null,
+        lastError: r?.lastError ?? null,
+        cursor: r?.cursor ?? null,
+        leadCount: r?.leadCount ?? 0,
+        deletedLeadCount: r?.deletedLeadCount ?? 0,
+      };
+    });
+    return c.json({ data });
+  });
+
+  // 202 at once; ?wait=true answers 200 with the run's result once it finished (handy in scripts).
+  app.post('/:id/sync', async (c) => {
+    const id = c.req.param('id');
+    const { wait } = parseQuery(c, syncQuery);
+    const source = relay.sources.find((s) => s.id === id);
+    if (!source) throw notFound('source', id);
+    const run = relay.syncNow(id);
+    if (!run) throw new ApiError(409, 'source_disabled', `source "${id}" is disabled in the config`);
+    if (wait !== 'true') {
+      run.catch(() => {});
+      return c.json({ source: id, status: 'accepted' }, 202);
+    }
+    const result = await run;
+    return c.json({ source: id, status: result.ok ? 'ok' : 'error', stats: result.stats, error: result.error ?? null });
+  });
+
+  return app;
+}

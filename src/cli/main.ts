@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// The leadrelay command: start the daemon, check a config, run the demo, print the version.
+import { loadConfig, ConfigError } from '../config/index.js';
+import { createLogger } from '../log.js';
+import { startRelay } from '../relay.js';
+import { VERSION } from '../version.js';
+import { parseArgs, USAGE } from './args.js';
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2), process.env);
+  if ('error' in args) {
+    process.stderr.write(`leadrelay: ${args.error}\n\n${USAGE}`);
+    return 2;
+  }
+  switch (args.command) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return 0;
+    case 'version':
+      process.stdout.write(`leadrelay ${VERSION}\n`);
+      return 0;
+    case 'demo': {
+      const { runDemo } = await import('../demo/run.js');
+      return runDemo();
+    }
+    case 'check-config':
+    case 'start':
+      break;
+  }
+  if (!args.configPath) {
+    process.stderr.write('leadrelay: no config given: pass --config FILE or set LEADRELAY_CONFIG\n');
+    return 1;
+  }
+  let config;
+  try {
+    config = loadConfig({ path: args.configPath });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`leadrelay: invalid config ${args.configPath}:\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  if (args.command === 'check-config') {
+    process.stdout.write(
+      `config ${args.configPath} is valid: ${config.sources.length} source(s), ${config.subscriptions.length} subscription(s)\n`,
+    );
+    return 0;
+  }
+
+  const logger = createLogger();
+  let relay;
+  try {
+    relay = await startRelay(config, { logger });
+  } catch (err) {
+    logger.fatal({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'leadrelay failed to start');
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      logger.info({ signal }, 'shutdown requested');
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await relay.stop();
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`leadrelay: ${(err as Error).stack ?? err}\n`);
+    process.exitCode = 1;
+  },
+);

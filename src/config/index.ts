@@ -1,0 +1,37 @@
+// Public API of the config module: load and validate the YAML config, plus schemas the admin API shares.
+
+export { parseDuration, formatDuration } from './duration.js';
+export { interpolate, interpolateString, formatPath, formatProblem } from './interpolate.js';
+export type { Env, ConfigPath, PathProblem, InterpolationResult } from './interpolate.js';
+export {
+  VENDORS,
+  EVENT_TYPES,
+  EVENT_TYPE_FILTERS,
+  INITIAL_SYNC_MODES,
+  DEFAULTS,
+  configSchema,
+  sourceSchema,
+  subscriptionSchema,
+  eventTypeFilterSchema,
+  sourceIdSchema,
+  webhookUrlSchema,
+  secretSchema,
+  durationSchema,
+  isValidSecret,
+  humanErrorMap,
+  formatIssues,
+  validateConfig,
+  crossFieldProblems,
+} from './schema.js';
+export type {
+  Config,
+  SourceConfig,
+  SubscriptionConfig,
+  Vendor,
+  EventType,
+  EventTypeFilter,
+  InitialSyncMode,
+  ValidationResult,
+} from './schema.js';
+export { loadConfig, ConfigError } from './load.js';
+export type { LoadConfigOptions } from './load.js';

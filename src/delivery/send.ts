@@ -1,0 +1,86 @@
+// One HTTP attempt to a subscriber: undici, no redirects, a hard per-attempt timeout, a capped body read.
+import { request, type Dispatcher } from 'undici';
+
+export interface SendInput {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  dispatcher: Dispatcher;
+  /** Aborts the attempt early (shutdown). */
+  signal?: AbortSignal;
+}
+
+export interface SendResult {
+  statusCode: number | null;
+  error: string | null;
+  responseExcerpt: string | null;
+  durationMs: number;
+  retryAfterHeader: string | null;
+}
+
+/** How much of a receiver's response we keep for the attempt log. */
+export const RESPONSE_EXCERPT_BYTES = 1024;
+
+export async function sendWebhook(input: SendInput): Promise<SendResult> {
+  const started = performance.now();
+  const timeout = AbortSignal.timeout(input.timeoutMs);
+  const signal = input.signal ? AbortSignal.any([timeout, input.signal]) : timeout;
+  const done = (partial: Omit<SendResult, 'durationMs'>): SendResult => ({
+    ...partial,
+    durationMs: Math.round(performance.now() - started),
+  });
+  try {
+    // undici's request never follows redirects unless a redirect interceptor is added: a 3xx is a failure.
+    const res = await request(input.url, {
+      method: 'POST',
+      headers: input.headers,
+      body: input.body,
+      dispatcher: input.dispatcher,
+      signal,
+    });
+    const excerpt = await readExcerpt(res.body);
+    const retryAfter = res.headers['retry-after'];
+    return done({
+      statusCode: res.statusCode,
+      error: res.statusCode >= 200 && res.statusCode < 300 ? null : describeStatus(res.statusCode),
+      responseExcerpt: excerpt,
+      retryAfterHeader: (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null,
+    });
+  } catch (err) {
+    const message = timeout.aborted
+      ? `timed out after ${input.timeoutMs} ms`
+      : input.signal?.aborted
+        ? 'aborted: relay shutting down'
+        : describeNetworkError(err);
+    return done({ statusCode: null, error: message, responseExcerpt: null, retryAfterHeader: null });
+  }
+}
+
+async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= RESPONSE_EXCERPT_BYTES) break; // leaving the loop destroys the stream: no huge reads
+    }
+  } catch {
+    // A body that fails mid-way still leaves the status code as the outcome.
+  }
+  if (size === 0) return null;
+  return Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
+}
+
+function describeStatus(status: number): string {
+  if (status >= 300 && status < 400) return `HTTP ${status}: redirects are not followed`;
+  return `HTTP ${status}`;
+}
+
+function describeNetworkError(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.code ?? e.cause?.code;
+  const message = e.cause?.message ?? e.message ?? String(err);
+  return code ? `${code}: ${message}` : message;
+}

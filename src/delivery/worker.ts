@@ -1,0 +1,224 @@
+// The delivery worker: fans the outbox out into deliveries, claims due ones per subscription (so a
+// slow or dead endpoint only ever holds its own slots), sends them, and records each outcome.
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import type { ClaimedDelivery, Store, Subscription } from '../store/index.js';
+import type { Clock } from '../util/time.js';
+import { newId } from '../util/ids.js';
+import { parseRetryAfter } from '../vendors/http.js';
+import { subscriptionWants } from './match.js';
+import { nextRetryDelay } from './schedule.js';
+import { sendWebhook } from './send.js';
+import { signatureHeader } from './sign.js';
+
+export interface DeliveryOptions {
+  timeoutMs: number;
+  retrySchedule: readonly number[];
+  /** Attempts in flight across all subscriptions. */
+  concurrency: number;
+  /** Attempts in flight for one subscription: a hanging endpoint can hold no more than this. */
+  perSubscriptionConcurrency: number;
+}
+
+export interface DeliveryDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  dispatcher: Dispatcher;
+  userAgent: string;
+  random?: () => number;
+}
+
+const FANOUT_BATCH = 500;
+/** Upper bound on an idle wait: a safety net, every real change wakes the loop itself. */
+const IDLE_WAIT_MS = 1000;
+
+export class DeliveryWorker {
+  private readonly inflight = new Map<string, number>();
+  private total = 0;
+  private readonly attempts = new Set<Promise<void>>();
+  private readonly stopController = new AbortController();
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private loop: Promise<void> | null = null;
+  private rotation = 0;
+
+  constructor(
+    private readonly opts: DeliveryOptions,
+    private readonly deps: DeliveryDeps,
+  ) {}
+
+  start(): void {
+    this.deps.store.deliveries.releaseLeases();
+    this.loop ??= this.main();
+  }
+
+  /** New outbox events, a subscription change or a finished attempt: look again now. */
+  notify(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Stops claiming; lets attempts in flight finish for up to graceMs, then cuts them short. */
+  async stop(graceMs: number): Promise<void> {
+    if (!this.loop) return;
+    this.stopping = true;
+    this.notify();
+    await this.loop;
+    const all = Promise.all(this.attempts);
+    const timer = setTimeout(() => this.stopController.abort(), graceMs);
+    await all;
+    clearTimeout(timer);
+  }
+
+  private stopping = false;
+
+  private async main(): Promise<void> {
+    const { store, clock, logger } = this.deps;
+    while (!this.stopping) {
+      this.woken = false;
+      let claimed = 0;
+      try {
+        this.fanOut();
+        claimed = this.claimAndSend();
+      } catch (err) {
+        logger.error({ err }, 'delivery loop failed; retrying shortly');
+      }
+      if (this.stopping) break;
+      if (this.woken) continue;
+      let wait = IDLE_WAIT_MS;
+      if (claimed === 0) {
+        const due = safe(() => store.deliveries.nextDueAt());
+        if (due !== null && due > clock.now()) wait = Math.min(IDLE_WAIT_MS, due - clock.now());
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        if (this.woken) this.wakeUp();
+      });
+      this.wakeUp = null;
+    }
+  }
+
+  private fanOut(): void {
+    const { store, clock } = this.deps;
+    while (
+      store.deliveries.fanOut(
+        (event, sub) => subscriptionWants(sub, event),
+        () => store.subscriptions.list(),
+        () => newId('dlv', clock.now()),
+        clock.now(),
+        FANOUT_BATCH,
+      ) === FANOUT_BATCH
+    );
+  }
+
+  private claimAndSend(): number {
+    const { store, clock } = this.deps;
+    const subs = store.subscriptions.list().filter((s) => s.enabled);
+    if (subs.length === 0) return 0;
+    // Start with a different subscription each time so none is always served last.
+    this.rotation = (this.rotation + 1) % subs.length;
+    let claimed = 0;
+    for (let i = 0; i < subs.length; i++) {
+      const sub = subs[(this.rotation + i) % subs.length]!;
+      const free = Math.min(
+        this.opts.perSubscriptionConcurrency - (this.inflight.get(sub.id) ?? 0),
+        this.opts.concurrency - this.total,
+      );
+      if (free <= 0) continue;
+      const now = clock.now();
+      // The lease outlives the attempt's timeout, so only a dead process lets it lapse.
+      const batch = store.deliveries.claim(sub.id, free, now, now + this.opts.timeoutMs + 30_000);
+      for (const d of batch) this.launch(sub, d);
+      claimed += batch.length;
+    }
+    return claimed;
+  }
+
+  private launch(sub: Subscription, delivery: ClaimedDelivery): void {
+    this.inflight.set(sub.id, (this.inflight.get(sub.id) ?? 0) + 1);
+    this.total++;
+    const p = this.attempt(sub, delivery)
+      .catch((err) => this.deps.logger.error({ err, delivery: delivery.id }, 'delivery attempt crashed'))
+      .finally(() => {
+        this.inflight.set(sub.id, (this.inflight.get(sub.id) ?? 1) - 1);
+        this.total--;
+        this.attempts.delete(p);
+        this.notify();
+      });
+    this.attempts.add(p);
+  }
+
+  private async attempt(sub: Subscription, delivery: ClaimedDelivery): Promise<void> {
+    const { store, clock, logger } = this.deps;
+    const { event } = delivery;
+    const startedAt = clock.now();
+    const timestamp = Math.floor(startedAt / 1000);
+    const result = await sendWebhook({
+      url: sub.url,
+      body: event.body,
+      timeoutMs: this.opts.timeoutMs,
+      dispatcher: this.deps.dispatcher,
+      signal: this.stopController.signal,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': this.deps.userAgent,
+        'webhook-id': event.id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signatureHeader([sub.secret], event.id, timestamp, event.body),
+      },
+    });
+    if (this.stopController.signal.aborted && result.statusCode === null) {
+      store.deliveries.release(delivery.id);
+      return;
+    }
+    const now = clock.now();
+    const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+    const gone = result.statusCode === 410;
+    let delay: number | null = null;
+    if (!ok && !gone) {
+      const honoursRetryAfter = result.statusCode === 429 || result.statusCode === 503;
+      delay = nextRetryDelay({
+        attempts: delivery.attempt,
+        schedule: this.opts.retrySchedule,
+        retryAfterMs: honoursRetryAfter ? parseRetryAfter(result.retryAfterHeader ?? undefined, now) : null,
+        random: this.deps.random,
+      });
+    }
+    const outcome = ok ? 'succeeded' : delay === null ? 'failed' : 'retry';
+    store.deliveries.recordAttempt(
+      {
+        id: newId('att', now),
+        deliveryId: delivery.id,
+        attempt: delivery.attempt,
+        trigger: 'scheduled',
+        startedAt,
+        durationMs: result.durationMs,
+        statusCode: result.statusCode,
+        error: result.error,
+        responseExcerpt: result.responseExcerpt,
+        nextAttemptAt: delay === null ? null : now + delay,
+        outcome,
+        disableSubscription: gone ? 'endpoint returned 410 Gone' : undefined,
+      },
+      sub.id,
+      now,
+    );
+    const log = { subscription: sub.id, delivery: delivery.id, event: event.id, attempt: delivery.attempt, status: result.statusCode };
+    if (ok) logger.debug(log, 'webhook delivered');
+    else if (gone) logger.warn(log, 'subscriber returned 410 Gone; subscription disabled');
+    else logger.warn({ ...log, error: result.error, nextAttemptInMs: delay }, outcome === 'failed' ? 'delivery failed for good' : 'delivery failed; will retry');
+  }
+}
+
+function safe<T>(fn: () => T): T | null {
+  try {
+    return fn();
+  } catch {
+    return null;
+  }
+}

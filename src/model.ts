@@ -1,0 +1,66 @@
+// Shapes every layer shares: the normalized lead and the webhook events of interface.md.
+export const VENDORS = ['apten', 'nexus-erp', 'penguinmails', 'mega'] as const;
+export type VendorName = (typeof VENDORS)[number];
+
+export const EVENT_TYPES = ['lead.created', 'lead.updated', 'lead.deleted', 'event.added', 'event.updated'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** A lead as every vendor maps into it; unknown values are null, never absent. */
+export interface NormalizedLead {
+  id: string;
+  source: string;
+  vendor: VendorName;
+  name: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  emails: string[];
+  phone: string | null;
+  phones: string[];
+  company: string | null;
+  status: string | null;
+  tags: string[];
+  owner: { id: string | null; name: string | null } | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+  deleted: boolean;
+  raw: JsonObject;
+}
+
+/** An interaction event on a lead, as sent in event.added / event.updated. */
+export interface LeadActivity {
+  id: string;
+  type: string;
+  occurredAt: string | null;
+  updatedAt: string | null;
+  data: Json;
+  raw: JsonObject;
+}
+
+export type DeleteReason = 'vendor_deleted' | 'missing';
+
+export type WebhookData =
+  | { source: string; vendor: VendorName; lead: NormalizedLead }
+  | { source: string; vendor: VendorName; lead: NormalizedLead; previous: NormalizedLead; changes: string[] }
+  | { source: string; vendor: VendorName; lead: NormalizedLead; reason: DeleteReason }
+  | { source: string; vendor: VendorName; leadId: string; event: LeadActivity; lead: NormalizedLead };
+
+/** The webhook body, exactly as sent. */
+export interface WebhookBody {
+  type: EventType;
+  timestamp: string;
+  data: WebhookData;
+}
+
+/** A detected change waiting in the outbox. */
+export interface OutboxEvent {
+  id: string;
+  type: EventType;
+  sourceId: string;
+  leadId: string;
+  createdAt: string;
+  body: WebhookBody;
+}

@@ -1,0 +1,141 @@
+// Wires one relay together: store, a poll loop per source, the delivery worker and the admin API.
+import { serve, type ServerType } from '@hono/node-server';
+import { Agent } from 'undici';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config/index.js';
+import type { Logger } from './log.js';
+import { Store } from './store/index.js';
+import { SourceSync, type RunResult } from './sync/engine.js';
+import { PollLoop } from './sync/scheduler.js';
+import { DeliveryWorker } from './delivery/worker.js';
+import { generateSecret } from './delivery/sign.js';
+import { vendorEntry, VendorHttp } from './vendors/index.js';
+import { createApi } from './api/app.js';
+import type { RelayControl } from './api/control.js';
+import { systemClock, type Clock } from './util/time.js';
+import { VERSION } from './version.js';
+
+export interface RelayOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** Listen for the admin API (default true). */
+  listen?: boolean;
+  /** How long in-flight deliveries may finish on shutdown. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningRelay {
+  /** http://host:port of the admin API, when listening. */
+  url: string | null;
+  store: Store;
+  api: ReturnType<typeof createApi>;
+  syncNow(sourceId: string): Promise<RunResult> | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startRelay(config: Config, opts: RelayOptions): Promise<RunningRelay> {
+  const { logger } = opts;
+  const clock = opts.clock ?? systemClock;
+  const store = Store.open(config.storage.path);
+  const nowIso = () => new Date(clock.now()).toISOString();
+
+  store.sources.register(config.sources.map((s) => ({ id: s.id, vendor: s.vendor })));
+  store.subscriptions.syncFromConfig(
+    config.subscriptions.map((s) => ({
+      id: s.id,
+      url: s.url,
+      secret: s.secret,
+      events: s.events,
+      sources: s.sources ?? null,
+      description: s.description ?? null,
+      enabled: s.enabled,
+    })),
+    generateSecret,
+    nowIso(),
+  );
+
+  const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000 });
+  const worker = new DeliveryWorker(
+    {
+      timeoutMs: config.delivery.timeout,
+      retrySchedule: config.delivery.retrySchedule,
+      concurrency: config.delivery.concurrency,
+      perSubscriptionConcurrency: config.delivery.perSubscriptionConcurrency,
+    },
+    { store, clock, logger: logger.child({ component: 'delivery' }), dispatcher: agent, userAgent: `leadrelay/${VERSION}` },
+  );
+
+  const loops = new Map<string, PollLoop>();
+  const https: VendorHttp[] = [];
+  for (const source of config.sources.filter((s) => s.enabled)) {
+    const entry = vendorEntry(source.vendor);
+    const http = new VendorHttp({ baseUrl: source.baseUrl, vendor: source.vendor, headers: entry.headers(source) });
+    https.push(http);
+    const sync = new SourceSync(
+      { id: source.id, vendor: source.vendor, initialSync: source.initialSync },
+      entry.create({ sourceId: source.id, overlapMs: source.overlap, pageSize: source.pageSize }),
+      http,
+      { store, clock, logger: logger.child({ component: 'sync' }), onEvents: () => worker.notify() },
+    );
+    loops.set(source.id, new PollLoop((signal) => sync.run(signal), { intervalMs: source.pollInterval }));
+  }
+
+  const control: RelayControl = {
+    store,
+    clock,
+    sources: config.sources.map((s) => ({
+      id: s.id,
+      vendor: s.vendor,
+      enabled: s.enabled,
+      pollIntervalMs: s.pollInterval,
+      initialSync: s.initialSync,
+    })),
+    syncNow: (id) => loops.get(id)?.trigger(),
+    isSyncing: (id) => loops.get(id)?.running ?? false,
+    deliveryChanged: () => worker.notify(),
+  };
+  const api = createApi(control, { adminToken: config.server.adminToken, logger: logger.child({ component: 'api' }) });
+
+  let server: ServerType | null = null;
+  let url: string | null = null;
+  if (opts.listen !== false) {
+    const listening = await new Promise<AddressInfo>((resolve, reject) => {
+      const s = serve({ fetch: api.fetch, hostname: config.server.host, port: config.server.port }, (info) => resolve(info));
+      s.once('error', reject);
+      server = s;
+    });
+    const host = listening.address.includes(':') ? `[${listening.address}]` : listening.address;
+    url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${listening.port}`;
+    logger.info({ url, sources: config.sources.length, subscriptions: store.subscriptions.list().length }, 'leadrelay listening');
+  }
+
+  worker.start();
+  for (const loop of loops.values()) loop.start();
+
+  let stopped: Promise<void> | null = null;
+  return {
+    url,
+    store,
+    api,
+    syncNow: control.syncNow,
+    stop() {
+      stopped ??= (async () => {
+        logger.info('leadrelay stopping');
+        await Promise.all([...loops.values()].map((l) => l.stop()));
+        await worker.stop(opts.shutdownGraceMs ?? 10_000);
+        if (server) {
+          const s = server as ServerType & { closeIdleConnections?: () => void };
+          await new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeIdleConnections?.(); // keep-alive clients must not hold shutdown open
+          });
+        }
+        await Promise.all(https.map((h) => h.close()));
+        await agent.close();
+        store.close();
+        logger.info('leadrelay stopped');
+      })();
+      return stopped;
+    },
+  };
+}

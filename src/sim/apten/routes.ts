@@ -1,0 +1,115 @@
+// The Apten HTTP surface (GET /leads, GET /leads/:leadId/events) as a Hono app over the simulator's state.
+import { timingSafeEqual } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { BadRequest, decodeNextToken, keysetPage, parseLimit, requireDateTime } from './paging.js';
+import type { AptenEvent, AptenFault, AptenLead, AptenRequestLogEntry } from './types.js';
+
+/** What the routes need from the simulator; kept narrow so the routes never mutate state. */
+export interface AptenBackend {
+  readonly apiKey: string;
+  now(): number;
+  allLeads(): readonly AptenLead[];
+  eventsOf(leadId: string): readonly AptenEvent[] | undefined;
+  takeFault(endpoint: 'leads' | 'events'): AptenFault | undefined;
+  logRequest(entry: AptenRequestLogEntry): void;
+}
+
+export function createAptenApp(backend: AptenBackend): Hono {
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    await next();
+    backend.logRequest({
+      method: c.req.method,
+      path: c.req.path,
+      query: { ...c.req.query() },
+      status: c.res.status,
+      at: backend.now(),
+    });
+  });
+
+  app.use('*', async (c, next) => {
+    if (!sameSecret(c.req.header('x-api-key'), backend.apiKey)) return c.json({ message: 'Unauthorized' }, 401);
+    await next();
+  });
+
+  app.get('/leads', faultGate(backend, 'leads'), (c) => {
+    const q = c.req.query();
+    if (q.updatedSince === undefined && q.createdSince === undefined) {
+      throw new BadRequest('updatedSince or createdSince is required');
+    }
+    const updatedMs = q.updatedSince === undefined ? undefined : requireDateTime('updatedSince', q.updatedSince);
+    const createdMs = q.createdSince === undefined ? undefined : requireDateTime('createdSince', q.createdSince);
+    const limit = parseLimit(q.limit);
+    const after = q.nextToken === undefined ? undefined : decodeNextToken(q.nextToken);
+    const field = updatedMs !== undefined ? 'updatedAt' : 'createdAt';
+
+    const matching = backend
+      .allLeads()
+      .filter(
+        (l) =>
+          (updatedMs === undefined || Date.parse(l.updatedAt) >= updatedMs) &&
+          (createdMs === undefined || Date.parse(l.createdAt) >= createdMs),
+      );
+    const page = keysetPage(matching, (l) => l[field], after, limit);
+    return c.json({ leads: page.items, nextToken: page.nextToken });
+  });
+
+  app.get('/leads/:leadId/events', faultGate(backend, 'events'), (c) => {
+    const q = c.req.query();
+    if (q.since === undefined) throw new BadRequest('Missing required field: since');
+    const sinceMs = requireDateTime('since', q.since);
+    const limit = parseLimit(q.limit);
+    const after = q.nextToken === undefined ? undefined : decodeNextToken(q.nextToken);
+    const types = q.types === undefined ? [] : q.types.split(',').map((t) => t.trim()).filter(Boolean);
+
+    const events = backend.eventsOf(c.req.param('leadId'));
+    if (!events) return c.json({ message: 'Lead not found' }, 404);
+
+    const page = keysetPage(
+      events.filter((e) => Date.parse(e.updatedAt) >= sinceMs),
+      (e) => e.updatedAt,
+      after,
+      limit,
+    );
+    // The docs warn that with `types` a page may hold fewer than `limit` items while more exist:
+    // the type filter runs after the page is cut (DynamoDB FilterExpression style), so we do the same.
+    const items = types.length === 0 ? page.items : page.items.filter((e) => types.includes(e.type));
+    return c.json({ events: items, nextToken: page.nextToken });
+  });
+
+  app.notFound((c) => c.json({ message: 'Not Found' }, 404));
+
+  app.onError((err, c) => {
+    if (err instanceof BadRequest) return c.json({ message: err.message }, 400);
+    return c.json({ message: 'Internal Server Error' }, 500);
+  });
+
+  return app;
+}
+
+function faultGate(backend: AptenBackend, endpoint: 'leads' | 'events'): MiddlewareHandler {
+  return async (_c, next) => {
+    const fault = backend.takeFault(endpoint);
+    if (fault) return faultResponse(fault);
+    await next();
+  };
+}
+
+function faultResponse(fault: AptenFault): Response {
+  const headers = new Headers({ 'content-type': fault.contentType ?? 'application/json' });
+  if (fault.retryAfterSeconds !== undefined) headers.set('retry-after', String(fault.retryAfterSeconds));
+  const body = fault.body ?? JSON.stringify({ message: STATUS_CODES[fault.status] ?? 'Error' });
+  // The Fetch API refuses a body on these statuses; a fault asking for one gets an empty response.
+  const bodyless = fault.status === 204 || fault.status === 205 || fault.status === 304;
+  return new Response(bodyless ? null : body, { status: fault.status, headers });
+}
+
+// Constant-time so the simulator does not model a timing oracle the real gateway would not have.
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

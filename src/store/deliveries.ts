@@ -1,0 +1,325 @@
+// The delivery queue: rows are the queue (claim with a lease and attempts + 1 in one statement),
+// plus the append-only attempt log.
+import type { Db } from './db.js';
+import type { StoredEvent } from './outbox.js';
+import type { Subscription } from './subscriptions.js';
+import type { OutboxStore } from './outbox.js';
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface ClaimedDelivery {
+  id: string;
+  subscriptionId: string;
+  attempt: number;
+  event: StoredEvent;
+}
+
+export interface AttemptRecord {
+  id: string;
+  deliveryId: string;
+  attempt: number;
+  trigger: 'scheduled' | 'manual';
+  startedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  responseExcerpt: string | null;
+  /** Set when the delivery stays pending; null when it is finished. */
+  nextAttemptAt: number | null;
+  outcome: 'succeeded' | 'retry' | 'failed';
+  /** Set when this outcome disables the subscription (e.g. 410 Gone). */
+  disableSubscription?: string;
+}
+
+export interface DeliveryView {
+  id: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: string;
+  sourceId: string;
+  leadId: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+  completedAt: number | null;
+  attemptLog: Array<Omit<AttemptRecord, 'outcome' | 'disableSubscription' | 'deliveryId'>>;
+}
+
+export interface NewDeliveryIds {
+  (): string;
+}
+
+export class DeliveryStore {
+  private readonly fanoutCursorStmt;
+  private readonly setFanoutCursorStmt;
+  private readonly insertStmt;
+  private readonly claimStmt;
+  private readonly finishStmt;
+  private readonly insertAttemptStmt;
+  private readonly disableSubStmt;
+  private readonly nextDueStmt;
+  private readonly releaseStmt;
+  private readonly listStmt;
+  private readonly attemptsStmt;
+  private readonly getStmt;
+  private readonly pendingCountStmt;
+  private readonly unclaimStmt;
+
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: OutboxStore,
+  ) {
+    this.fanoutCursorStmt = db.prepare(`SELECT value FROM cursors WHERE name = 'fanout'`);
+    this.setFanoutCursorStmt = db.prepare(
+      `INSERT INTO cursors (name, value) VALUES ('fanout', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+    );
+    this.insertStmt = db.prepare(
+      `INSERT INTO deliveries (id, subscription_id, event_seq, lead_key, status, attempts, next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+    );
+    // Only the head of each (subscription, lead) queue is claimable: a lead's events go out in
+    // detection order, while different leads proceed concurrently.
+    this.claimStmt = db.prepare(
+      `UPDATE deliveries SET attempts = attempts + 1, locked_until = @leaseUntil, updated_at = @now
+       WHERE id IN (
+         SELECT d.id FROM deliveries d
+         WHERE d.subscription_id = @subscriptionId AND d.status = 'pending'
+           AND d.next_attempt_at <= @now AND (d.locked_until IS NULL OR d.locked_until <= @now)
+           AND NOT EXISTS (
+             SELECT 1 FROM deliveries p
+             WHERE p.subscription_id = d.subscription_id AND p.lead_key = d.lead_key
+               AND p.status = 'pending' AND p.event_seq < d.event_seq)
+         ORDER BY d.next_attempt_at, d.event_seq
+         LIMIT @limit)
+       RETURNING id, subscription_id, event_seq, attempts`,
+    );
+    this.finishStmt = db.prepare(
+      `UPDATE deliveries SET status = @status, next_attempt_at = coalesce(@nextAttemptAt, next_attempt_at),
+         locked_until = NULL, last_status_code = @statusCode, last_error = @error, updated_at = @now,
+         completed_at = CASE WHEN @status = 'pending' THEN NULL ELSE @now END
+       WHERE id = @id`,
+    );
+    this.insertAttemptStmt = db.prepare(
+      `INSERT INTO delivery_attempts (id, delivery_id, attempt, trigger, started_at, duration_ms, status_code, error, response_excerpt, next_attempt_at)
+       VALUES (@id, @deliveryId, @attempt, @trigger, @startedAt, @durationMs, @statusCode, @error, @responseExcerpt, @nextAttemptAt)`,
+    );
+    this.disableSubStmt = db.prepare(
+      `UPDATE subscriptions SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?`,
+    );
+    this.nextDueStmt = db.prepare(
+      `SELECT min(max(next_attempt_at, coalesce(locked_until, 0))) AS at FROM deliveries d
+       JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled = 1
+       WHERE d.status = 'pending'`,
+    );
+    this.releaseStmt = db.prepare(`UPDATE deliveries SET locked_until = NULL WHERE status = 'pending' AND locked_until IS NOT NULL`);
+    this.listStmt = db.prepare(
+      `SELECT d.*, e.id AS event_id, e.type AS event_type, e.source_id, e.lead_id FROM deliveries d
+       JOIN events e ON e.seq = d.event_seq
+       WHERE d.subscription_id = @subscriptionId AND (@status IS NULL OR d.status = @status)
+         AND (@before IS NULL OR d.id < @before)
+       ORDER BY d.id DESC LIMIT @limit`,
+    );
+    this.attemptsStmt = db.prepare(
+      `SELECT * FROM delivery_attempts WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY attempt`,
+    );
+    this.getStmt = db.prepare(
+      `SELECT d.*, e.id AS event_id, e.type AS event_type, e.source_id, e.lead_id FROM deliveries d
+       JOIN events e ON e.seq = d.event_seq WHERE d.id = ?`,
+    );
+    this.pendingCountStmt = db.prepare(`SELECT count(*) AS n FROM deliveries WHERE status = 'pending'`);
+    this.unclaimStmt = db.prepare(
+      `UPDATE deliveries SET locked_until = NULL, attempts = max(attempts - 1, 0) WHERE id = ? AND status = 'pending'`,
+    );
+  }
+
+  /**
+   * Turns outbox events not yet fanned out into one delivery per matching enabled subscription,
+   * advancing the fan-out cursor in the same transaction. Returns how many events it consumed.
+   */
+  fanOut(
+    match: (event: StoredEvent, sub: Subscription) => boolean,
+    subscriptions: () => Subscription[],
+    newId: () => string,
+    now: number,
+    limit: number,
+  ): number {
+    return this.db.transaction(() => {
+      const cursor = (this.fanoutCursorStmt.get() as { value: number } | undefined)?.value ?? 0;
+      const events = this.outbox.after(cursor, limit);
+      if (events.length === 0) return 0;
+      const subs = subscriptions().filter((s) => s.enabled);
+      for (const event of events) {
+        for (const sub of subs) {
+          if (!match(event, sub)) continue;
+          this.insertStmt.run(newId(), sub.id, event.seq, `${event.sourceId}/${event.leadId}`, now, now, now);
+        }
+      }
+      this.setFanoutCursorStmt.run(events.at(-1)!.seq);
+      return events.length;
+    })();
+  }
+
+  /** Claims up to `limit` due deliveries of one subscription, leasing them until leaseUntil. */
+  claim(subscriptionId: string, limit: number, now: number, leaseUntil: number): ClaimedDelivery[] {
+    if (limit <= 0) return [];
+    return this.db.transaction(() => {
+      const rows = this.claimStmt.all({ subscriptionId, limit, now, leaseUntil }) as Array<{
+        id: string;
+        subscription_id: string;
+        event_seq: number;
+        attempts: number;
+      }>;
+      return rows.map((r) => ({
+        id: r.id,
+        subscriptionId: r.subscription_id,
+        attempt: r.attempts,
+        event: this.outbox.bySeq(r.event_seq)!,
+      }));
+    })();
+  }
+
+  /**
+   * Records an attempt and its consequence on the delivery (and subscription) atomically.
+   * Returns false when the delivery no longer exists (its subscription was deleted meanwhile).
+   */
+  recordAttempt(a: AttemptRecord, subscriptionId: string, now: number): boolean {
+    return this.db.transaction(() => {
+      const updated = this.finishStmt.run({
+        id: a.deliveryId,
+        status: a.outcome === 'retry' ? 'pending' : a.outcome,
+        nextAttemptAt: a.nextAttemptAt,
+        statusCode: a.statusCode,
+        error: a.error,
+        now,
+      }).changes;
+      if (updated === 0) return false;
+      this.insertAttemptStmt.run({
+        id: a.id,
+        deliveryId: a.deliveryId,
+        attempt: a.attempt,
+        trigger: a.trigger,
+        startedAt: a.startedAt,
+        durationMs: a.durationMs,
+        statusCode: a.statusCode,
+        error: a.error,
+        responseExcerpt: a.responseExcerpt,
+        nextAttemptAt: a.nextAttemptAt,
+      });
+      if (a.disableSubscription) {
+        this.disableSubStmt.run(a.disableSubscription, new Date(now).toISOString(), subscriptionId);
+      }
+      return true;
+    })();
+  }
+
+  /** Gives back a claimed delivery without counting the attempt (it was cut short by shutdown). */
+  release(id: string): void {
+    this.unclaimStmt.run(id);
+  }
+
+  /** Earliest time a pending delivery of an enabled subscription becomes claimable, if any. */
+  nextDueAt(): number | null {
+    return (this.nextDueStmt.get() as { at: number | null }).at;
+  }
+
+  /** At start-up: leases held by a process that died are void (a single relay owns the database). */
+  releaseLeases(): number {
+    return this.releaseStmt.run().changes;
+  }
+
+  pendingCount(): number {
+    return (this.pendingCountStmt.get() as { n: number }).n;
+  }
+
+  get(id: string): DeliveryView | undefined {
+    const row = this.getStmt.get(id) as DeliveryRow | undefined;
+    if (!row) return undefined;
+    return this.withAttempts([row])[0];
+  }
+
+  /** Newest first; `before` is the id of the last delivery of the previous page. */
+  listForSubscription(
+    subscriptionId: string,
+    opts: { status?: DeliveryStatus; before?: string; limit: number },
+  ): DeliveryView[] {
+    const rows = this.listStmt.all({
+      subscriptionId,
+      status: opts.status ?? null,
+      before: opts.before ?? null,
+      limit: opts.limit,
+    }) as DeliveryRow[];
+    return this.withAttempts(rows);
+  }
+
+  private withAttempts(rows: DeliveryRow[]): DeliveryView[] {
+    const attempts = this.attemptsStmt.all(JSON.stringify(rows.map((r) => r.id))) as AttemptRow[];
+    const byDelivery = new Map<string, AttemptRow[]>();
+    for (const a of attempts) {
+      const list = byDelivery.get(a.delivery_id) ?? [];
+      list.push(a);
+      byDelivery.set(a.delivery_id, list);
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      subscriptionId: r.subscription_id,
+      eventId: r.event_id,
+      eventType: r.event_type,
+      sourceId: r.source_id,
+      leadId: r.lead_id,
+      status: r.status,
+      attempts: r.attempts,
+      nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
+      lastStatusCode: r.last_status_code,
+      lastError: r.last_error,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      completedAt: r.completed_at,
+      attemptLog: (byDelivery.get(r.id) ?? []).map((a) => ({
+        id: a.id,
+        attempt: a.attempt,
+        trigger: a.trigger,
+        startedAt: a.started_at,
+        durationMs: a.duration_ms,
+        statusCode: a.status_code,
+        error: a.error,
+        responseExcerpt: a.response_excerpt,
+        nextAttemptAt: a.next_attempt_at,
+      })),
+    }));
+  }
+}
+
+interface DeliveryRow {
+  id: string;
+  subscription_id: string;
+  event_seq: number;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  event_id: string;
+  event_type: string;
+  source_id: string;
+  lead_id: string;
+}
+
+interface AttemptRow {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  trigger: 'scheduled' | 'manual';
+  started_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+  next_attempt_at: number | null;
+}

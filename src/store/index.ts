@@ -1,0 +1,41 @@
+// The store: the only module that speaks SQL. Its surface stays narrow so a Postgres twin can follow.
+import { openDatabase, type Db } from './db.js';
+import { SourceStore } from './sources.js';
+import { SnapshotStore } from './snapshot.js';
+import { OutboxStore } from './outbox.js';
+import { SubscriptionStore } from './subscriptions.js';
+import { DeliveryStore } from './deliveries.js';
+
+export class Store {
+  readonly sources: SourceStore;
+  readonly snapshot: SnapshotStore;
+  readonly outbox: OutboxStore;
+  readonly subscriptions: SubscriptionStore;
+  readonly deliveries: DeliveryStore;
+
+  private constructor(private readonly db: Db) {
+    this.sources = new SourceStore(db);
+    this.outbox = new OutboxStore(db);
+    this.snapshot = new SnapshotStore(db, this.sources, this.outbox);
+    this.subscriptions = new SubscriptionStore(db);
+    this.deliveries = new DeliveryStore(db, this.outbox);
+  }
+
+  static open(path: string): Store {
+    return new Store(openDatabase(path));
+  }
+
+  integrityCheck(): string {
+    return (this.db.pragma('integrity_check', { simple: true }) as string) ?? 'unknown';
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export type { SourceRow } from './sources.js';
+export type { StoredLead, LeadWrite, LeadEventWrite, PageWrite } from './snapshot.js';
+export type { StoredEvent } from './outbox.js';
+export type { Subscription, SubscriptionPatch } from './subscriptions.js';
+export type { ClaimedDelivery, AttemptRecord, DeliveryView, DeliveryStatus } from './deliveries.js';

@@ -1,0 +1,10 @@
+// Numbered schema migrations, applied in order, each in its own transaction (graphile-worker's shape).
+import { m0001_initial } from './0001_initial.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [m0001_initial];

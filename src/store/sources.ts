@@ -1,0 +1,121 @@
+// Source rows: each configured vendor account, its committed cursor and the outcome of its last sync.
+import type { Db } from './db.js';
+
+export interface SourceRow {
+  id: string;
+  vendor: string;
+  cursor: unknown;
+  initialSyncCompletedAt: string | null;
+  lastSyncStartedAt: string | null;
+  lastSyncFinishedAt: string | null;
+  lastSyncResult: string | null;
+  lastSuccessAt: string | null;
+  lastError: { code: string; message: string } | null;
+  lastStats: Record<string, unknown> | null;
+  leadCount: number;
+  deletedLeadCount: number;
+}
+
+interface RawSourceRow {
+  id: string;
+  vendor: string;
+  cursor: string | null;
+  initial_sync_completed_at: string | null;
+  last_sync_started_at: string | null;
+  last_sync_finished_at: string | null;
+  last_sync_result: string | null;
+  last_success_at: string | null;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  last_stats: string | null;
+  lead_count: number;
+  deleted_count: number;
+}
+
+export class SourceStore {
+  private readonly upsertStmt;
+  private readonly getStmt;
+  private readonly listStmt;
+  private readonly startStmt;
+  private readonly finishOkStmt;
+  private readonly finishErrorStmt;
+  private readonly cursorStmt;
+
+  constructor(private readonly db: Db) {
+    this.upsertStmt = db.prepare(
+      `INSERT INTO sources (id, vendor) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET vendor = excluded.vendor`,
+    );
+    const select = `SELECT s.*,
+        (SELECT count(*) FROM leads l WHERE l.source_id = s.id AND l.deleted = 0) AS lead_count,
+        (SELECT count(*) FROM leads l WHERE l.source_id = s.id AND l.deleted = 1) AS deleted_count
+      FROM sources s`;
+    this.getStmt = db.prepare(`${select} WHERE s.id = ?`);
+    this.listStmt = db.prepare(`${select} ORDER BY s.id`);
+    this.startStmt = db.prepare(
+      `UPDATE sources SET last_sync_started_at = ?, last_sync_result = 'running' WHERE id = ?`,
+    );
+    this.finishOkStmt = db.prepare(
+      `UPDATE sources SET last_sync_finished_at = @at, last_success_at = @at, last_sync_result = 'ok',
+         last_error_code = NULL, last_error_message = NULL, last_stats = @stats,
+         initial_sync_completed_at = coalesce(initial_sync_completed_at, @at)
+       WHERE id = @id`,
+    );
+    this.finishErrorStmt = db.prepare(
+      `UPDATE sources SET last_sync_finished_at = @at, last_sync_result = 'error',
+         last_error_code = @code, last_error_message = @message, last_stats = @stats WHERE id = @id`,
+    );
+    this.cursorStmt = db.prepare(`UPDATE sources SET cursor = ? WHERE id = ?`);
+  }
+
+  /** Registers configured sources; a source keeps its cursor and snapshot across restarts. */
+  register(sources: Array<{ id: string; vendor: string }>): void {
+    this.db.transaction(() => {
+      for (const s of sources) this.upsertStmt.run(s.id, s.vendor);
+      // A run still marked running was cut short by a crash; its committed pages stand.
+      this.db.prepare(`UPDATE sources SET last_sync_result = 'interrupted' WHERE last_sync_result = 'running'`).run();
+    })();
+  }
+
+  get(id: string): SourceRow | undefined {
+    const row = this.getStmt.get(id) as RawSourceRow | undefined;
+    return row && toSourceRow(row);
+  }
+
+  list(): SourceRow[] {
+    return (this.listStmt.all() as RawSourceRow[]).map(toSourceRow);
+  }
+
+  markStarted(id: string, at: string): void {
+    this.startStmt.run(at, id);
+  }
+
+  markSucceeded(id: string, at: string, stats: Record<string, unknown>): void {
+    this.finishOkStmt.run({ id, at, stats: JSON.stringify(stats) });
+  }
+
+  markFailed(id: string, at: string, error: { code: string; message: string }, stats: Record<string, unknown>): void {
+    this.finishErrorStmt.run({ id, at, code: error.code, message: error.message, stats: JSON.stringify(stats) });
+  }
+
+  /** Only for use inside the page transaction (SnapshotStore.applyPage). */
+  setCursor(id: string, cursor: unknown): void {
+    this.cursorStmt.run(cursor === undefined ? null : JSON.stringify(cursor), id);
+  }
+}
+
+function toSourceRow(r: RawSourceRow): SourceRow {
+  return {
+    id: r.id,
+    vendor: r.vendor,
+    cursor: r.cursor === null ? null : JSON.parse(r.cursor),
+    initialSyncCompletedAt: r.initial_sync_completed_at,
+    lastSyncStartedAt: r.last_sync_started_at,
+    lastSyncFinishedAt: r.last_sync_finished_at,
+    lastSyncResult: r.last_sync_result,
+    lastSuccessAt: r.last_success_at,
+    lastError: r.last_error_code ? { code: r.last_error_code, message: r.last_error_message ?? '' } : null,
+    lastStats: r.last_stats ? JSON.parse(r.last_stats) : null,
+    leadCount: r.lead_count,
+    deletedLeadCount: r.deleted_count,
+  };
+}

@@ -1,0 +1,128 @@
+// One sync run of one source: pull pages from its adapter, diff each against the snapshot, commit
+// snapshot + outbox + cursor per page in one transaction, and record the run's outcome.
+import type { Logger } from 'pino';
+import type { VendorName } from '../model.js';
+import type { Store, StoredLead } from '../store/index.js';
+import type { KnownLead, PulledPage, VendorAdapter } from '../vendors/types.js';
+import type { VendorHttp } from '../vendors/http.js';
+import type { Clock } from '../util/time.js';
+import { RelayError } from '../util/errors.js';
+import { buildPageWrite, emptySummary, type PageSummary } from './page.js';
+
+export interface SyncSourceConfig {
+  id: string;
+  vendor: VendorName;
+  initialSync: 'baseline' | 'emit';
+}
+
+export interface RunStats extends PageSummary {
+  pages: number;
+  leadsSeen: number;
+  skippedRecords: number;
+  requests: number;
+  durationMs: number;
+}
+
+export interface RunResult {
+  ok: boolean;
+  stats: RunStats;
+  error?: { code: string; message: string };
+}
+
+export interface SyncDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** Called after a page committed new outbox events, so delivery can start at once. */
+  onEvents(): void;
+}
+
+export class SourceSync {
+  constructor(
+    private readonly source: SyncSourceConfig,
+    private readonly adapter: VendorAdapter,
+    private readonly http: VendorHttp,
+    private readonly deps: SyncDeps,
+  ) {}
+
+  async run(signal: AbortSignal): Promise<RunResult> {
+    const { store, clock, logger } = this.deps;
+    const started = clock.now();
+    const requestsBefore = this.http.requestCount;
+    const stats: RunStats = { ...emptySummary(), pages: 0, leadsSeen: 0, skippedRecords: 0, requests: 0, durationMs: 0 };
+    const row = store.sources.get(this.source.id);
+    if (!row) throw new Error(`source ${this.source.id} is not registered`);
+    store.sources.markStarted(this.source.id, new Date(started).toISOString());
+    const emit = this.source.initialSync === 'emit' || row.initialSyncCompletedAt !== null;
+
+    // Leads looked up by the adapter for the current page, reused by the diff (one query per page).
+    let pageKnown = new Map<string, StoredLead>();
+    const known = (ids: readonly string[]): Map<string, KnownLead> => {
+      const missing = ids.filter((id) => !pageKnown.has(id));
+      for (const [id, lead] of store.snapshot.getLeads(this.source.id, missing)) pageKnown.set(id, lead);
+      const out = new Map<string, KnownLead>();
+      for (const id of ids) {
+        const l = pageKnown.get(id);
+        if (l) out.set(id, { raw: l.lead.raw, deleted: l.deleted, state: l.state });
+      }
+      return out;
+    };
+
+    try {
+      for await (const page of this.adapter.pull({
+        sourceId: this.source.id,
+        cursor: row.cursor,
+        http: this.http,
+        signal,
+        known,
+      })) {
+        this.commitPage(page, pageKnown, emit, stats);
+        pageKnown = new Map();
+        if (signal.aborted) throw new RelayError('sync_aborted', 'sync stopped by shutdown');
+      }
+    } catch (err) {
+      const error = describeError(err, signal);
+      stats.requests = this.http.requestCount - requestsBefore;
+      stats.durationMs = clock.now() - started;
+      store.sources.markFailed(this.source.id, new Date(clock.now()).toISOString(), error, { ...stats });
+      logger.warn({ source: this.source.id, err: error, stats }, 'sync failed');
+      return { ok: false, stats, error };
+    }
+    stats.requests = this.http.requestCount - requestsBefore;
+    stats.durationMs = clock.now() - started;
+    store.sources.markSucceeded(this.source.id, new Date(clock.now()).toISOString(), { ...stats });
+    logger[stats.eventsEmitted > 0 ? 'info' : 'debug']({ source: this.source.id, stats }, 'sync finished');
+    return { ok: true, stats };
+  }
+
+  private commitPage(page: PulledPage, pageKnown: Map<string, StoredLead>, emit: boolean, stats: RunStats): void {
+    const { store, clock } = this.deps;
+    const ids = page.leads.map((l) => l.lead.id);
+    const missing = ids.filter((id) => !pageKnown.has(id));
+    for (const [id, lead] of store.snapshot.getLeads(this.source.id, missing)) pageKnown.set(id, lead);
+    const withActivities = page.leads.filter((l) => l.activities).map((l) => l.lead.id);
+    const knownActivities = store.snapshot.getLeadEventHashes(this.source.id, withActivities);
+    const now = clock.now();
+    const { write, summary } = buildPageWrite({
+      sourceId: this.source.id,
+      vendor: this.source.vendor,
+      page,
+      known: pageKnown,
+      knownActivities,
+      emit,
+      now,
+    });
+    store.snapshot.applyPage(this.source.id, write, new Date(now).toISOString());
+    stats.pages++;
+    stats.leadsSeen += page.leads.length;
+    stats.skippedRecords += page.skipped;
+    for (const k of Object.keys(summary) as Array<keyof PageSummary>) stats[k] += summary[k];
+    if (write.outbox.length > 0) this.deps.onEvents();
+  }
+}
+
+function describeError(err: unknown, signal: AbortSignal): { code: string; message: string } {
+  if (err instanceof RelayError) return { code: err.code, message: err.message };
+  if (signal.aborted) return { code: 'sync_aborted', message: 'sync stopped by shutdown' };
+  return { code: 'sync_failed', message: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,56 @@
+// Prefixed, time-ordered ids (evt_, sub_, dlv_, att_): sortable like ULIDs, readable in logs.
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32
+
+let lastMs = 0;
+let lastRandom = new Uint8Array(10);
+
+function encodeTime(ms: number): string {
+  let out = '';
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[ms % 32] + out;
+    ms = Math.floor(ms / 32);
+  }
+  return out;
+}
+
+function encodeRandom(bytes: Uint8Array): string {
+  // 80 bits -> 16 base32 characters
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += ALPHABET[(buffer >> bits) & 31];
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+/** A ULID whose random part increments within one millisecond, so ids made in one process sort in creation order. */
+export function ulid(now: number = Date.now()): string {
+  if (now <= lastMs) {
+    now = lastMs;
+    const next = new Uint8Array(lastRandom);
+    for (let i = next.length - 1; i >= 0; i--) {
+      next[i] = (next[i]! + 1) & 0xff;
+      if (next[i] !== 0) break;
+    }
+    lastRandom = next;
+  } else {
+    lastMs = now;
+    lastRandom = new Uint8Array(randomBytes(10));
+  }
+  return encodeTime(now) + encodeRandom(lastRandom);
+}
+
+export type IdPrefix = 'evt' | 'sub' | 'dlv' | 'att';
+
+export function newId(prefix: IdPrefix, now?: number): string {
+  return `${prefix}_${ulid(now)}`;
+}

@@ -1,0 +1,181 @@
+// Apten: incremental updatedSince + nextToken listing, soft deletes, per-lead event feed fetched
+// only when lastActivityAt moved (vendors.md "Apten").
+import type { JsonObject, NormalizedLead, Json } from '../model.js';
+import type { AdapterOptions, PullContext, PulledActivity, PulledLead, PulledPage, VendorAdapter } from './types.js';
+import { VendorError } from './http.js';
+import { asArray, asObject, isoOrNull, shiftIso, stringOrNull, maxIso, mapLimit } from './parse.js';
+
+const EPOCH = '1970-01-01T00:00:00.000Z';
+const LIST_PAGE_SIZE = 1000;
+const EVENTS_PAGE_SIZE = 1000;
+/** Event feeds fetched at once within one page; keeps a page fast without flooding the vendor. */
+const EVENT_FETCH_CONCURRENCY = 4;
+
+interface AptenCursor {
+  /** Largest lead updatedAt committed so far (vendor clock). */
+  updatedSince: string;
+}
+
+interface AptenLeadState {
+  /** Largest event updatedAt seen for this lead; null until its events were first read. */
+  eventsSince: string | null;
+}
+
+export function aptenHeaders(apiKey: string): Record<string, string> {
+  return { 'x-api-key': apiKey };
+}
+
+export class AptenAdapter implements VendorAdapter {
+  readonly vendor = 'apten' as const;
+
+  constructor(private readonly opts: AdapterOptions) {}
+
+  async *pull(ctx: PullContext): AsyncIterable<PulledPage> {
+    const stored = ctx.cursor as AptenCursor | null;
+    let committed = stored?.updatedSince ?? null;
+    // Re-query a little before the max seen: `>=` and equal timestamps make the edge ambiguous.
+    const updatedSince = committed ? shiftIso(committed, -this.opts.overlapMs) : EPOCH;
+    let nextToken: string | undefined;
+    do {
+      const body = asObject(
+        await ctx.http.getJson(
+          '/leads',
+          { updatedSince, limit: this.opts.pageSize ?? LIST_PAGE_SIZE, nextToken },
+          ctx.signal,
+        ),
+        'apten GET /leads: response',
+      );
+      const records = asArray(body.leads, 'apten GET /leads: response.leads');
+      const token = body.nextToken;
+      if (token !== null && token !== undefined && typeof token !== 'string') {
+        throw new VendorError('vendor_bad_response', 'apten GET /leads: response.nextToken must be a string or null');
+      }
+      if (token && token === nextToken) {
+        throw new VendorError('vendor_bad_response', 'apten GET /leads: nextToken did not advance');
+      }
+
+      let skipped = 0;
+      const raws: JsonObject[] = [];
+      for (const r of records) {
+        if (r && typeof r === 'object' && !Array.isArray(r) && typeof (r as JsonObject).id === 'string' && (r as JsonObject).id) {
+          raws.push(r as JsonObject);
+        } else skipped++;
+      }
+      const known = ctx.known(raws.map((r) => r.id as string));
+      const leads = await mapLimit(raws, EVENT_FETCH_CONCURRENCY, async (raw): Promise<PulledLead> => {
+        const id = raw.id as string;
+        const prev = known.get(id);
+        const prevState = (prev?.state as AptenLeadState | null | undefined) ?? null;
+        const lastActivityAt = isoOrNull(raw.lastActivityAt);
+        const pulled: PulledLead = {
+          lead: normalizeAptenLead(raw, this.opts.sourceId),
+          vendorDeleted: raw.deleted === true,
+          state: prevState ?? { eventsSince: null },
+        };
+        const neverRead = !prevState || prevState.eventsSince === null;
+        const moved = lastActivityAt !== null && lastActivityAt !== isoOrNull(prev?.raw.lastActivityAt);
+        if (lastActivityAt !== null && (moved || neverRead)) {
+          const activities = await this.fetchEvents(ctx, id, prevState?.eventsSince ?? null);
+          pulled.activities = activities;
+          const newest = maxIso(activities.map((a) => a.activity.updatedAt));
+          pulled.state = { eventsSince: maxIso([prevState?.eventsSince ?? null, newest]) ?? EPOCH };
+        }
+        return pulled;
+      });
+      committed = maxIso([committed, ...raws.map((r) => isoOrNull(r.updatedAt))]);
+      yield {
+        leads,
+        cursor: committed ? ({ updatedSince: committed } satisfies AptenCursor) : null,
+        skipped,
+      };
+      nextToken = token ?? undefined;
+    } while (nextToken);
+  }
+
+  private async fetchEvents(ctx: PullContext, leadId: string, since: string | null): Promise<PulledActivity[]> {
+    const where = `apten GET /leads/{id}/events`;
+    const out: PulledActivity[] = [];
+    let nextToken: string | undefined;
+    do {
+      const body = asObject(
+        await ctx.http.getJson(
+          `/leads/${encodeURIComponent(leadId)}/events`,
+          { since: since ? shiftIso(since, -this.opts.overlapMs) : EPOCH, limit: EVENTS_PAGE_SIZE, nextToken },
+          ctx.signal,
+        ),
+        `${where}: response`,
+      );
+      for (const e of asArray(body.events, `${where}: response.events`)) {
+        if (!e || typeof e !== 'object' || Array.isArray(e)) continue;
+        const raw = e as JsonObject;
+        const id = stringOrNull(raw.id);
+        const type = stringOrNull(raw.type);
+        if (!id || !type) continue;
+        out.push({
+          key: `${type}:${id}`,
+          activity: {
+            id,
+            type,
+            occurredAt: isoOrNull(raw.timestamp),
+            updatedAt: isoOrNull(raw.updatedAt),
+            data: (raw.data ?? null) as Json,
+            raw,
+          },
+        });
+      }
+      const token = body.nextToken;
+      if (token !== null && token !== undefined && typeof token !== 'string') {
+        throw new VendorError('vendor_bad_response', `${where}: response.nextToken must be a string or null`);
+      }
+      if (token && token === nextToken) throw new VendorError('vendor_bad_response', `${where}: nextToken did not advance`);
+      nextToken = token ?? undefined;
+    } while (nextToken);
+    return out;
+  }
+}
+
+/**
+ * Apten has flags, not a status: the most decisive flag wins
+ * (UNSUBSCRIBED > QUALIFIED > REPLIED > NEW), and a soft-deleted lead is DELETED.
+ */
+function aptenStatus(raw: JsonObject): string {
+  if (raw.deleted === true) return 'DELETED';
+  if (raw.isUnsubscribed === true) return 'UNSUBSCRIBED';
+  if (raw.isQualified === true) return 'QUALIFIED';
+  if (raw.hasReplied === true) return 'REPLIED';
+  return 'NEW';
+}
+
+export function normalizeAptenLead(raw: JsonObject, sourceId: string): NormalizedLead {
+  const firstName = stringOrNull(raw.firstName);
+  const lastName = stringOrNull(raw.lastName);
+  const email = stringOrNull(raw.email);
+  const phone = stringOrNull(raw.phone);
+  const name = [firstName, lastName].filter(Boolean).join(' ') || null;
+  const tags = Array.isArray(raw.tags)
+    ? raw.tags.flatMap((t) => {
+        const tagName = t && typeof t === 'object' && !Array.isArray(t) ? stringOrNull(t.name) : null;
+        return tagName ? [tagName] : [];
+      })
+    : [];
+  return {
+    id: raw.id as string,
+    source: sourceId,
+    vendor: 'apten',
+    name,
+    firstName,
+    lastName,
+    email,
+    emails: email ? [email] : [],
+    phone,
+    phones: phone ? [phone] : [],
+    company: null,
+    status: aptenStatus(raw),
+    tags,
+    owner: null,
+    createdAt: isoOrNull(raw.createdAt),
+    updatedAt: isoOrNull(raw.updatedAt),
+    deleted: raw.deleted === true,
+    raw,
+  };
+}

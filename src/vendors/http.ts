@@ -1,0 +1,158 @@
+// Vendor HTTP: one undici Pool per source, JSON GETs retried within a run (429/5xx/network) with p-retry.
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import pRetry from 'p-retry';
+import { RelayError } from '../util/errors.js';
+import { sleep } from '../util/time.js';
+
+export class VendorError extends RelayError {
+  constructor(
+    code: 'vendor_auth_failed' | 'vendor_http_error' | 'vendor_bad_response' | 'vendor_unreachable' | 'vendor_rate_limited',
+    message: string,
+    readonly httpStatus: number | null = null,
+    readonly retryAfterMs: number | null = null,
+    readonly retryable = false,
+  ) {
+    super(code, message, 502);
+    this.name = 'VendorError';
+  }
+}
+
+export interface VendorHttpOptions {
+  baseUrl: string;
+  headers: Record<string, string>;
+  /** Vendor name for error messages. */
+  vendor: string;
+  timeoutMs?: number;
+  retries?: number;
+  minRetryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  /** Upper bound on a vendor's Retry-After we are willing to sleep inside one run. */
+  maxRetryAfterMs?: number;
+}
+
+export class VendorHttp {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  private readonly origin: string;
+  requestCount = 0;
+
+  constructor(private readonly opts: VendorHttpOptions) {
+    const url = new URL(opts.baseUrl);
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/$/, '');
+    this.pool = new Pool(this.origin, {
+      connections: 4,
+      headersTimeout: opts.timeoutMs ?? 30_000,
+      bodyTimeout: opts.timeoutMs ?? 30_000,
+    });
+  }
+
+  /** GET base + path with query, parsed as JSON; retried on transient failures. */
+  async getJson(path: string, query: Record<string, string | number | undefined>, signal: AbortSignal): Promise<unknown> {
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, String(v));
+    const qs = search.toString();
+    const fullPath = `${this.basePath}${path}${qs ? `?${qs}` : ''}`;
+    return pRetry(() => this.once(fullPath, signal), {
+      retries: this.opts.retries ?? 4,
+      minTimeout: this.opts.minRetryDelayMs ?? 250,
+      maxTimeout: this.opts.maxRetryDelayMs ?? 10_000,
+      randomize: true,
+      signal,
+      shouldRetry: ({ error }) => error instanceof VendorError && error.retryable,
+      onFailedAttempt: async ({ error }) => {
+        if (error instanceof VendorError && error.retryAfterMs !== null && error.retryable) {
+          await sleep(Math.min(error.retryAfterMs, this.opts.maxRetryAfterMs ?? 60_000), signal);
+        }
+      },
+    });
+  }
+
+  private async once(path: string, signal: AbortSignal): Promise<unknown> {
+    const where = `${this.opts.vendor} GET ${path.split('?')[0]}`;
+    this.requestCount++;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.pool.request({
+        method: 'GET',
+        path,
+        headers: { accept: 'application/json', ...this.opts.headers },
+        signal,
+      });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const timeout =
+        err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError;
+      throw new VendorError(
+        'vendor_unreachable',
+        `${where}: ${timeout ? 'timed out' : (err as Error).message}`,
+        null,
+        null,
+        true,
+      );
+    }
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (err) {
+      if (signal.aborted) throw err;
+      throw new VendorError('vendor_unreachable', `${where}: response body failed: ${(err as Error).message}`, null, null, true);
+    }
+    const status = res.statusCode;
+    if (status >= 200 && status < 300) {
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new VendorError('vendor_bad_response', `${where}: response is not valid JSON (${describeBody(text)})`, status);
+      }
+    }
+    const detail = vendorMessage(text);
+    const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+    if (status === 401 || status === 403) {
+      throw new VendorError('vendor_auth_failed', `${where}: ${status} ${detail || 'unauthorized'}: check the source's apiKey`, status);
+    }
+    if (status === 429) {
+      throw new VendorError('vendor_rate_limited', `${where}: 429 rate limited${detail ? `: ${detail}` : ''}`, status, retryAfterMs, true);
+    }
+    const retryable = status >= 500 || status === 408;
+    throw new VendorError('vendor_http_error', `${where}: HTTP ${status}${detail ? `: ${detail}` : ''}`, status, retryAfterMs, retryable);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+/** Retry-After as delay-seconds or an HTTP date; null when absent or unparseable. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | null {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return null;
+  if (/^\d+(\.\d+)?$/.test(v.trim())) return Math.round(Number(v) * 1000);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/** The human part of a vendor's error body, whatever its shape ({message}, {error}, {error: {message}}). */
+function vendorMessage(text: string): string {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const err = body.error;
+    const msg =
+      typeof body.message === 'string'
+        ? body.message
+        : typeof err === 'string'
+          ? err
+          : err && typeof err === 'object' && typeof (err as Record<string, unknown>).message === 'string'
+            ? ((err as Record<string, unknown>).message as string)
+            : '';
+    return msg.slice(0, 200);
+  } catch {
+    return describeBody(text);
+  }
+}
+
+function describeBody(text: string): string {
+  const t = text.trim();
+  if (!t) return 'empty body';
+  return `body starts ${JSON.stringify(t.slice(0, 60))}`;
+}

@@ -1,0 +1,57 @@
+// The one interface every vendor adapter implements; the sync engine knows vendors only through it.
+import type { JsonObject, LeadActivity, NormalizedLead, VendorName } from '../model.js';
+import type { VendorHttp } from './http.js';
+
+/** What the snapshot remembers of a lead, as an adapter may consult it (never SQL). */
+export interface KnownLead {
+  raw: JsonObject;
+  deleted: boolean;
+  /** The adapter's own per-lead cursor, as it returned it last time. */
+  state: unknown;
+}
+
+export interface PullContext {
+  sourceId: string;
+  /** The cursor committed with the last page, or null before the first sync. */
+  cursor: unknown;
+  http: VendorHttp;
+  signal: AbortSignal;
+  /** Snapshot lookups for a page's lead ids, in one batch. */
+  known(ids: readonly string[]): Map<string, KnownLead>;
+}
+
+export interface PulledLead {
+  lead: NormalizedLead;
+  /** The vendor says it is deleted (soft delete). */
+  vendorDeleted: boolean;
+  /** Interaction events, when the adapter fetched them this time; undefined means "not checked". */
+  activities?: PulledActivity[];
+  /** The adapter's per-lead cursor to store with the lead; undefined keeps the stored one. */
+  state?: unknown;
+}
+
+export interface PulledActivity {
+  /** Vendor-stable key that identifies the event across polls (e.g. type + id). */
+  key: string;
+  activity: LeadActivity;
+}
+
+export interface PulledPage {
+  leads: PulledLead[];
+  /** Committed with this page, in the same transaction. */
+  cursor: unknown;
+  /** Records dropped because they had no usable id. */
+  skipped: number;
+}
+
+export interface VendorAdapter {
+  readonly vendor: VendorName;
+  /** One sync run: pages in order. Throwing ends the run; pages already yielded stay committed. */
+  pull(ctx: PullContext): AsyncIterable<PulledPage>;
+}
+
+export interface AdapterOptions {
+  sourceId: string;
+  overlapMs: number;
+  pageSize?: number;
+}
