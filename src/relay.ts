@@ -69,7 +69,13 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
   const https: VendorHttp[] = [];
   for (const source of config.sources.filter((s) => s.enabled)) {
     const entry = vendorEntry(source.vendor);
-    const http = new VendorHttp({ baseUrl: source.baseUrl, vendor: source.vendor, headers: entry.headers(source) });
+    const http = new VendorHttp({
+      baseUrl: source.baseUrl,
+      vendor: source.vendor,
+      headers: entry.headers(source),
+      timeoutMs: source.requestTimeout,
+      retries: source.maxRetries,
+    });
     https.push(http);
     const sync = new SourceSync(
       { id: source.id, vendor: source.vendor, initialSync: source.initialSync },

@@ -121,6 +121,8 @@ describe('the interface.md example', () => {
       pollInterval: 60_000,
       initialSync: 'baseline',
       overlap: 2_000,
+      requestTimeout: 30_000,
+      maxRetries: 4,
       enabled: true,
     });
     expect(cfg.sources[1]).toMatchObject({ vendor: 'nexus-erp', apiKey: ENV.NEXUS_API_KEY, pollInterval: 300_000 });

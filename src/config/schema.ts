@@ -33,6 +33,10 @@ export interface SourceConfig {
   /** ms the incremental cursor is moved back on each query. */
   overlap: number;
   pageSize?: number;
+  /** ms one vendor request may take. */
+  requestTimeout: number;
+  /** Retries of one failed vendor request (429, 5xx, network) within a sync run. */
+  maxRetries: number;
   /** penguinmails only (required there). */
   workspace?: string;
   /** mega only (required there). */
@@ -273,6 +277,8 @@ export const sourceSchema = z.strictObject({
   initialSync: z.enum(INITIAL_SYNC_MODES).default('baseline'),
   overlap: durationSchema({ max: TIMER_MAX_MS }).prefault(DEFAULTS.overlap),
   pageSize: intSchema(1, 1000).optional(),
+  requestTimeout: durationSchema({ min: 100, max: TIMER_MAX_MS }).prefault('30s'),
+  maxRetries: intSchema(0, 20).default(4),
   workspace: nonEmptyString.max(200).optional(),
   customerId: z.string().regex(UUID_RE, { error: 'must be a UUID' }).optional(),
   enabled: booleanSchema.default(true),

@@ -130,7 +130,10 @@ export class DeliveryStore {
       `SELECT d.*, e.id AS event_id, e.type AS event_type, e.source_id, e.lead_id FROM deliveries d
        JOIN events e ON e.seq = d.event_seq WHERE d.id = ?`,
     );
-    this.pendingCountStmt = db.prepare(`SELECT count(*) AS n FROM deliveries WHERE status = 'pending'`);
+    this.pendingCountStmt = db.prepare(
+      `SELECT count(*) AS n FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled = 1
+       WHERE d.status = 'pending'`,
+    );
     this.unclaimStmt = db.prepare(
       `UPDATE deliveries SET locked_until = NULL, attempts = max(attempts - 1, 0) WHERE id = ? AND status = 'pending'`,
     );
@@ -231,6 +234,7 @@ export class DeliveryStore {
     return this.releaseStmt.run().changes;
   }
 
+  /** Deliveries still to send to enabled subscriptions. */
   pendingCount(): number {
     return (this.pendingCountStmt.get() as { n: number }).n;
   }

@@ -1,0 +1,245 @@
+// vendors.md "Apten" and interface.md "Webhooks sent": every change becomes exactly the right webhook.
+import { afterEach, describe, expect, it } from 'vitest';
+import { APTEN_KEY, Harness } from './helpers/harness.js';
+import { waitFor } from './helpers/wait.js';
+
+let h: Harness;
+afterEach(async () => h?.stop());
+
+const NORMALIZED_KEYS = [
+  'id', 'source', 'vendor', 'name', 'firstName', 'lastName', 'email', 'emails', 'phone', 'phones', 'company',
+  'status', 'tags', 'owner', 'createdAt', 'updatedAt', 'deleted', 'raw',
+].sort();
+
+/** Syncs, waits for delivery to drain, and returns the webhooks accepted since `from`. */
+async function syncAndCollect(from = h.sub.accepted.length) {
+  const run = await h.sync();
+  expect(run.status).toBe('ok');
+  await h.waitIdle();
+  return h.sub.accepted.slice(from);
+}
+
+describe('lead lifecycle webhooks', () => {
+  it('sends lead.created, lead.updated, event.added, event.updated and lead.deleted with the documented payloads', async () => {
+    h = await new Harness().start();
+    const lead = h.apten.createLead({ firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com', phone: '+15555550100' });
+
+    const [created, ...noMore] = await syncAndCollect();
+    expect(noMore).toEqual([]);
+    expect(created!.type).toBe('lead.created');
+    expect(created!.headers['content-type']).toBe('application/json');
+    expect(created!.headers['user-agent']).toMatch(/^leadrelay\/\d+\.\d+\.\d+/);
+    expect(created!.id).toMatch(/^evt_[0-9A-Z]{26}$/);
+    expect(Object.keys(created!.body)).toEqual(['type', 'timestamp', 'data']);
+    expect(created!.body.data).toMatchObject({ source: 'apten', vendor: 'apten' });
+    const createdLead = created!.body.data.lead;
+    expect(Object.keys(createdLead).sort()).toEqual(NORMALIZED_KEYS);
+    expect(createdLead).toMatchObject({
+      id: lead.id,
+      name: 'Grace Hopper',
+      firstName: 'Grace',
+      lastName: 'Hopper',
+      email: 'grace@example.com',
+      emails: ['grace@example.com'],
+      phone: '+15555550100',
+      phones: ['+15555550100'],
+      company: null,
+      status: 'NEW',
+      owner: null,
+      deleted: false,
+    });
+    expect(createdLead.raw).toEqual(h.apten.getLead(lead.id));
+
+    // A profile change: lead.updated with previous and dotted change paths.
+    h.apten.updateLead(lead.id, { isQualified: true });
+    const [updated, ...none] = await syncAndCollect();
+    expect(none).toEqual([]);
+    expect(updated!.type).toBe('lead.updated');
+    expect(updated!.body.data.previous.status).toBe('NEW');
+    expect(updated!.body.data.lead.status).toBe('QUALIFIED');
+    expect(updated!.body.data.changes).toEqual(expect.arrayContaining(['status', 'raw.isQualified', 'raw.updatedAt', 'updatedAt']));
+    expect(updated!.body.data.changes).not.toContain('raw.firstName');
+
+    // A new message: the lead record moved (lastActivityAt) and the event is new.
+    const msg = h.apten.addEvent(lead.id, { type: 'MESSAGE', data: { direction: 'INBOUND', content: { text: 'Hi' }, status: 'RECEIVED' } });
+    const afterMessage = await syncAndCollect();
+    expect(afterMessage.map((w) => w.type)).toEqual(['lead.updated', 'event.added']);
+    const added = afterMessage[1]!.body.data;
+    expect(added).toMatchObject({ source: 'apten', vendor: 'apten', leadId: lead.id });
+    expect(added.event).toMatchObject({ id: msg.id, type: 'MESSAGE', occurredAt: msg.timestamp, data: msg.data });
+    expect(added.lead.id).toBe(lead.id);
+
+    // A delivery-status edit of that message: event.updated, same event id.
+    const outbound = h.apten.addEvent(lead.id, { type: 'MESSAGE', data: { direction: 'OUTBOUND', status: 'SENT' } });
+    await syncAndCollect();
+    h.apten.editEvent(lead.id, outbound.id, { status: 'DELIVERED' });
+    const afterEdit = await syncAndCollect();
+    expect(afterEdit.map((w) => w.type)).toEqual(['lead.updated', 'event.updated']);
+    expect(afterEdit[1]!.body.data.event).toMatchObject({ id: outbound.id, data: { status: 'DELIVERED' } });
+
+    // Soft delete: lead.deleted once, with the last state (PII scrubbed by the vendor).
+    h.apten.deleteLead(lead.id);
+    const afterDelete = await syncAndCollect();
+    expect(afterDelete.map((w) => w.type)).toEqual(['lead.deleted']);
+    expect(afterDelete[0]!.body.data).toMatchObject({ reason: 'vendor_deleted', lead: { id: lead.id, deleted: true, email: null } });
+    expect(await syncAndCollect()).toEqual([]);
+
+    // Restored: a deleted lead that reappears is lead.updated.
+    h.apten.restoreLead(lead.id);
+    const afterRestore = await syncAndCollect();
+    expect(afterRestore.map((w) => w.type)).toEqual(['lead.updated']);
+    expect(afterRestore[0]!.body.data.changes).toContain('deleted');
+  });
+
+  it('passes unknown event types through like any other', async () => {
+    h = await new Harness().start();
+    const lead = h.apten.createLead();
+    await syncAndCollect();
+    const odd = h.apten.addEvent(lead.id, { type: 'HOLOGRAM_CALL', data: { minutes: 3 } });
+    const got = await syncAndCollect();
+    const added = got.find((w) => w.type === 'event.added');
+    expect(added?.body.data.event).toMatchObject({ id: odd.id, type: 'HOLOGRAM_CALL', data: { minutes: 3 } });
+  });
+
+  it('keys events by type + id: the same id under two types is two events', async () => {
+    h = await new Harness().start();
+    const lead = h.apten.createLead();
+    h.apten.addEvent(lead.id, { type: 'MESSAGE', id: 'shared-1', data: {} });
+    h.apten.addEvent(lead.id, { type: 'CALL', id: 'shared-1', data: {} });
+    const got = await syncAndCollect();
+    expect(got.filter((w) => w.type === 'event.added').map((w) => w.body.data.event.type).sort()).toEqual(['CALL', 'MESSAGE']);
+  });
+});
+
+describe('polls with no change emit nothing', () => {
+  it('sends nothing and reads no event feed when nothing changed', async () => {
+    h = await new Harness({ seed: 5 }).start();
+    const first = h.sub.accepted.length;
+    expect(first).toBe(10); // 5 x lead.created + 5 x event.added from the emit-mode initial sync
+    const eventReads = () => h.apten.requests.filter((r) => r.path.endsWith('/events')).length;
+    const before = eventReads();
+    for (let i = 0; i < 3; i++) expect(await syncAndCollect()).toEqual([]);
+    expect(eventReads()).toBe(before);
+  });
+
+  it('re-queries with overlap but turns the overlap into no events', async () => {
+    h = await new Harness({ seed: 3 }).start();
+    await syncAndCollect();
+    const lists = h.apten.requests.filter((r) => r.path === '/leads');
+    const last = lists.at(-1)!;
+    const cursor = (await h.api('GET', '/v1/sources')).body.data[0].cursor.updatedSince as string;
+    // The query starts 2 s (default overlap) before the largest updatedAt committed.
+    expect(Date.parse(cursor) - Date.parse(last.query.updatedSince!)).toBe(2000);
+  });
+});
+
+describe('initialSync', () => {
+  it('baseline records the snapshot and emits nothing, then reports only later changes', async () => {
+    h = await new Harness({ initialSync: 'baseline', seed: 4 }).start();
+    expect(h.sub.received).toEqual([]);
+    const [lead] = h.apten.leads();
+    h.apten.updateLead(lead!.id, { isHot: true });
+    const got = await syncAndCollect();
+    expect(got.map((w) => [w.type, w.body.data.lead.id])).toEqual([['lead.updated', lead!.id]]);
+    expect(got[0]!.body.data.changes).toContain('raw.isHot');
+    // Baseline also read each lead's event history, so old events are not announced later.
+    h.apten.addEvent(lead!.id, { type: 'CALL', data: { durationSeconds: 30 } });
+    const afterCall = await syncAndCollect();
+    expect(afterCall.filter((w) => w.type === 'event.added')).toHaveLength(1);
+  });
+});
+
+describe('paging', () => {
+  it('reads every page via nextToken and commits the cursor per page', async () => {
+    h = await new Harness({ pageSize: 3 }).start();
+    const leads = Array.from({ length: 10 }, () => h.apten.createLead());
+    const got = await syncAndCollect();
+    expect(got.map((w) => w.body.data.lead.id).sort()).toEqual(leads.map((l) => l.id).sort());
+    const listCalls = h.apten.requests.filter((r) => r.path === '/leads');
+    expect(listCalls.filter((r) => r.query.nextToken).length).toBeGreaterThanOrEqual(3);
+    const run = (await h.api('GET', '/v1/sources')).body.data[0].lastSync.stats;
+    expect(run.pages).toBeGreaterThanOrEqual(4);
+  });
+
+  it('pages through a lead\'s event feed beyond one page', async () => {
+    h = await new Harness().start();
+    const lead = h.apten.createLead();
+    for (let i = 0; i < 1005; i++) h.apten.addEvent(lead.id, { type: 'MESSAGE', data: { n: i } });
+    const got = await syncAndCollect();
+    expect(got.filter((w) => w.type === 'event.added')).toHaveLength(1005);
+    expect(h.apten.requests.filter((r) => r.path.endsWith('/events') && r.query.nextToken).length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('vendor faults', () => {
+  it('retries 429 (honouring Retry-After) and 500 within one run', async () => {
+    h = await new Harness().start();
+    const lead = h.apten.createLead();
+    h.apten.failNext(1, { status: 429, retryAfterSeconds: 1, path: 'leads' });
+    h.apten.failNext(1, { status: 500, path: 'leads' });
+    const got = await syncAndCollect();
+    expect(got.map((w) => w.body.data.lead.id)).toEqual([lead.id]);
+    const statuses = h.apten.requests.filter((r) => r.path === '/leads').slice(-3).map((r) => r.status);
+    expect(statuses).toEqual([429, 500, 200]);
+    const [r429, , r200] = h.apten.requests.filter((r) => r.path === '/leads').slice(-3);
+    expect(r200!.at - r429!.at).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('fails fast on 401, shows it on GET /v1/sources without the key, and recovers without a restart', async () => {
+    h = await new Harness().start();
+    const lead = h.apten.createLead();
+    h.apten.failNext(1, { status: 401 });
+    const run = await h.sync();
+    expect(run.status).toBe('error');
+    expect(run.error!.code).toBe('vendor_auth_failed');
+    expect(h.apten.requests.at(-1)!.status).toBe(401);
+    const sources = await h.api('GET', '/v1/sources');
+    expect(sources.body.data[0].lastError.code).toBe('vendor_auth_failed');
+    expect(JSON.stringify(sources.body)).not.toContain(APTEN_KEY);
+    expect(h.logs.join('\n')).not.toContain(APTEN_KEY);
+    expect(h.sub.received).toEqual([]);
+
+    const got = await syncAndCollect();
+    expect(got.map((w) => w.body.data.lead.id)).toEqual([lead.id]);
+    expect((await h.api('GET', '/v1/sources')).body.data[0].lastError).toBeNull();
+  });
+
+  it('rejects a page that is not JSON, applies nothing from it, and keeps the cursor', async () => {
+    h = await new Harness().start();
+    h.apten.createLead();
+    const cursorBefore = (await h.api('GET', '/v1/sources')).body.data[0].cursor;
+    h.apten.failNext(1, { status: 200, body: '<html>oops', path: 'leads' });
+    const run = await h.sync();
+    expect(run.error).toMatchObject({ code: 'vendor_bad_response' });
+    expect(run.error!.message).toMatch(/not valid JSON/);
+    expect((await h.api('GET', '/v1/sources')).body.data[0].cursor).toEqual(cursorBefore);
+    expect(h.sub.received).toEqual([]);
+    expect(await syncAndCollect()).toHaveLength(1);
+  });
+
+  it('fails the whole page when an event feed fails, then applies it completely on the next run', async () => {
+    h = await new Harness().start();
+    const lead = h.apten.createLead();
+    h.apten.addEvent(lead.id, { type: 'CALL', data: {} });
+    h.apten.failNext(3, { status: 503, path: 'events' }); // the first try and both retries
+    const run = await h.sync();
+    expect(run.status).toBe('error');
+    expect(run.error!.message).toContain('events');
+    await h.waitIdle();
+    expect(h.sub.received).toEqual([]); // no lead.created without its event: nothing half-applied
+    const got = await syncAndCollect();
+    expect(got.map((w) => w.type)).toEqual(['lead.created', 'event.added']);
+  });
+
+  it('skips a record without an id and counts it', async () => {
+    h = await new Harness().start();
+    const lead = h.apten.createLead();
+    const body = JSON.stringify({ leads: [{ firstName: 'No Id', deleted: false }, h.apten.getLead(lead.id)], nextToken: null });
+    h.apten.failNext(1, { status: 200, body, path: 'leads' });
+    const run = await h.sync();
+    expect(run.status).toBe('ok');
+    expect(run.stats.skippedRecords).toBe(1);
+    await h.waitIdle();
+    expect(h.sub.accepted.map((w) => w.body.data.lead.id)).toEqual([lead.id]);
+  });
+});
