@@ -86,11 +86,9 @@ export class DeliveryWorker {
       }
       if (this.stopping) break;
       if (this.woken) continue;
-      let wait = IDLE_WAIT_MS;
-      if (claimed === 0) {
-        const due = safe(() => store.deliveries.nextDueAt());
-        if (due !== null && due > clock.now()) wait = Math.min(IDLE_WAIT_MS, due - clock.now());
-      }
+      const now = clock.now();
+      const due = claimed === 0 ? safe(() => store.deliveries.nextDueAfter(now)) : null;
+      const wait = due === null ? IDLE_WAIT_MS : Math.min(IDLE_WAIT_MS, Math.max(1, due - now));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);
         this.wakeUp = () => {

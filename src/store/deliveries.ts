@@ -110,10 +110,12 @@ export class DeliveryStore {
     this.disableSubStmt = db.prepare(
       `UPDATE subscriptions SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?`,
     );
+    // Only future times matter: a row already due but not claimed is either waiting for capacity or
+    // for an earlier event of its lead, and the attempt that frees either one wakes the worker.
     this.nextDueStmt = db.prepare(
-      `SELECT min(max(next_attempt_at, coalesce(locked_until, 0))) AS at FROM deliveries d
+      `SELECT min(d.next_attempt_at) AS at FROM deliveries d
        JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled = 1
-       WHERE d.status = 'pending'`,
+       WHERE d.status = 'pending' AND d.next_attempt_at > ?`,
     );
     this.releaseStmt = db.prepare(`UPDATE deliveries SET locked_until = NULL WHERE status = 'pending' AND locked_until IS NOT NULL`);
     this.listStmt = db.prepare(
@@ -224,9 +226,9 @@ export class DeliveryStore {
     this.unclaimStmt.run(id);
   }
 
-  /** Earliest time a pending delivery of an enabled subscription becomes claimable, if any. */
-  nextDueAt(): number | null {
-    return (this.nextDueStmt.get() as { at: number | null }).at;
+  /** Earliest future time a pending delivery of an enabled subscription becomes due, if any. */
+  nextDueAfter(now: number): number | null {
+    return (this.nextDueStmt.get(now) as { at: number | null }).at;
   }
 
   /** At start-up: leases held by a process that died are void (a single relay owns the database). */
