@@ -1,6 +1,5 @@
 // Wires one relay together: store, a poll loop per source, the delivery worker and the admin API.
 import { serve, type ServerType } from '@hono/node-server';
-import { Agent } from 'undici';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/index.js';
 import type { Logger } from './log.js';
@@ -9,6 +8,7 @@ import { SourceSync, type RunResult } from './sync/engine.js';
 import { PollLoop } from './sync/scheduler.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { generateSecret } from './delivery/sign.js';
+import { createDeliveryAgent } from './delivery/target-safety.js';
 import { vendorEntry, VendorHttp } from './vendors/index.js';
 import { createApi } from './api/app.js';
 import type { RelayControl } from './api/control.js';
@@ -54,7 +54,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     nowIso(),
   );
 
-  const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000 });
+  const agent = createDeliveryAgent({ allowPrivate: config.delivery.allowPrivateTargets });
   const worker = new DeliveryWorker(
     {
       timeoutMs: config.delivery.timeout,
@@ -99,6 +99,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     syncNow: (id) => loops.get(id)?.trigger(),
     isSyncing: (id) => loops.get(id)?.running ?? false,
     deliveryChanged: () => worker.notify(),
+    allowPrivateTargets: config.delivery.allowPrivateTargets,
   };
   const api = createApi(control, { adminToken: config.server.adminToken, logger: logger.child({ component: 'api' }) });
 

@@ -20,4 +20,6 @@ export interface RelayControl {
   isSyncing(sourceId: string): boolean;
   /** Subscriptions or deliveries changed: the delivery worker should look again. */
   deliveryChanged(): void;
+  /** When false, subscriber URLs resolving to private addresses are refused. */
+  allowPrivateTargets: boolean;
 }

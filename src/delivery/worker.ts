@@ -40,6 +40,7 @@ export class DeliveryWorker {
   private readonly stopController = new AbortController();
   private wakeUp: (() => void) | null = null;
   private woken = false;
+  private stopping = false;
   private loop: Promise<void> | null = null;
   private rotation = 0;
 
@@ -70,8 +71,6 @@ export class DeliveryWorker {
     await all;
     clearTimeout(timer);
   }
-
-  private stopping = false;
 
   private async main(): Promise<void> {
     const { store, clock, logger } = this.deps;

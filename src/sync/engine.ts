@@ -23,6 +23,10 @@ export interface RunStats extends PageSummary {
   durationMs: number;
 }
 
+export function emptyRunStats(): RunStats {
+  return { ...emptySummary(), pages: 0, leadsSeen: 0, skippedRecords: 0, requests: 0, durationMs: 0 };
+}
+
 export interface RunResult {
   ok: boolean;
   stats: RunStats;
@@ -49,7 +53,7 @@ export class SourceSync {
     const { store, clock, logger } = this.deps;
     const started = clock.now();
     const requestsBefore = this.http.requestCount;
-    const stats: RunStats = { ...emptySummary(), pages: 0, leadsSeen: 0, skippedRecords: 0, requests: 0, durationMs: 0 };
+    const stats = emptyRunStats();
     const row = store.sources.get(this.source.id);
     if (!row) throw new Error(`source ${this.source.id} is not registered`);
     store.sources.markStarted(this.source.id, new Date(started).toISOString());

@@ -1,6 +1,6 @@
 // The poll loop of one source: runs on an interval with jitter, never two runs at once; a manual
 // trigger during a run queues exactly one more run.
-import type { RunResult } from './engine.js';
+import { emptyRunStats, type RunResult } from './engine.js';
 import { jitter, sleep } from '../util/time.js';
 
 export interface PollLoopOptions {
@@ -65,7 +65,7 @@ export class PollLoop {
     }
     const aborted: RunResult = {
       ok: false,
-      stats: undefined as never,
+      stats: emptyRunStats(),
       error: { code: 'sync_aborted', message: 'relay is shutting down' },
     };
     for (const w of this.waiters) w(aborted);

@@ -26,6 +26,8 @@ export interface HarnessOptions {
   seed?: number;
   /** Vendor request retries within a run (default 2 here, to keep fault tests short). */
   maxRetries?: number;
+  /** Default true: test subscribers live on 127.0.0.1. */
+  allowPrivateTargets?: boolean;
   /** Adds a second source, "apten-b", reading the same simulated account. */
   secondSource?: boolean;
 }
@@ -68,7 +70,7 @@ export class Harness {
         { id: 'all', url: this.sub.url, secret: this.sub.secret },
       ],
       delivery: {
-        allowPrivateTargets: true,
+        allowPrivateTargets: this.opts.allowPrivateTargets ?? true,
         timeout: this.opts.timeout ?? '2s',
         retrySchedule: this.opts.retrySchedule ?? ['50ms', '100ms', '200ms'],
         ...(this.opts.perSubscriptionConcurrency ? { perSubscriptionConcurrency: this.opts.perSubscriptionConcurrency } : {}),

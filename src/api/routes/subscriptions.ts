@@ -5,6 +5,7 @@ import type { RelayControl } from '../control.js';
 import type { DeliveryView, Subscription } from '../../store/index.js';
 import { eventTypeFilterSchema, secretSchema, sourceIdSchema, webhookUrlSchema } from '../../config/index.js';
 import { generateSecret } from '../../delivery/sign.js';
+import { checkTargetUrl } from '../../delivery/target-safety.js';
 import { newId } from '../../util/ids.js';
 import { ApiError, notFound } from '../errors.js';
 import { parseJsonBody, parseQuery } from '../validate.js';
@@ -113,9 +114,16 @@ export function subscriptionRoutes(relay: RelayControl) {
     }
   };
 
+  const checkTarget = async (url: string | undefined) => {
+    if (url === undefined || relay.allowPrivateTargets) return;
+    const problem = await checkTargetUrl(url);
+    if (problem) throw new ApiError(400, 'target_not_allowed', `url: ${problem}`, [{ field: 'url', message: problem }]);
+  };
+
   app.post('/', async (c) => {
     const body = await parseJsonBody(c, createSchema);
     checkSources(body.sources);
+    await checkTarget(body.url);
     const now = nowIso();
     const sub: Subscription = {
       id: newId('sub', relay.clock.now()),
@@ -143,6 +151,7 @@ export function subscriptionRoutes(relay: RelayControl) {
     const current = requireSubscription(c.req.param('id'));
     const patch = await parseJsonBody(c, patchSchema);
     checkSources(patch.sources);
+    await checkTarget(patch.url);
     if (current.origin === 'config') {
       const other = Object.keys(patch).filter((k) => k !== 'enabled');
       if (other.length) {

@@ -1,0 +1,70 @@
+// delivery.allowPrivateTargets: false keeps webhooks off loopback, private and metadata addresses,
+// both when a URL is saved and when a connection is opened.
+import { afterEach, describe, expect, it } from 'vitest';
+import { isPrivateAddress } from '../src/delivery/target-safety.js';
+import { Harness } from './helpers/harness.js';
+import { waitFor } from './helpers/wait.js';
+
+let h: Harness;
+afterEach(async () => h?.stop());
+
+describe('isPrivateAddress', () => {
+  it.each([
+    '127.0.0.1', '127.5.5.5', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254',
+    '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fd00::1', 'ff02::1',
+    '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:169.254.169.254', '[::1]',
+  ])('blocks %s', (ip) => expect(isPrivateAddress(ip)).toBe(true));
+
+  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('allows %s', (ip) =>
+    expect(isPrivateAddress(ip)).toBe(false),
+  );
+});
+
+describe('allowPrivateTargets: false', () => {
+  it('refuses private URLs at creation (400, nothing stored) and accepts public ones', async () => {
+    h = await new Harness({ allowPrivateTargets: false }).start();
+    for (const url of [
+      'http://127.0.0.1:8080/hook',
+      'http://[::1]/hook',
+      'http://localhost/hook',
+      'http://169.254.169.254/latest/meta-data',
+      'http://10.0.0.5/hook',
+      'http://[::ffff:127.0.0.1]/hook',
+      'http://0.0.0.0/',
+    ]) {
+      const res = await h.api('POST', '/v1/subscriptions', { url });
+      expect(res.status, url).toBe(400);
+      expect(res.body.error.code).toBe('target_not_allowed');
+      expect(res.body.error.details[0].field).toBe('url');
+    }
+    expect((await h.api('GET', '/v1/subscriptions')).body.data.map((s: any) => s.id)).toEqual(['all']);
+
+    const ok = await h.api('POST', '/v1/subscriptions', { url: 'https://93.184.216.34/hook' });
+    expect(ok.status).toBe(201);
+    const moved = await h.api('PATCH', `/v1/subscriptions/${ok.body.id}`, { url: 'http://192.168.0.10/x' });
+    expect(moved.status).toBe(400);
+    expect((await h.api('GET', `/v1/subscriptions/${ok.body.id}`)).body.url).toBe('https://93.184.216.34/hook');
+  });
+
+  it('checks again at connect time: a config URL on loopback (by IP or by a name resolving to it) gets nothing', async () => {
+    h = await new Harness({
+      allowPrivateTargets: false,
+      retrySchedule: [],
+      subscriptions: ({ sub }) => [
+        { id: 'by-ip', url: sub.url, secret: sub.secret },
+        { id: 'by-name', url: sub.url.replace('127.0.0.1', 'localhost'), secret: sub.secret },
+      ],
+    }).start();
+    h.apten.createLead();
+    await h.sync();
+    for (const id of ['by-ip', 'by-name']) {
+      const d = await waitFor(async () => {
+        const res = await h.api('GET', `/v1/subscriptions/${id}/deliveries?status=failed`);
+        return res.body.data[0];
+      });
+      expect(d.attemptLog[0].statusCode).toBeNull();
+      expect(d.attemptLog[0].error).toMatch(/ETARGETNOTALLOWED: .*(127\.0\.0\.1|::1).*allowPrivateTargets/);
+    }
+    expect(h.sub.received).toEqual([]);
+  });
+});
