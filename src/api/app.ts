@@ -1,9 +1,11 @@
 // The admin API: health, sources, subscriptions and deliveries, behind bearer auth.
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { RelayControl } from './control.js';
 import { bearerAuth } from './auth.js';
-import { errorBody, respondError } from './errors.js';
+import { ApiError, errorBody, respondError } from './errors.js';
+import { MAX_BODY_BYTES } from './validate.js';
 import { sourceRoutes } from './routes/sources.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 
@@ -13,6 +15,16 @@ export function createApi(relay: RelayControl, opts: { adminToken: string; logge
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   app.use('/v1/*', bearerAuth(opts.adminToken));
+  // Stops reading a body at the limit, with or without content-length (chunked bodies included).
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, 'body_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
   app.route('/v1/sources', sourceRoutes(relay));
   app.route('/v1/subscriptions', subscriptionRoutes(relay));
 

@@ -4,16 +4,11 @@ import type { z } from 'zod';
 import { formatPath, humanErrorMap } from '../config/index.js';
 import { ApiError } from './errors.js';
 
-/** Largest admin request body we read. */
+/** Largest admin request body we read (enforced by the bodyLimit middleware). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
-  const length = Number(c.req.header('content-length') ?? 0);
-  if (length > MAX_BODY_BYTES) throw new ApiError(413, 'body_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`);
-  const text = await c.req.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
-    throw new ApiError(413, 'body_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`);
-  }
+  const text = await c.req.text(); // bounded by the bodyLimit middleware in app.ts
   let body: unknown;
   try {
     body = text === '' ? undefined : JSON.parse(text);

@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 // The leadrelay command: start the daemon, check a config, run the demo, print the version.
 import { loadConfig, ConfigError } from '../config/index.js';
-import { createLogger } from '../log.js';
-import { startRelay } from '../relay.js';
 import { VERSION } from '../version.js';
 import { parseArgs, USAGE } from './args.js';
 
@@ -48,6 +46,8 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  // Loaded only here: version, help and check-config stay quick without the relay's dependencies.
+  const [{ createLogger }, { startRelay }] = await Promise.all([import('../log.js'), import('../relay.js')]);
   const logger = createLogger();
   let relay;
   try {
