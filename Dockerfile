@@ -12,6 +12,7 @@
 FROM node:20-bookworm-slim AS build
 
 # better-sqlite3 falls back to compiling from source when no prebuilt binary can be fetched.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
