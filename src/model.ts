@@ -45,7 +45,7 @@ export type DeleteReason = 'vendor_deleted' | 'missing';
 export type WebhookData =
   | { source: string; vendor: VendorName; lead: NormalizedLead }
   | { source: string; vendor: VendorName; lead: NormalizedLead; previous: NormalizedLead; changes: string[] }
-  | { source: string; vendor: VendorName; lead: NormalizedLead; reason: DeleteReason }
+  | { source: string; vendor: VendorName; lead: NormalizedLead; previous?: NormalizedLead; reason: DeleteReason }
   | { source: string; vendor: VendorName; leadId: string; event: LeadActivity; lead: NormalizedLead };
 
 /** The webhook body, exactly as sent. */

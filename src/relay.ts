@@ -1,7 +1,7 @@
 // Wires one relay together: store, a poll loop per source, the delivery worker and the admin API.
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import type { Config } from './config/index.js';
+import { formatDuration, type Config } from './config/index.js';
 import type { Logger } from './log.js';
 import { Store } from './store/index.js';
 import { SourceSync, type RunResult } from './sync/engine.js';
@@ -9,7 +9,8 @@ import { PollLoop } from './sync/scheduler.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { generateSecret } from './delivery/sign.js';
 import { createDeliveryAgent } from './delivery/target-safety.js';
-import { vendorEntry, VendorHttp } from './vendors/index.js';
+import { unsupportedVendorProblems, vendorEntry, VendorHttp } from './vendors/index.js';
+import { RelayError } from './util/errors.js';
 import { createApi } from './api/app.js';
 import type { RelayControl } from './api/control.js';
 import { systemClock, type Clock } from './util/time.js';
@@ -36,6 +37,8 @@ export interface RunningRelay {
 export async function startRelay(config: Config, opts: RelayOptions): Promise<RunningRelay> {
   const { logger } = opts;
   const clock = opts.clock ?? systemClock;
+  const unsupported = unsupportedVendorProblems(config);
+  if (unsupported.length) throw new RelayError('config_invalid', unsupported.join('; '));
   const store = Store.open(config.storage.path);
   const nowIso = () => new Date(clock.now()).toISOString();
 
@@ -83,7 +86,13 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       http,
       { store, clock, logger: logger.child({ component: 'sync' }), onEvents: () => worker.notify() },
     );
-    loops.set(source.id, new PollLoop((signal) => sync.run(signal), { intervalMs: source.pollInterval }));
+    loops.set(
+      source.id,
+      new PollLoop((signal) => sync.run(signal), {
+        intervalMs: source.pollInterval,
+        onCrash: (err) => logger.error({ source: source.id, err }, 'sync run crashed; will retry at the next poll'),
+      }),
+    );
   }
 
   const control: RelayControl = {
@@ -93,7 +102,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       id: s.id,
       vendor: s.vendor,
       enabled: s.enabled,
-      pollIntervalMs: s.pollInterval,
+      pollInterval: formatDuration(s.pollInterval),
       initialSync: s.initialSync,
     })),
     syncNow: (id) => loops.get(id)?.trigger(),

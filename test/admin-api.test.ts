@@ -333,6 +333,17 @@ describe('subscriptions: create, list, get, update, delete', () => {
     expect(on.status).toBe(200);
     expect(on.body).toMatchObject({ enabled: true, disabledReason: null });
   });
+
+  it('GET /v1/subscriptions/:id/secret reveals the signing secret, also one the relay generated', async () => {
+    const created = (await h.api('POST', '/v1/subscriptions', { url: 'https://example.com/hook' })).body;
+    const got = await h.api('GET', `/v1/subscriptions/${created.id}/secret`);
+    expect(got.status).toBe(200);
+    expect(got.body).toEqual({ secret: created.secret });
+    // The harness's config subscription carries the secret its subscriber verifies with.
+    expect((await h.api('GET', '/v1/subscriptions/all/secret')).body.secret).toBe(h.sub.secret);
+    expect((await h.api('GET', '/v1/subscriptions/sub_nope/secret')).status).toBe(404);
+    expect((await h.api('GET', `/v1/subscriptions/${created.id}/secret`, undefined, null)).status).toBe(401);
+  });
 });
 
 describe('bad request bodies get 400 (or 413) naming the field, and change nothing', () => {

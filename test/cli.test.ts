@@ -132,6 +132,23 @@ describe.concurrent('check-config validates a config and exits 0, or prints ever
     expect(existsSync(join(dir, 'unused'))).toBe(false);
   });
 
+  it('a vendor this version cannot sync yet is an error unless that source is disabled', async () => {
+    const nexus = `  - id: nexus
+    vendor: nexus-erp
+    baseUrl: https://erp.example.com
+    apiKey: \${LR_TEST_APTEN_KEY}
+`;
+    const withNexus = goodConfig().replace('subscriptions:', `${nexus}subscriptions:`);
+    const bad = await run(['check-config', '--config', writeConfig('nexus.yaml', withNexus)], SECRET_ENV);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('sources[1].vendor: nexus-erp is not supported by this version yet');
+    const disabled = withNexus.replace('    apiKey: ${LR_TEST_APTEN_KEY}\nsubscriptions', '    apiKey: ${LR_TEST_APTEN_KEY}\n    enabled: false\nsubscriptions');
+    expect(disabled).not.toBe(withNexus);
+    const ok = await run(['check-config', '--config', writeConfig('nexus-off.yaml', disabled)], SECRET_ENV);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+  });
+
   it('`npm start -- check-config` (start check-config) and --config=FILE work the same', async () => {
     const file = writeConfig('good2.yaml', goodConfig());
     const r = await run(['start', 'check-config', `--config=${file}`], SECRET_ENV);

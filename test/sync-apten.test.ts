@@ -82,6 +82,8 @@ describe('lead lifecycle webhooks', () => {
     const afterDelete = await syncAndCollect();
     expect(afterDelete.map((w) => w.type)).toEqual(['lead.deleted']);
     expect(afterDelete[0]!.body.data).toMatchObject({ reason: 'vendor_deleted', lead: { id: lead.id, deleted: true, email: null } });
+    // The vendor scrubbed the PII; previous still says who it was.
+    expect(afterDelete[0]!.body.data.previous).toMatchObject({ id: lead.id, deleted: false, email: 'grace@example.com' });
     expect(await syncAndCollect()).toEqual([]);
 
     // Restored: a deleted lead that reappears is lead.updated.

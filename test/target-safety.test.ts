@@ -1,9 +1,12 @@
 // delivery.allowPrivateTargets: false keeps webhooks off loopback, private and metadata addresses,
 // both when a URL is saved and when a connection is opened.
 import { afterEach, describe, expect, it } from 'vitest';
-import { isPrivateAddress } from '../src/delivery/target-safety.js';
+import { createDeliveryAgent, isPrivateAddress } from '../src/delivery/target-safety.js';
+import { sendWebhook } from '../src/delivery/send.js';
+import { generateSecret } from '../src/delivery/sign.js';
+import { formatProblem, validateConfig } from '../src/config/index.js';
 import { Harness } from './helpers/harness.js';
-import { waitFor } from './helpers/wait.js';
+import { TestSubscriber } from './helpers/subscriber.js';
 
 let h: Harness;
 afterEach(async () => h?.stop());
@@ -22,7 +25,7 @@ describe('isPrivateAddress', () => {
 
 describe('allowPrivateTargets: false', () => {
   it('refuses private URLs at creation (400, nothing stored) and accepts public ones', async () => {
-    h = await new Harness({ allowPrivateTargets: false }).start();
+    h = await new Harness({ allowPrivateTargets: false, subscriptions: () => [] }).start();
     for (const url of [
       'http://127.0.0.1:8080/hook',
       'http://[::1]/hook',
@@ -37,7 +40,7 @@ describe('allowPrivateTargets: false', () => {
       expect(res.body.error.code).toBe('target_not_allowed');
       expect(res.body.error.details[0].field).toBe('url');
     }
-    expect((await h.api('GET', '/v1/subscriptions')).body.data.map((s: any) => s.id)).toEqual(['all']);
+    expect((await h.api('GET', '/v1/subscriptions')).body.data).toEqual([]);
 
     const ok = await h.api('POST', '/v1/subscriptions', { url: 'https://93.184.216.34/hook' });
     expect(ok.status).toBe(201);
@@ -46,25 +49,47 @@ describe('allowPrivateTargets: false', () => {
     expect((await h.api('GET', `/v1/subscriptions/${ok.body.id}`)).body.url).toBe('https://93.184.216.34/hook');
   });
 
-  it('checks again at connect time: a config URL on loopback (by IP or by a name resolving to it) gets nothing', async () => {
-    h = await new Harness({
-      allowPrivateTargets: false,
-      retrySchedule: [],
-      subscriptions: ({ sub }) => [
-        { id: 'by-ip', url: sub.url, secret: sub.secret },
-        { id: 'by-name', url: sub.url.replace('127.0.0.1', 'localhost'), secret: sub.secret },
-      ],
-    }).start();
-    h.apten.createLead();
-    await h.sync();
-    for (const id of ['by-ip', 'by-name']) {
-      const d = await waitFor(async () => {
-        const res = await h.api('GET', `/v1/subscriptions/${id}/deliveries?status=failed`);
-        return res.body.data[0];
-      });
-      expect(d.attemptLog[0].statusCode).toBeNull();
-      expect(d.attemptLog[0].error).toMatch(/ETARGETNOTALLOWED: .*(127\.0\.0\.1|::1).*allowPrivateTargets/);
+  it('checks again at connect time: the delivery agent refuses a literal loopback IP and a name resolving to one', async () => {
+    const sub = await new TestSubscriber(generateSecret()).start();
+    const agent = createDeliveryAgent({ allowPrivate: false });
+    try {
+      for (const url of [sub.url, sub.url.replace('127.0.0.1', 'localhost')]) {
+        const result = await sendWebhook({ url, headers: {}, body: '{}', timeoutMs: 2000, dispatcher: agent });
+        expect(result.statusCode, url).toBeNull();
+        expect(result.error).toMatch(/ETARGETNOTALLOWED: .*(127\.0\.0\.1|::1).*allowPrivateTargets/);
+      }
+      expect(sub.received).toEqual([]);
+      // The same agent with private targets allowed reaches it.
+      const open = createDeliveryAgent({ allowPrivate: true });
+      const ok = await sendWebhook({ url: sub.url, headers: {}, body: '{}', timeoutMs: 2000, dispatcher: open });
+      expect(ok.statusCode).toBe(401); // reached; unsigned, so the subscriber refuses it
+      await open.close();
+    } finally {
+      await agent.close();
+      await sub.close();
     }
-    expect(h.sub.received).toEqual([]);
+  });
+
+  it('rejects a config subscription on a private address before anything starts', () => {
+    const result = validateConfig({
+      server: { adminToken: 'x'.repeat(16) },
+      subscriptions: [
+        { id: 'a', url: 'http://127.0.0.1:9000/hook' },
+        { id: 'b', url: 'http://localhost/hook' },
+        { id: 'c', url: 'https://hooks.example.com/hook' },
+      ],
+    });
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems.map(formatProblem);
+    expect(problems).toEqual([
+      'subscriptions[0].url: is a private or loopback address; set delivery.allowPrivateTargets: true to allow it',
+      'subscriptions[1].url: is a private or loopback address; set delivery.allowPrivateTargets: true to allow it',
+    ]);
+    const allowed = validateConfig({
+      server: { adminToken: 'x'.repeat(16) },
+      subscriptions: [{ id: 'a', url: 'http://127.0.0.1:9000/hook' }],
+      delivery: { allowPrivateTargets: true },
+    });
+    expect(allowed.ok).toBe(true);
   });
 });

@@ -7,7 +7,8 @@ export interface SourceInfo {
   id: string;
   vendor: string;
   enabled: boolean;
-  pollIntervalMs: number;
+  /** As written in the config, e.g. 60s. */
+  pollInterval: string;
   initialSync: 'baseline' | 'emit';
 }
 

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { DURATION_HINT, formatDuration, parseDuration } from './duration.js';
 import { formatProblem, type PathProblem } from './interpolate.js';
+import { isLocalHostname, isPrivateAddress } from '../util/addresses.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -338,6 +339,28 @@ function duplicateIdProblems(list: unknown, section: string): PathProblem[] {
   return problems;
 }
 
+/**
+ * With allowPrivateTargets false, a subscription URL naming a private address or localhost is a
+ * config error. Host names are resolved and checked when a delivery connects.
+ */
+function privateTargetProblems(raw: Record<string, unknown>): PathProblem[] {
+  const delivery = raw.delivery;
+  const allow = isRecord(delivery) ? delivery.allowPrivateTargets : undefined;
+  if (allow === true || allow === 'true' || !Array.isArray(raw.subscriptions)) return [];
+  const problems: PathProblem[] = [];
+  raw.subscriptions.forEach((sub, i) => {
+    if (!isRecord(sub) || typeof sub.url !== 'string' || !isHttpUrl(sub.url)) return;
+    const host = new URL(sub.url).hostname.replace(/^\[|\]$/g, '');
+    if (isPrivateAddress(host) || isLocalHostname(host)) {
+      problems.push({
+        path: ['subscriptions', i, 'url'],
+        message: 'is a private or loopback address; set delivery.allowPrivateTargets: true to allow it',
+      });
+    }
+  });
+  return problems;
+}
+
 export function crossFieldProblems(raw: unknown): PathProblem[] {
   const problems: PathProblem[] = [];
   if (!isRecord(raw)) return problems;
@@ -359,6 +382,7 @@ export function crossFieldProblems(raw: unknown): PathProblem[] {
   }
 
   problems.push(...duplicateIdProblems(subscriptions, 'subscriptions'));
+  problems.push(...privateTargetProblems(raw));
   if (Array.isArray(subscriptions)) {
     const known = new Set<string>();
     const sourcesUsable = sources === undefined || sources === null || Array.isArray(sources);

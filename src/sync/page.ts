@@ -68,7 +68,8 @@ export function buildPageWrite(input: BuildPageInput): { write: PageWrite; summa
         break;
       case 'deleted':
         summary.deleted++;
-        push('lead.deleted', lead.id, { ...base, lead, reason: 'vendor_deleted' });
+        // previous: the vendor may scrub PII on delete; receivers still need to know who it was.
+        push('lead.deleted', lead.id, { ...base, lead, previous: prev!.lead, reason: 'vendor_deleted' });
         break;
       default:
         summary.unchanged++;

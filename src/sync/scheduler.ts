@@ -8,6 +8,8 @@ export interface PollLoopOptions {
   /** Fraction of the interval added or removed at random, so many sources don't poll in lockstep. */
   jitter?: number;
   random?: () => number;
+  /** Told about a run that threw instead of returning its result. */
+  onCrash?: (err: unknown) => void;
 }
 
 export class PollLoop {
@@ -51,16 +53,19 @@ export class PollLoop {
       let result: RunResult;
       try {
         result = await this.runOnce(signal);
+      } catch (err) {
+        // A run that throws (e.g. the database is unwritable) must not end the loop: report it and poll on.
+        result = { ok: false, stats: emptyRunStats(), error: { code: 'sync_failed', message: (err as Error).message } };
+        this.opts.onCrash?.(err);
       } finally {
         this.running = false;
       }
       for (const w of waiters) w(result);
       if (signal.aborted || this.pendingTrigger) continue;
       const delay = jitter(this.opts.intervalMs, this.opts.jitter ?? 0.1, this.opts.random);
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        void sleep(delay, signal).then(resolve);
-      });
+      const wait = new AbortController();
+      this.wake = () => wait.abort();
+      await sleep(delay, AbortSignal.any([signal, wait.signal]));
       this.wake = null;
     }
     const aborted: RunResult = {

@@ -22,5 +22,14 @@ export function supportedVendors(): VendorName[] {
   return Object.keys(registry) as VendorName[];
 }
 
+/** Config problems for enabled sources whose vendor this build cannot sync yet, as `path: message`. */
+export function unsupportedVendorProblems(config: { sources: ReadonlyArray<{ vendor: VendorName; enabled: boolean }> }): string[] {
+  return config.sources.flatMap((s, i) =>
+    s.enabled && !registry[s.vendor]
+      ? [`sources[${i}].vendor: ${s.vendor} is not supported by this version yet (supported: ${supportedVendors().join(', ')}); set enabled: false to keep it configured`]
+      : [],
+  );
+}
+
 export type { VendorAdapter, PulledPage, PulledLead, PullContext, KnownLead } from './types.js';
 export { VendorHttp, VendorError } from './http.js';

@@ -129,7 +129,11 @@ export class Harness {
     );
   }
 
+  private stopped = false;
+
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     await this.relay?.stop();
     await this.sub?.close();
     await this.aptenServer?.close();

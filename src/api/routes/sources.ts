@@ -18,7 +18,7 @@ export function sourceRoutes(relay: RelayControl) {
         id: s.id,
         vendor: s.vendor,
         enabled: s.enabled,
-        pollInterval: `${s.pollIntervalMs}ms`,
+        pollInterval: s.pollInterval,
         initialSync: s.initialSync,
         syncing: relay.isSyncing(s.id),
         initialSyncCompletedAt: r?.initialSyncCompletedAt ?? null,

@@ -151,7 +151,6 @@ export function subscriptionRoutes(relay: RelayControl) {
     const current = requireSubscription(c.req.param('id'));
     const patch = await parseJsonBody(c, patchSchema);
     checkSources(patch.sources);
-    await checkTarget(patch.url);
     if (current.origin === 'config') {
       const other = Object.keys(patch).filter((k) => k !== 'enabled');
       if (other.length) {
@@ -162,6 +161,7 @@ export function subscriptionRoutes(relay: RelayControl) {
         );
       }
     }
+    await checkTarget(patch.url);
     const next = store.subscriptions.update(
       current.id,
       {
@@ -174,6 +174,10 @@ export function subscriptionRoutes(relay: RelayControl) {
     relay.deliveryChanged();
     return c.json(present(next));
   });
+
+  // The secret is shown once at creation; this lets an operator read it again, e.g. one the relay
+  // generated for a config-file subscription (Svix offers the same).
+  app.get('/:id/secret', (c) => c.json({ secret: requireSubscription(c.req.param('id')).secret }));
 
   app.delete('/:id', (c) => {
     const sub = requireSubscription(c.req.param('id'));
