@@ -10,6 +10,7 @@ import { DeliveryWorker } from './delivery/worker.js';
 import { generateSecret } from './delivery/sign.js';
 import { createDeliveryAgent } from './delivery/target-safety.js';
 import { unsupportedVendorProblems, vendorEntry, VendorHttp } from './vendors/index.js';
+import { RequestBudget } from './vendors/budget.js';
 import { RelayError } from './util/errors.js';
 import { createApi } from './api/app.js';
 import type { RelayControl } from './api/control.js';
@@ -69,6 +70,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
   );
 
   const loops = new Map<string, PollLoop>();
+  const syncs = new Map<string, SourceSync>();
   const https: VendorHttp[] = [];
   for (const source of config.sources.filter((s) => s.enabled)) {
     const entry = vendorEntry(source.vendor);
@@ -78,14 +80,21 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       headers: entry.headers(source),
       timeoutMs: source.requestTimeout,
       retries: source.maxRetries,
+      budget: new RequestBudget(source.rateLimits?.map((l) => ({ requests: l.requests, perMs: l.per })) ?? entry.rateLimits),
     });
     https.push(http);
     const sync = new SourceSync(
-      { id: source.id, vendor: source.vendor, initialSync: source.initialSync },
-      entry.create({ sourceId: source.id, overlapMs: source.overlap, pageSize: source.pageSize }),
+      { id: source.id, vendor: source.vendor, initialSync: source.initialSync, maxDeleteShare: source.maxDeleteShare },
+      entry.create({
+        sourceId: source.id,
+        overlapMs: source.overlap,
+        pageSize: source.pageSize,
+        source: { workspace: source.workspace, fullScanEvery: source.fullScanEvery, detailRefreshPerPoll: source.detailRefreshPerPoll },
+      }),
       http,
       { store, clock, logger: logger.child({ component: 'sync' }), onEvents: () => worker.notify() },
     );
+    syncs.set(source.id, sync);
     loops.set(
       source.id,
       new PollLoop((signal) => sync.run(signal), {
@@ -107,6 +116,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     })),
     syncNow: (id) => loops.get(id)?.trigger(),
     isSyncing: (id) => loops.get(id)?.running ?? false,
+    releaseHeldDeletes: (id) => syncs.get(id)?.releaseHeldDeletes(),
     deliveryChanged: () => worker.notify(),
     allowPrivateTargets: config.delivery.allowPrivateTargets,
   };

@@ -123,6 +123,7 @@ describe('the interface.md example', () => {
       overlap: 2_000,
       requestTimeout: 30_000,
       maxRetries: 4,
+      maxDeleteShare: 0.2,
       enabled: true,
     });
     expect(cfg.sources[1]).toMatchObject({ vendor: 'nexus-erp', apiKey: ENV.NEXUS_API_KEY, pollInterval: 300_000 });

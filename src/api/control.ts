@@ -19,6 +19,8 @@ export interface RelayControl {
   /** Runs a sync of the source as soon as possible; undefined when the source is unknown or disabled. */
   syncNow(sourceId: string): Promise<RunResult> | undefined;
   isSyncing(sourceId: string): boolean;
+  /** Applies deletes the mass-delete guard held; returns how many, or undefined for an unknown/disabled source. */
+  releaseHeldDeletes(sourceId: string): number | undefined;
   /** Subscriptions or deliveries changed: the delivery worker should look again. */
   deliveryChanged(): void;
   /** When false, subscriber URLs resolving to private addresses are refused. */

@@ -38,6 +38,14 @@ export interface SourceConfig {
   requestTimeout: number;
   /** Retries of one failed vendor request (429, 5xx, network) within a sync run. */
   maxRetries: number;
+  /** Request budget: at most `requests` per `per` ms, for each entry. Default: the vendor's documented limits. */
+  rateLimits?: Array<{ requests: number; per: number }>;
+  /** Largest share (0..1) of a source's live leads one complete scan may delete; more is held. */
+  maxDeleteShare: number;
+  /** mega only: every how many polls the incremental sync is replaced by a full scan (absence checks). */
+  fullScanEvery?: number;
+  /** penguinmails only: unchanged leads whose details (attributes, activity) are re-read per poll, budget permitting. */
+  detailRefreshPerPoll?: number;
   /** penguinmails only (required there). */
   workspace?: string;
   /** mega only (required there). */
@@ -280,6 +288,13 @@ export const sourceSchema = z.strictObject({
   pageSize: intSchema(1, 1000).optional(),
   requestTimeout: durationSchema({ min: 100, max: TIMER_MAX_MS }).prefault('30s'),
   maxRetries: intSchema(0, 20).default(4),
+  rateLimits: z
+    .array(z.strictObject({ requests: intSchema(1, 1_000_000), per: durationSchema({ min: 1, max: TIMER_MAX_MS }) }))
+    .max(5)
+    .optional(),
+  maxDeleteShare: z.preprocess(coerceNumber, z.number().min(0).max(1)).default(0.2),
+  fullScanEvery: intSchema(1, 100_000).optional(),
+  detailRefreshPerPoll: intSchema(0, 10_000).optional(),
   workspace: nonEmptyString.max(200).optional(),
   customerId: z.string().regex(UUID_RE, { error: 'must be a UUID' }).optional(),
   enabled: booleanSchema.default(true),
@@ -321,9 +336,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-const VENDOR_ONLY_FIELDS: readonly { field: string; vendor: Vendor }[] = [
-  { field: 'workspace', vendor: 'penguinmails' },
-  { field: 'customerId', vendor: 'mega' },
+const VENDOR_ONLY_FIELDS: readonly { field: string; vendor: Vendor; required: boolean }[] = [
+  { field: 'workspace', vendor: 'penguinmails', required: true },
+  { field: 'customerId', vendor: 'mega', required: true },
+  { field: 'fullScanEvery', vendor: 'mega', required: false },
+  { field: 'detailRefreshPerPoll', vendor: 'penguinmails', required: false },
 ];
 
 function duplicateIdProblems(list: unknown, section: string): PathProblem[] {
@@ -370,9 +387,9 @@ export function crossFieldProblems(raw: unknown): PathProblem[] {
   if (Array.isArray(sources)) {
     sources.forEach((src, i) => {
       if (!isRecord(src) || typeof src.vendor !== 'string' || !(VENDORS as readonly string[]).includes(src.vendor)) return;
-      for (const { field, vendor } of VENDOR_ONLY_FIELDS) {
+      for (const { field, vendor, required } of VENDOR_ONLY_FIELDS) {
         const present = src[field] !== undefined && src[field] !== null;
-        if (src.vendor === vendor && !present) {
+        if (src.vendor === vendor && !present && required) {
           problems.push({ path: ['sources', i, field], message: `required for vendor ${vendor}` });
         } else if (src.vendor !== vendor && present) {
           problems.push({ path: ['sources', i, field], message: `only used by vendor ${vendor}` });

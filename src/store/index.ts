@@ -35,7 +35,7 @@ export class Store {
 }
 
 export type { SourceRow } from './sources.js';
-export type { StoredLead, LeadWrite, LeadEventWrite, PageWrite } from './snapshot.js';
+export type { StoredLead, LeadWrite, LeadEventWrite, PageWrite, MissingLead, MissingDecision } from './snapshot.js';
 export type { StoredEvent } from './outbox.js';
 export type { Subscription, SubscriptionPatch } from './subscriptions.js';
 export type { ClaimedDelivery, AttemptRecord, DeliveryView, DeliveryStatus } from './deliveries.js';

@@ -1,13 +1,14 @@
 // The lead snapshot and seen interaction events; applyPage commits a page's snapshot changes,
 // its outbox events and the source cursor in one transaction.
 import type { Db } from './db.js';
-import type { NormalizedLead, OutboxEvent } from '../model.js';
+import type { DeleteReason, NormalizedLead, OutboxEvent } from '../model.js';
 import type { SourceStore } from './sources.js';
 import type { OutboxStore } from './outbox.js';
 
 export interface StoredLead {
   hash: string;
   deleted: boolean;
+  deletedReason: DeleteReason | null;
   lead: NormalizedLead;
   state: unknown;
 }
@@ -16,8 +17,24 @@ export interface LeadWrite {
   leadId: string;
   hash: string;
   deleted: boolean;
+  deletedReason: DeleteReason | null;
   lead: NormalizedLead;
   state: unknown;
+}
+
+/** A lead a complete scan did not list, with how many complete scans in a row missed it. */
+export interface MissingLead extends StoredLead {
+  leadId: string;
+  missingScans: number;
+}
+
+/** What to do with the leads missing from two consecutive complete scans (decided in sync/). */
+export interface MissingDecision {
+  /** Apply the deletes (false: hold them and warn). */
+  apply: boolean;
+  writes: LeadWrite[];
+  outbox: OutboxEvent[];
+  warning: { code: string; message: string } | null;
 }
 
 export interface LeadEventWrite {
@@ -32,6 +49,8 @@ export interface PageWrite {
   outbox: OutboxEvent[];
   /** Undefined leaves the stored cursor as it is. */
   cursor?: unknown;
+  /** Part of a full scan: every lead id listed on the page is marked seen in this scan generation. */
+  seen?: { scan: number; leadIds: readonly string[] };
 }
 
 export class SnapshotStore {
@@ -40,15 +59,20 @@ export class SnapshotStore {
   private readonly upsertLeadStmt;
   private readonly upsertEventStmt;
   private readonly applyTx;
+  private readonly markSeenStmt;
+  private readonly countMissedStmt;
+  private readonly missingStmt;
+  private readonly liveCountStmt;
+  private readonly idsAfterStmt;
 
   constructor(
     private readonly db: Db,
-    sources: SourceStore,
+    private readonly sources: SourceStore,
     outbox: OutboxStore,
   ) {
     // json_each keeps this one statement for any number of ids (one round trip per page, not per lead).
     this.getLeadsStmt = db.prepare(
-      `SELECT lead_id, hash, deleted, lead, raw, state FROM leads
+      `SELECT lead_id, hash, deleted, deleted_reason, lead, raw, state FROM leads
        WHERE source_id = ? AND lead_id IN (SELECT value FROM json_each(?))`,
     );
     this.getEventsStmt = db.prepare(
@@ -56,17 +80,33 @@ export class SnapshotStore {
        WHERE source_id = ? AND lead_id IN (SELECT value FROM json_each(?))`,
     );
     this.upsertLeadStmt = db.prepare(
-      `INSERT INTO leads (source_id, lead_id, hash, deleted, lead, raw, state, first_seen_at, changed_at)
-       VALUES (@sourceId, @leadId, @hash, @deleted, @lead, @raw, @state, @now, @now)
+      `INSERT INTO leads (source_id, lead_id, hash, deleted, deleted_reason, lead, raw, state, first_seen_at, changed_at)
+       VALUES (@sourceId, @leadId, @hash, @deleted, @deletedReason, @lead, @raw, @state, @now, @now)
        ON CONFLICT (source_id, lead_id) DO UPDATE SET
-         hash = excluded.hash, deleted = excluded.deleted, lead = excluded.lead, raw = excluded.raw,
-         state = excluded.state,
+         hash = excluded.hash, deleted = excluded.deleted, deleted_reason = excluded.deleted_reason,
+         lead = excluded.lead, raw = excluded.raw, state = excluded.state,
          changed_at = CASE WHEN leads.hash = excluded.hash THEN leads.changed_at ELSE excluded.changed_at END`,
     );
     this.upsertEventStmt = db.prepare(
       `INSERT INTO lead_events (source_id, lead_id, event_key, hash) VALUES (?, ?, ?, ?)
        ON CONFLICT (source_id, lead_id, event_key) DO UPDATE SET hash = excluded.hash`,
     );
+    this.markSeenStmt = db.prepare(
+      `UPDATE leads SET last_seen_scan = ?, missing_scans = 0
+       WHERE source_id = ? AND lead_id IN (SELECT value FROM json_each(?))`,
+    );
+    this.countMissedStmt = db.prepare(
+      `UPDATE leads SET missing_scans = missing_scans + 1
+       WHERE source_id = ? AND deleted = 0 AND last_seen_scan < ?`,
+    );
+    this.missingStmt = db.prepare(
+      `SELECT lead_id, hash, deleted, deleted_reason, lead, raw, state, missing_scans FROM leads
+       WHERE source_id = ? AND deleted = 0 AND missing_scans >= ? ORDER BY lead_id`,
+    );
+    this.liveCountStmt = db.prepare(`SELECT count(*) AS n FROM leads WHERE source_id = ? AND deleted = 0`);
+    this.idsAfterStmt = db.prepare(
+      `SELECT lead_id FROM leads WHERE source_id = ? AND deleted = 0 AND lead_id > ? ORDER BY lead_id LIMIT ?`,
+    ).pluck();
     this.applyTx = db.transaction((sourceId: string, page: PageWrite, now: string) => {
       for (const w of page.leads) {
         const { raw, ...lead } = w.lead;
@@ -75,12 +115,14 @@ export class SnapshotStore {
           leadId: w.leadId,
           hash: w.hash,
           deleted: w.deleted ? 1 : 0,
+          deletedReason: w.deleted ? w.deletedReason : null,
           lead: JSON.stringify(lead),
           raw: JSON.stringify(raw),
           state: w.state === undefined || w.state === null ? null : JSON.stringify(w.state),
           now,
         });
       }
+      if (page.seen) this.markSeenStmt.run(page.seen.scan, sourceId, JSON.stringify(page.seen.leadIds));
       for (const e of page.leadEvents) this.upsertEventStmt.run(sourceId, e.leadId, e.key, e.hash);
       outbox.append(page.outbox);
       if (page.cursor !== undefined) sources.setCursor(sourceId, page.cursor);
@@ -90,23 +132,21 @@ export class SnapshotStore {
   getLeads(sourceId: string, leadIds: readonly string[]): Map<string, StoredLead> {
     const out = new Map<string, StoredLead>();
     if (leadIds.length === 0) return out;
-    const rows = this.getLeadsStmt.all(sourceId, JSON.stringify(leadIds)) as Array<{
-      lead_id: string;
-      hash: string;
-      deleted: number;
-      lead: string;
-      raw: string;
-      state: string | null;
-    }>;
-    for (const r of rows) {
-      out.set(r.lead_id, {
-        hash: r.hash,
-        deleted: r.deleted === 1,
-        lead: { ...JSON.parse(r.lead), raw: JSON.parse(r.raw) },
-        state: r.state === null ? null : JSON.parse(r.state),
-      });
-    }
+    const rows = this.getLeadsStmt.all(sourceId, JSON.stringify(leadIds)) as LeadRow[];
+    for (const r of rows) out.set(r.lead_id, toStoredLead(r));
     return out;
+  }
+
+  /** Live lead ids after `afterId` in id order, continuing from the first id when the end is reached. */
+  leadIdsAfter(sourceId: string, afterId: string | null, limit: number): string[] {
+    const ids = this.idsAfterStmt.all(sourceId, afterId ?? '', limit) as string[];
+    if (ids.length < limit && afterId !== null) {
+      for (const id of this.idsAfterStmt.all(sourceId, '', limit - ids.length) as string[]) {
+        if (id > afterId || ids.includes(id)) break;
+        ids.push(id);
+      }
+    }
+    return ids;
   }
 
   /** Seen event hashes by lead id, then by event key. */
@@ -130,4 +170,66 @@ export class SnapshotStore {
   applyPage(sourceId: string, page: PageWrite, now: string): void {
     this.applyTx(sourceId, page, now);
   }
+
+  /**
+   * Ends a complete scan, atomically: every live lead it did not list has missed one more scan; those
+   * missed by `threshold` scans in a row go to `decide`, whose deletes are applied (or held) here.
+   */
+  completeScan(
+    sourceId: string,
+    scan: number,
+    threshold: number,
+    now: string,
+    decide: (missing: MissingLead[], liveCount: number) => MissingDecision,
+  ): MissingDecision {
+    return this.db.transaction(() => {
+      this.countMissedStmt.run(sourceId, scan);
+      return this.settleMissing(sourceId, threshold, now, decide);
+    })();
+  }
+
+  /** Re-decides leads already missed by `threshold` scans (e.g. an operator releasing held deletes). */
+  settleMissingNow(
+    sourceId: string,
+    threshold: number,
+    now: string,
+    decide: (missing: MissingLead[], liveCount: number) => MissingDecision,
+  ): MissingDecision {
+    return this.db.transaction(() => this.settleMissing(sourceId, threshold, now, decide))();
+  }
+
+  private settleMissing(
+    sourceId: string,
+    threshold: number,
+    now: string,
+    decide: (missing: MissingLead[], liveCount: number) => MissingDecision,
+  ): MissingDecision {
+    const rows = this.missingStmt.all(sourceId, threshold) as Array<LeadRow & { missing_scans: number }>;
+    const missing = rows.map((r) => ({ ...toStoredLead(r), leadId: r.lead_id, missingScans: r.missing_scans }));
+    const live = (this.liveCountStmt.get(sourceId) as { n: number }).n;
+    const decision = decide(missing, live);
+    if (decision.apply) this.applyTx(sourceId, { leads: decision.writes, leadEvents: [], outbox: decision.outbox }, now);
+    this.sources.recordScanOutcome(sourceId, now, decision.apply ? 0 : missing.length, decision.warning);
+    return decision;
+  }
+}
+
+interface LeadRow {
+  lead_id: string;
+  hash: string;
+  deleted: number;
+  deleted_reason: DeleteReason | null;
+  lead: string;
+  raw: string;
+  state: string | null;
+}
+
+function toStoredLead(r: LeadRow): StoredLead {
+  return {
+    hash: r.hash,
+    deleted: r.deleted === 1,
+    deletedReason: r.deleted_reason,
+    lead: { ...JSON.parse(r.lead), raw: JSON.parse(r.raw) },
+    state: r.state === null ? null : JSON.parse(r.state),
+  };
 }

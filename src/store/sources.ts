@@ -12,6 +12,9 @@ export interface SourceRow {
   lastSuccessAt: string | null;
   lastError: { code: string; message: string } | null;
   lastStats: Record<string, unknown> | null;
+  lastCompleteScanAt: string | null;
+  heldDeletes: number;
+  warning: { code: string; message: string } | null;
   leadCount: number;
   deletedLeadCount: number;
 }
@@ -28,6 +31,10 @@ interface RawSourceRow {
   last_error_code: string | null;
   last_error_message: string | null;
   last_stats: string | null;
+  last_complete_scan_at: string | null;
+  held_deletes: number;
+  warning_code: string | null;
+  warning_message: string | null;
   lead_count: number;
   deleted_count: number;
 }
@@ -40,6 +47,9 @@ export class SourceStore {
   private readonly finishOkStmt;
   private readonly finishErrorStmt;
   private readonly cursorStmt;
+  private readonly beginScanStmt;
+  private readonly scanOutcomeStmt;
+  private readonly warnStmt;
 
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
@@ -65,6 +75,14 @@ export class SourceStore {
          last_error_code = @code, last_error_message = @message, last_stats = @stats WHERE id = @id`,
     );
     this.cursorStmt = db.prepare(`UPDATE sources SET cursor = ? WHERE id = ?`);
+    this.beginScanStmt = db.prepare(
+      `UPDATE sources SET scan_generation = scan_generation + 1 WHERE id = ? RETURNING scan_generation`,
+    );
+    this.scanOutcomeStmt = db.prepare(
+      `UPDATE sources SET last_complete_scan_at = @at, held_deletes = @held, warning_code = @code, warning_message = @message
+       WHERE id = @id`,
+    );
+    this.warnStmt = db.prepare(`UPDATE sources SET warning_code = ?, warning_message = ? WHERE id = ?`);
   }
 
   /** Registers configured sources; a source keeps its cursor and snapshot across restarts. */
@@ -97,6 +115,21 @@ export class SourceStore {
     this.finishErrorStmt.run({ id, at, code: error.code, message: error.message, stats: JSON.stringify(stats) });
   }
 
+  /** Starts a full scan: a new generation number that the scan's pages mark their leads with. */
+  beginScan(id: string): number {
+    return (this.beginScanStmt.get(id) as { scan_generation: number }).scan_generation;
+  }
+
+  /** Inside SnapshotStore's scan transaction. */
+  recordScanOutcome(id: string, at: string, heldDeletes: number, warning: { code: string; message: string } | null): void {
+    this.scanOutcomeStmt.run({ id, at, held: heldDeletes, code: warning?.code ?? null, message: warning?.message ?? null });
+  }
+
+  /** A warning shown on GET /v1/sources until the next complete scan replaces it (null clears it). */
+  setWarning(id: string, warning: { code: string; message: string } | null): void {
+    this.warnStmt.run(warning?.code ?? null, warning?.message ?? null, id);
+  }
+
   /** Only for use inside the page transaction (SnapshotStore.applyPage). */
   setCursor(id: string, cursor: unknown): void {
     this.cursorStmt.run(cursor === undefined ? null : JSON.stringify(cursor), id);
@@ -115,6 +148,9 @@ function toSourceRow(r: RawSourceRow): SourceRow {
     lastSuccessAt: r.last_success_at,
     lastError: r.last_error_code ? { code: r.last_error_code, message: r.last_error_message ?? '' } : null,
     lastStats: r.last_stats ? JSON.parse(r.last_stats) : null,
+    lastCompleteScanAt: r.last_complete_scan_at,
+    heldDeletes: r.held_deletes,
+    warning: r.warning_code ? { code: r.warning_code, message: r.warning_message ?? '' } : null,
     leadCount: r.lead_count,
     deletedLeadCount: r.deleted_count,
   };

@@ -8,15 +8,23 @@ import type { VendorHttp } from '../vendors/http.js';
 import type { Clock } from '../util/time.js';
 import { RelayError } from '../util/errors.js';
 import { buildPageWrite, emptySummary, type PageSummary } from './page.js';
+import { decideMissing, MISSED_SCANS_TO_DELETE } from './absence.js';
 
 export interface SyncSourceConfig {
   id: string;
   vendor: VendorName;
   initialSync: 'baseline' | 'emit';
+  /** Largest share of live leads one complete scan may delete before deletes are held. */
+  maxDeleteShare: number;
 }
 
 export interface RunStats extends PageSummary {
   pages: number;
+  /** Full scans only: was the listing complete, and what became of the leads it missed. */
+  fullScan: boolean;
+  scanComplete: boolean | null;
+  missingDeleted: number;
+  deletesHeld: number;
   leadsSeen: number;
   skippedRecords: number;
   requests: number;
@@ -24,7 +32,18 @@ export interface RunStats extends PageSummary {
 }
 
 export function emptyRunStats(): RunStats {
-  return { ...emptySummary(), pages: 0, leadsSeen: 0, skippedRecords: 0, requests: 0, durationMs: 0 };
+  return {
+    ...emptySummary(),
+    pages: 0,
+    fullScan: false,
+    scanComplete: null,
+    missingDeleted: 0,
+    deletesHeld: 0,
+    leadsSeen: 0,
+    skippedRecords: 0,
+    requests: 0,
+    durationMs: 0,
+  };
 }
 
 export interface RunResult {
@@ -59,6 +78,7 @@ export class SourceSync {
     store.sources.markStarted(this.source.id, new Date(started).toISOString());
     const emit = this.source.initialSync === 'emit' || row.initialSyncCompletedAt !== null;
 
+    let scan: number | null = null;
     // Leads looked up by the adapter for the current page, reused by the diff (one query per page).
     let pageKnown = new Map<string, StoredLead>();
     const known = (ids: readonly string[]): Map<string, KnownLead> => {
@@ -79,9 +99,15 @@ export class SourceSync {
         http: this.http,
         signal,
         known,
+        knownIdsAfter: (afterId, limit) => store.snapshot.leadIdsAfter(this.source.id, afterId, limit),
       })) {
-        this.commitPage(page, pageKnown, emit, stats);
+        if (page.fullScan && scan === null) {
+          scan = store.sources.beginScan(this.source.id);
+          stats.fullScan = true;
+        }
+        this.commitPage(page, pageKnown, emit, stats, page.fullScan ? scan : null);
         pageKnown = new Map();
+        if (page.scanEnd && scan !== null) this.endScan(scan, page.scanEnd, emit, stats);
         if (signal.aborted) throw new RelayError('sync_aborted', 'sync stopped by shutdown');
       }
     } catch (err) {
@@ -99,7 +125,55 @@ export class SourceSync {
     return { ok: true, stats };
   }
 
-  private commitPage(page: PulledPage, pageKnown: Map<string, StoredLead>, emit: boolean, stats: RunStats): void {
+  /** Deletes by absence, only after a complete listing (vendors.md "Common rules"). */
+  private endScan(scan: number, end: { complete: boolean; reason?: string }, emit: boolean, stats: RunStats): void {
+    const { store, clock, logger } = this.deps;
+    const now = clock.now();
+    stats.scanComplete = end.complete;
+    if (!end.complete) {
+      const warning = { code: 'scan_incomplete', message: `last full scan was incomplete (${end.reason ?? 'unknown reason'}); no lead was judged missing` };
+      store.sources.setWarning(this.source.id, warning);
+      logger.warn({ source: this.source.id, reason: end.reason }, 'full scan incomplete; absence checks skipped');
+      return;
+    }
+    const decision = store.snapshot.completeScan(this.source.id, scan, MISSED_SCANS_TO_DELETE, new Date(now).toISOString(), (missing, liveCount) =>
+      decideMissing({
+        sourceId: this.source.id,
+        vendor: this.source.vendor,
+        missing,
+        liveCount,
+        maxShare: this.source.maxDeleteShare,
+        emit,
+        now,
+      }),
+    );
+    stats.missingDeleted += decision.apply ? decision.writes.length : 0;
+    stats.deletesHeld += decision.apply ? 0 : 1;
+    if (decision.warning) logger.warn({ source: this.source.id, warning: decision.warning }, 'deletes held');
+    if (decision.outbox.length > 0) {
+      stats.eventsEmitted += decision.outbox.length;
+      this.deps.onEvents();
+    }
+  }
+
+  /** An operator confirmed that held deletes are real: apply them now. */
+  releaseHeldDeletes(): number {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const decision = store.snapshot.settleMissingNow(this.source.id, MISSED_SCANS_TO_DELETE, new Date(now).toISOString(), (missing, liveCount) =>
+      decideMissing({ sourceId: this.source.id, vendor: this.source.vendor, missing, liveCount, maxShare: 1, force: true, emit: true, now }),
+    );
+    if (decision.outbox.length > 0) this.deps.onEvents();
+    return decision.writes.length;
+  }
+
+  private commitPage(
+    page: PulledPage,
+    pageKnown: Map<string, StoredLead>,
+    emit: boolean,
+    stats: RunStats,
+    scan: number | null,
+  ): void {
     const { store, clock } = this.deps;
     const ids = page.leads.map((l) => l.lead.id);
     const missing = ids.filter((id) => !pageKnown.has(id));
@@ -116,6 +190,7 @@ export class SourceSync {
       emit,
       now,
     });
+    if (scan !== null) write.seen = { scan, leadIds: ids };
     store.snapshot.applyPage(this.source.id, write, new Date(now).toISOString());
     stats.pages++;
     stats.leadsSeen += page.leads.length;

@@ -55,9 +55,12 @@ export function buildPageWrite(input: BuildPageInput): { write: PageWrite; summa
     const prev = known.get(lead.id);
     const hash = contentHash(lead.raw);
     const change = classifyLead(prev, { hash, deleted: pulled.vendorDeleted });
+    // A deleted lead that stays deleted keeps why it was deleted.
+    const deleted = pulled.vendorDeleted || (change === 'unchanged' && prev?.deleted === true);
     const base = { source: sourceId, vendor };
     switch (change) {
       case 'created':
+      case 'reappeared':
         summary.created++;
         push('lead.created', lead.id, { ...base, lead });
         break;
@@ -79,7 +82,8 @@ export function buildPageWrite(input: BuildPageInput): { write: PageWrite; summa
       leads.push({
         leadId: lead.id,
         hash,
-        deleted: pulled.vendorDeleted,
+        deleted,
+        deletedReason: !deleted ? null : pulled.vendorDeleted ? 'vendor_deleted' : (prev?.deletedReason ?? 'missing'),
         lead,
         state: pulled.state !== undefined ? pulled.state : (prev?.state ?? null),
       });

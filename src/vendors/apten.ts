@@ -3,7 +3,7 @@
 import type { JsonObject, NormalizedLead, Json } from '../model.js';
 import type { AdapterOptions, PullContext, PulledActivity, PulledLead, PulledPage, VendorAdapter } from './types.js';
 import { VendorError } from './http.js';
-import { asArray, asObject, isoOrNull, shiftIso, stringOrNull, maxIso, mapLimit } from './parse.js';
+import { asArray, asObject, isoOrNull, shiftIso, stringOrNull, maxIso, mapLimit, splitRecords } from './parse.js';
 
 const EPOCH = '1970-01-01T00:00:00.000Z';
 const LIST_PAGE_SIZE = 1000;
@@ -54,13 +54,7 @@ export class AptenAdapter implements VendorAdapter {
         throw new VendorError('vendor_bad_response', 'apten GET /leads: nextToken did not advance');
       }
 
-      let skipped = 0;
-      const raws: JsonObject[] = [];
-      for (const r of records) {
-        if (r && typeof r === 'object' && !Array.isArray(r) && typeof (r as JsonObject).id === 'string' && (r as JsonObject).id) {
-          raws.push(r as JsonObject);
-        } else skipped++;
-      }
+      const { records: raws, skipped } = splitRecords(records);
       const known = ctx.known(raws.map((r) => r.id as string));
       const leads = await mapLimit(raws, EVENT_FETCH_CONCURRENCY, async (raw): Promise<PulledLead> => {
         const id = raw.id as string;

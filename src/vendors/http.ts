@@ -2,7 +2,7 @@
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import pRetry from 'p-retry';
 import { RelayError } from '../util/errors.js';
-import { sleep } from '../util/time.js';
+import { RequestBudget } from './budget.js';
 
 export class VendorError extends RelayError {
   constructor(
@@ -28,6 +28,8 @@ export interface VendorHttpOptions {
   maxRetryDelayMs?: number;
   /** Upper bound on a vendor's Retry-After we are willing to sleep inside one run. */
   maxRetryAfterMs?: number;
+  /** The source's request budget; every request (retries included) takes from it. */
+  budget?: RequestBudget;
 }
 
 export class VendorHttp {
@@ -35,11 +37,13 @@ export class VendorHttp {
   private readonly basePath: string;
   private readonly origin: string;
   requestCount = 0;
+  readonly budget: RequestBudget;
 
   constructor(private readonly opts: VendorHttpOptions) {
     const url = new URL(opts.baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/$/, '');
+    this.budget = opts.budget ?? new RequestBudget([]);
     this.pool = new Pool(this.origin, {
       connections: 4,
       headersTimeout: opts.timeoutMs ?? 30_000,
@@ -62,7 +66,8 @@ export class VendorHttp {
       shouldRetry: ({ error }) => error instanceof VendorError && error.retryable,
       onFailedAttempt: async ({ error }) => {
         if (error instanceof VendorError && error.retryAfterMs !== null && error.retryable) {
-          await sleep(Math.min(error.retryAfterMs, this.opts.maxRetryAfterMs ?? 60_000), signal);
+          // The budget makes the next request (of this run or any other) wait out the pause too.
+          this.budget.pauseFor(Math.min(error.retryAfterMs, this.opts.maxRetryAfterMs ?? 60_000));
         }
       },
     });
@@ -70,6 +75,7 @@ export class VendorHttp {
 
   private async once(path: string, signal: AbortSignal): Promise<unknown> {
     const where = `${this.opts.vendor} GET ${path.split('?')[0]}`;
+    await this.budget.take(signal);
     this.requestCount++;
     let res: Dispatcher.ResponseData;
     try {
@@ -99,6 +105,7 @@ export class VendorHttp {
       throw new VendorError('vendor_unreachable', `${where}: response body failed: ${(err as Error).message}`, null, null, true);
     }
     const status = res.statusCode;
+    this.budget.observe(res.headers);
     if (status >= 200 && status < 300) {
       try {
         return JSON.parse(text);

@@ -49,3 +49,19 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+
+/** Records with a usable string id, and how many were dropped for lacking one (vendors.md: skip and count). */
+export function splitRecords(items: readonly Json[]): { records: JsonObject[]; skipped: number } {
+  const records: JsonObject[] = [];
+  let skipped = 0;
+  for (const r of items) {
+    if (r && typeof r === 'object' && !Array.isArray(r) && typeof r.id === 'string' && r.id !== '') records.push(r);
+    else skipped++;
+  }
+  return { records, skipped };
+}
+
+/** The non-empty strings of an array value; anything else gives []. */
+export function stringArray(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '') : [];
+}

@@ -18,6 +18,8 @@ export interface PullContext {
   signal: AbortSignal;
   /** Snapshot lookups for a page's lead ids, in one batch. */
   known(ids: readonly string[]): Map<string, KnownLead>;
+  /** Known live lead ids after `afterId` in id order, wrapping to the start (for round-robin refreshes). */
+  knownIdsAfter(afterId: string | null, limit: number): string[];
 }
 
 export interface PulledLead {
@@ -42,6 +44,10 @@ export interface PulledPage {
   cursor: unknown;
   /** Records dropped because they had no usable id. */
   skipped: number;
+  /** Set on every page of a full listing: leads it does not list can be found missing. */
+  fullScan?: boolean;
+  /** On a full listing's last page: was it complete (every page read, counts consistent)? */
+  scanEnd?: { complete: boolean; reason?: string };
 }
 
 export interface VendorAdapter {
@@ -54,4 +60,10 @@ export interface AdapterOptions {
   sourceId: string;
   overlapMs: number;
   pageSize?: number;
+  /** Vendor-specific settings from the source config (workspace, fullScanEvery, ...). */
+  source: {
+    workspace?: string;
+    fullScanEvery?: number;
+    detailRefreshPerPoll?: number;
+  };
 }

@@ -33,6 +33,9 @@ export function sourceRoutes(relay: RelayControl) {
         cursor: r?.cursor ?? null,
         leadCount: r?.leadCount ?? 0,
         deletedLeadCount: r?.deletedLeadCount ?? 0,
+        lastCompleteScanAt: r?.lastCompleteScanAt ?? null,
+        heldDeletes: r?.heldDeletes ?? 0,
+        warning: r?.warning ?? null,
       };
     });
     return c.json({ data });
@@ -52,6 +55,15 @@ export function sourceRoutes(relay: RelayControl) {
     }
     const result = await run;
     return c.json({ source: id, status: result.ok ? 'ok' : 'error', stats: result.stats, error: result.error ?? null });
+  });
+
+  // The mass-delete guard held deletes (warning deletes_held): the operator confirms they are real.
+  app.post('/:id/release-deletes', (c) => {
+    const id = c.req.param('id');
+    if (!relay.sources.some((s) => s.id === id)) throw notFound('source', id);
+    const released = relay.releaseHeldDeletes(id);
+    if (released === undefined) throw new ApiError(409, 'source_disabled', `source "${id}" is disabled in the config`);
+    return c.json({ source: id, deleted: released });
   });
 
   return app;

@@ -1,5 +1,6 @@
 // Numbered schema migrations, applied in order, each in its own transaction (graphile-worker's shape).
 import { m0001_initial } from './0001_initial.js';
+import { m0002_absence } from './0002_absence.js';
 
 export interface Migration {
   version: number;
@@ -7,4 +8,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [m0001_initial];
+export const migrations: readonly Migration[] = [m0001_initial, m0002_absence];

@@ -1,0 +1,56 @@
+// What every vendor simulator offers tests and the demo, whatever the vendor (one conformance suite runs on all).
+import type { VendorName } from '../../model.js';
+
+export interface SimServerHandle {
+  /** http://127.0.0.1:PORT, no trailing slash. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface SimFault {
+  status: number;
+  /** Sent verbatim; default: the vendor's own error shape with the status's reason phrase. */
+  body?: string;
+  contentType?: string;
+  retryAfterSeconds?: number;
+  /** Restrict the fault to requests whose path contains this string; all endpoints when absent. */
+  path?: string;
+}
+
+export interface SimRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  at: number;
+}
+
+/** Source config keys (besides id) that point the relay at this simulator. */
+export interface SimSourceConfig {
+  vendor: VendorName;
+  baseUrl: string;
+  apiKey: string;
+  workspace?: string;
+  customerId?: string;
+}
+
+export interface VendorSimulator {
+  readonly vendor: VendorName;
+  readonly requests: SimRequest[];
+  listen(port?: number, host?: string): Promise<SimServerHandle>;
+  /** Lifelike leads; returns their ids. */
+  seed(n: number): string[];
+  /** A new lead with lifelike values (overridable by vendor field names); returns its id. */
+  createLead(fields?: Record<string, unknown>): string;
+  /** A realistic profile change (e.g. status) that must surface as lead.updated. */
+  touchLead(id: string): void;
+  /** The vendor's delete: soft where the vendor has soft deletes, hard (gone from listings) otherwise. */
+  deleteLead(id: string): void;
+  /** Ids of leads the vendor lists now (soft-deleted ones included where the vendor lists them). */
+  leadIds(): string[];
+  /** The next n matching requests get this response instead. */
+  failNext(n: number, fault: SimFault): void;
+  /** Source config for a relay to sync this simulator at `url` (as returned by listen). */
+  sourceConfig(url: string): SimSourceConfig;
+}

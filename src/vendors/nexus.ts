@@ -1,0 +1,81 @@
+// Nexus ERP: no "changed since" filter, so every poll is a full page/pageSize scan; the order shifts
+// while paging, so absence is judged only by the common two-complete-scans rule (vendors.md "Nexus ERP").
+import type { JsonObject, NormalizedLead } from '../model.js';
+import type { AdapterOptions, PullContext, PulledPage, VendorAdapter } from './types.js';
+import { VendorError } from './http.js';
+import { asArray, asObject, isoOrNull, splitRecords, stringOrNull, stringArray } from './parse.js';
+
+/** The vendor's maximum page size. */
+const PAGE_SIZE = 100;
+
+export class NexusAdapter implements VendorAdapter {
+  readonly vendor = 'nexus-erp' as const;
+
+  constructor(private readonly opts: AdapterOptions) {}
+
+  async *pull(ctx: PullContext): AsyncIterable<PulledPage> {
+    const where = 'nexus-erp GET /api/v1/leads';
+    const pageSize = Math.min(this.opts.pageSize ?? PAGE_SIZE, PAGE_SIZE);
+    for (let page = 1; ; page++) {
+      const body = asObject(await ctx.http.getJson('/api/v1/leads', { page, pageSize }, ctx.signal), `${where}: response`);
+      const { records, skipped } = splitRecords(asArray(body.data, `${where}: response.data`));
+      const pagination = asObject(body.pagination, `${where}: response.pagination`);
+      const totalPages = pagination.totalPages;
+      const hasNextPage = pagination.hasNextPage;
+      if (typeof totalPages !== 'number' || typeof hasNextPage !== 'boolean') {
+        throw new VendorError('vendor_bad_response', `${where}: response.pagination needs totalPages (number) and hasNextPage (boolean)`);
+      }
+      // A vendor that keeps saying "next page" past its own page count would page forever.
+      if (hasNextPage && page > totalPages + 10) {
+        throw new VendorError('vendor_bad_response', `${where}: hasNextPage still true on page ${page} of ${totalPages}`);
+      }
+      const last = !hasNextPage;
+      yield {
+        leads: records.map((raw) => ({ lead: normalizeNexusLead(raw, this.opts.sourceId), vendorDeleted: false })),
+        cursor: null,
+        skipped,
+        fullScan: true,
+        ...(last
+          ? {
+              scanEnd:
+                page >= totalPages
+                  ? { complete: true }
+                  : { complete: false, reason: `listing ended on page ${page} of ${totalPages}` },
+            }
+          : {}),
+      };
+      if (last) return;
+    }
+  }
+}
+
+export function nexusHeaders(apiKey: string): Record<string, string> {
+  return { authorization: `Bearer ${apiKey}` };
+}
+
+export function normalizeNexusLead(raw: JsonObject, sourceId: string): NormalizedLead {
+  const emails = stringArray(raw.emails);
+  const phones = stringArray(raw.phones);
+  const ownerId = stringOrNull(raw.assignedToId);
+  return {
+    id: raw.id as string,
+    source: sourceId,
+    vendor: 'nexus-erp',
+    // "Company - First Last" is a display name; the API has no separate first/last name.
+    name: stringOrNull(raw.name),
+    firstName: null,
+    lastName: null,
+    email: stringOrNull(raw.primaryEmail) ?? emails[0] ?? null,
+    emails,
+    phone: stringOrNull(raw.primaryPhone) ?? phones[0] ?? null,
+    phones,
+    company: stringOrNull(raw.company),
+    status: stringOrNull(raw.status),
+    tags: [],
+    owner: ownerId ? { id: ownerId, name: null } : null,
+    createdAt: isoOrNull(raw.createdAt),
+    updatedAt: isoOrNull(raw.updatedAt),
+    deleted: false,
+    raw,
+  };
+}
