@@ -9,9 +9,8 @@ import { PollLoop } from './sync/scheduler.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { generateSecret } from './delivery/sign.js';
 import { createDeliveryAgent } from './delivery/target-safety.js';
-import { unsupportedVendorProblems, vendorEntry, VendorHttp } from './vendors/index.js';
+import { vendorEntry, VendorHttp } from './vendors/index.js';
 import { RequestBudget } from './vendors/budget.js';
-import { RelayError } from './util/errors.js';
 import { createApi } from './api/app.js';
 import type { RelayControl } from './api/control.js';
 import { systemClock, type Clock } from './util/time.js';
@@ -38,8 +37,6 @@ export interface RunningRelay {
 export async function startRelay(config: Config, opts: RelayOptions): Promise<RunningRelay> {
   const { logger } = opts;
   const clock = opts.clock ?? systemClock;
-  const unsupported = unsupportedVendorProblems(config);
-  if (unsupported.length) throw new RelayError('config_invalid', unsupported.join('; '));
   const store = Store.open(config.storage.path);
   const nowIso = () => new Date(clock.now()).toISOString();
 

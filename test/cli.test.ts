@@ -132,21 +132,27 @@ describe.concurrent('check-config validates a config and exits 0, or prints ever
     expect(existsSync(join(dir, 'unused'))).toBe(false);
   });
 
-  it('a vendor this version cannot sync yet is an error unless that source is disabled', async () => {
-    const nexus = `  - id: nexus
+  it('accepts sources of every vendor, with their vendor-specific keys', async () => {
+    const more = `  - id: nexus
     vendor: nexus-erp
     baseUrl: https://erp.example.com
     apiKey: \${LR_TEST_APTEN_KEY}
+  - id: penguin
+    vendor: penguinmails
+    baseUrl: https://penguinmails.example.com
+    apiKey: \${LR_TEST_APTEN_KEY}
+    workspace: acme-corp
+  - id: mega
+    vendor: mega
+    baseUrl: https://app.gomega.ai
+    apiKey: \${LR_TEST_APTEN_KEY}
+    customerId: 3f1c2a4e-8b7d-4c2e-9a1f-0e5d6c7b8a90
+    fullScanEvery: 12
 `;
-    const withNexus = goodConfig().replace('subscriptions:', `${nexus}subscriptions:`);
-    const bad = await run(['check-config', '--config', writeConfig('nexus.yaml', withNexus)], SECRET_ENV);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('sources[1].vendor: nexus-erp is not supported by this version yet');
-    const disabled = withNexus.replace('    apiKey: ${LR_TEST_APTEN_KEY}\nsubscriptions', '    apiKey: ${LR_TEST_APTEN_KEY}\n    enabled: false\nsubscriptions');
-    expect(disabled).not.toBe(withNexus);
-    const ok = await run(['check-config', '--config', writeConfig('nexus-off.yaml', disabled)], SECRET_ENV);
+    const ok = await run(['check-config', '--config', writeConfig('all-vendors.yaml', goodConfig().replace('subscriptions:', `${more}subscriptions:`))], SECRET_ENV);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('4 source(s)');
   });
 
   it('`npm start -- check-config` (start check-config) and --config=FILE work the same', async () => {

@@ -39,12 +39,6 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const { unsupportedVendorProblems } = await import('../vendors/index.js');
-  const unsupported = unsupportedVendorProblems(config);
-  if (unsupported.length) {
-    process.stderr.write(`leadrelay: invalid config ${args.configPath}:\n${unsupported.map((p) => `  - ${p}`).join('\n')}\n`);
-    return 1;
-  }
   if (args.command === 'check-config') {
     process.stdout.write(
       `config ${args.configPath} is valid: ${config.sources.length} source(s), ${config.subscriptions.length} subscription(s)\n`,

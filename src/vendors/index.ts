@@ -16,7 +16,7 @@ interface VendorEntry {
 
 const MINUTE = 60_000;
 
-const registry: Partial<Record<VendorName, VendorEntry>> = {
+const registry: Record<VendorName, VendorEntry> = {
   // Apten and Nexus document no limits: their 429s and Retry-After are honoured as they come.
   apten: { create: (o) => new AptenAdapter(o), headers: (s) => aptenHeaders(s.apiKey), rateLimits: [] },
   'nexus-erp': { create: (o) => new NexusAdapter(o), headers: (s) => nexusHeaders(s.apiKey), rateLimits: [] },
@@ -37,22 +37,7 @@ const registry: Partial<Record<VendorName, VendorEntry>> = {
 };
 
 export function vendorEntry(vendor: VendorName): VendorEntry {
-  const entry = registry[vendor];
-  if (!entry) throw new Error(`vendor "${vendor}" is not supported yet`);
-  return entry;
-}
-
-export function supportedVendors(): VendorName[] {
-  return Object.keys(registry) as VendorName[];
-}
-
-/** Config problems for enabled sources whose vendor this build cannot sync yet, as `path: message`. */
-export function unsupportedVendorProblems(config: { sources: ReadonlyArray<{ vendor: VendorName; enabled: boolean }> }): string[] {
-  return config.sources.flatMap((s, i) =>
-    s.enabled && !registry[s.vendor]
-      ? [`sources[${i}].vendor: ${s.vendor} is not supported by this version yet (supported: ${supportedVendors().join(', ')}); set enabled: false to keep it configured`]
-      : [],
-  );
+  return registry[vendor];
 }
 
 export type { VendorAdapter, PulledPage, PulledLead, PullContext, KnownLead } from './types.js';
