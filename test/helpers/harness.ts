@@ -1,5 +1,5 @@
-// A whole relay over real HTTP: the Apten simulator on 127.0.0.1, the relay (in-process) with its
-// admin API listening, and verifying subscribers. Nothing of ours is mocked.
+// A whole relay over real HTTP: a vendor simulator on 127.0.0.1 (Apten unless told otherwise), the
+// relay (in-process) with its admin API listening, and verifying subscribers. Nothing of ours is mocked.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,8 @@ import { validateConfig, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
 import { startRelay, type RunningRelay } from '../../src/relay.js';
 import { generateSecret } from '../../src/delivery/sign.js';
-import { AptenSimulator, type AptenServerHandle } from '../../src/sim/apten/index.js';
+import { AptenSimulator, AptenVendorSim } from '../../src/sim/apten/index.js';
+import type { SimServerHandle, VendorSimulator } from '../../src/sim/common/types.js';
 import { TestSubscriber } from './subscriber.js';
 import { waitFor } from './wait.js';
 
@@ -28,13 +29,22 @@ export interface HarnessOptions {
   maxRetries?: number;
   /** Default true: test subscribers live on 127.0.0.1. */
   allowPrivateTargets?: boolean;
-  /** Adds a second source, "apten-b", reading the same simulated account. */
+  /** Adds a second source, "<id>-b", reading the same simulated account. */
   secondSource?: boolean;
+  /** Another vendor's simulator instead of Apten's. */
+  sim?: VendorSimulator;
+  /** The source's id (default: "apten" for Apten, else the vendor name). */
+  sourceId?: string;
+  /** More source config keys (e.g. maxDeleteShare, rateLimits, fullScanEvery). */
+  source?: Record<string, unknown>;
 }
 
 export class Harness {
+  /** Set when the harness runs the default Apten simulator. */
   apten!: AptenSimulator;
-  aptenServer!: AptenServerHandle;
+  vendorSim!: VendorSimulator;
+  simServer!: SimServerHandle;
+  sourceId!: string;
   sub!: TestSubscriber;
   relay!: RunningRelay;
   config!: Config;
@@ -44,27 +54,32 @@ export class Harness {
   constructor(readonly opts: HarnessOptions = {}) {}
 
   async start(): Promise<this> {
-    this.apten = new AptenSimulator({ apiKey: APTEN_KEY });
-    if (this.opts.seed) this.apten.seed(this.opts.seed, { eventsPerLead: 1 });
-    this.aptenServer = await this.apten.listen();
+    if (this.opts.sim) {
+      this.vendorSim = this.opts.sim;
+      if (this.opts.seed) this.vendorSim.seed(this.opts.seed);
+    } else {
+      this.apten = new AptenSimulator({ apiKey: APTEN_KEY });
+      if (this.opts.seed) this.apten.seed(this.opts.seed, { eventsPerLead: 1 });
+      this.vendorSim = new AptenVendorSim(this.apten);
+    }
+    this.sourceId = this.opts.sourceId ?? (this.vendorSim.vendor === 'apten' ? 'apten' : this.vendorSim.vendor);
+    this.simServer = await this.vendorSim.listen();
+    const simSource = this.vendorSim.sourceConfig(this.simServer.url);
     this.sub = await new TestSubscriber(generateSecret()).start();
     const parsed = validateConfig({
       server: { host: '127.0.0.1', port: 0, adminToken: ADMIN_TOKEN },
       storage: { path: join(this.dir, 'relay.db') },
       sources: [
         {
-          id: 'apten',
-          vendor: 'apten',
-          baseUrl: this.aptenServer.url,
-          apiKey: APTEN_KEY,
+          id: this.sourceId,
+          ...simSource,
           pollInterval: '1h', // tests trigger syncs themselves
           initialSync: this.opts.initialSync ?? 'emit',
           ...(this.opts.pageSize ? { pageSize: this.opts.pageSize } : {}),
           maxRetries: this.opts.maxRetries ?? 2,
+          ...this.opts.source,
         },
-        ...(this.opts.secondSource
-          ? [{ id: 'apten-b', vendor: 'apten', baseUrl: this.aptenServer.url, apiKey: APTEN_KEY, pollInterval: '1h', initialSync: 'emit' }]
-          : []),
+        ...(this.opts.secondSource ? [{ id: `${this.sourceId}-b`, ...simSource, pollInterval: '1h', initialSync: 'emit' }] : []),
       ],
       subscriptions: this.opts.subscriptions?.({ sub: this.sub }) ?? [
         { id: 'all', url: this.sub.url, secret: this.sub.secret },
@@ -111,7 +126,7 @@ export class Harness {
   }
 
   /** Runs one sync through the admin API and waits for it. */
-  async sync(source = 'apten') {
+  async sync(source = this.sourceId) {
     const res = await this.api('POST', `/v1/sources/${source}/sync?wait=true`);
     if (res.status !== 200) throw new Error(`sync failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body as { status: 'ok' | 'error'; stats: any; error: { code: string; message: string } | null };
@@ -136,7 +151,7 @@ export class Harness {
     this.stopped = true;
     await this.relay?.stop();
     await this.sub?.close();
-    await this.aptenServer?.close();
+    await this.simServer?.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,6 @@
 // Public entry of the Apten vendor simulator used by tests and the demo.
 export { AptenSimulator, type AptenServerHandle } from './simulator.js';
+export { AptenVendorSim } from './vendor.js';
 export { startAptenActivity, aptenActivityStep, type AptenActivityKind, type AptenActivityOptions } from './activity.js';
 export { mulberry32, type Random } from './random.js';
 export { encodeNextToken, decodeNextToken } from './paging.js';

@@ -1,0 +1,154 @@
+// One suite, every vendor adapter + simulator pair (hono's shared router suite habit): the promises
+// of interface.md and vendors.md "Common rules" hold whichever vendor a source reads.
+import { afterEach, describe, expect, it } from 'vitest';
+import { AptenSimulator, AptenVendorSim } from '../src/sim/apten/index.js';
+import { NexusSimulator } from '../src/sim/nexus/index.js';
+import { PenguinMailsSimulator } from '../src/sim/penguinmails/index.js';
+import { MegaSimulator } from '../src/sim/mega/index.js';
+import type { VendorSimulator } from '../src/sim/common/types.js';
+import { Harness } from './helpers/harness.js';
+
+const NORMALIZED_KEYS = [
+  'id', 'source', 'vendor', 'name', 'firstName', 'lastName', 'email', 'emails', 'phone', 'phones', 'company',
+  'status', 'tags', 'owner', 'createdAt', 'updatedAt', 'deleted', 'raw',
+].sort();
+
+interface VendorCase {
+  vendor: string;
+  make(): VendorSimulator;
+  /** Deletes are reported by the vendor (soft delete) rather than found by absence. */
+  softDeletes: boolean;
+  /** Source config for the suite: small pages, every poll a full scan where the vendor has both. */
+  source: Record<string, unknown>;
+}
+
+const cases: VendorCase[] = [
+  { vendor: 'apten', make: () => new AptenVendorSim(new AptenSimulator({ apiKey: 'apten-conf-key' })), softDeletes: true, source: { pageSize: 4 } },
+  { vendor: 'nexus-erp', make: () => new NexusSimulator({ apiKey: 'nexus-conf-key' }), softDeletes: false, source: { pageSize: 4 } },
+  {
+    vendor: 'penguinmails',
+    make: () => new PenguinMailsSimulator({ apiKey: 'penguin-conf-key', rateLimits: [] }),
+    softDeletes: false,
+    source: { pageSize: 4, rateLimits: [] },
+  },
+  {
+    vendor: 'mega',
+    make: () => new MegaSimulator({ rateLimits: [] }),
+    softDeletes: false,
+    source: { pageSize: 4, fullScanEvery: 1, rateLimits: [] },
+  },
+];
+
+let h: Harness;
+afterEach(async () => h?.stop());
+
+async function syncAndCollect() {
+  const from = h.sub.accepted.length;
+  const run = await h.sync();
+  expect(run.error).toBeNull();
+  await h.waitIdle();
+  return h.sub.accepted.slice(from);
+}
+
+const leadOf = (w: { body: any }) => w.body.data.lead ?? null;
+
+describe.each(cases)('$vendor', (c) => {
+  it('announces new leads across pages with the normalized shape, and nothing when nothing changed', async () => {
+    h = await new Harness({ sim: c.make(), source: c.source }).start();
+    const ids = h.vendorSim.seed(10);
+    const created = (await syncAndCollect()).filter((w) => w.type === 'lead.created');
+    expect(created.map((w) => leadOf(w).id).sort()).toEqual([...ids].sort());
+    for (const w of created) {
+      const lead = leadOf(w);
+      expect(Object.keys(lead).sort()).toEqual(NORMALIZED_KEYS);
+      expect(lead).toMatchObject({ source: h.sourceId, vendor: c.vendor, deleted: false });
+      for (const key of NORMALIZED_KEYS) expect(lead[key], key).not.toBeUndefined();
+      expect(Array.isArray(lead.emails) && Array.isArray(lead.phones) && Array.isArray(lead.tags)).toBe(true);
+      expect(w.body.data).toMatchObject({ source: h.sourceId, vendor: c.vendor });
+    }
+    expect(await syncAndCollect()).toEqual([]);
+    expect(await syncAndCollect()).toEqual([]);
+  });
+
+  it('announces a profile change as lead.updated with previous and changes', async () => {
+    h = await new Harness({ sim: c.make(), source: c.source }).start();
+    const [id] = h.vendorSim.seed(3);
+    await syncAndCollect();
+    h.vendorSim.touchLead(id!);
+    const got = (await syncAndCollect()).filter((w) => w.type.startsWith('lead.'));
+    expect(got.map((w) => [w.type, leadOf(w).id])).toEqual([['lead.updated', id]]);
+    expect(got[0]!.body.data.previous.id).toBe(id);
+    expect(got[0]!.body.data.changes.length).toBeGreaterThan(0);
+    expect(got[0]!.body.data.changes.every((p: string) => typeof p === 'string' && p.length > 0)).toBe(true);
+  });
+
+  it('announces a deletion once, and never from a single scan that missed a lead', async () => {
+    h = await new Harness({ sim: c.make(), source: c.source }).start();
+    const ids = h.vendorSim.seed(10);
+    await syncAndCollect();
+    h.vendorSim.deleteLead(ids[3]!);
+    const first = await syncAndCollect();
+    if (c.softDeletes) {
+      expect(first.map((w) => [w.type, w.body.data.reason])).toEqual([['lead.deleted', 'vendor_deleted']]);
+    } else {
+      // Missed by one complete scan: not yet deleted.
+      expect(first).toEqual([]);
+      const second = await syncAndCollect();
+      expect(second.map((w) => [w.type, w.body.data.reason, leadOf(w).id])).toEqual([['lead.deleted', 'missing', ids[3]]]);
+      expect(leadOf(second[0]!).deleted).toBe(true);
+    }
+    expect(await syncAndCollect()).toEqual([]);
+    const source = (await h.api('GET', '/v1/sources')).body.data[0];
+    expect(source.leadCount).toBe(9);
+    expect(source.deletedLeadCount).toBe(1);
+  });
+
+  it('fails a run on a 500 mid-scan without applying or deleting anything, then recovers', async () => {
+    h = await new Harness({ sim: c.make(), source: c.source, maxRetries: 0 }).start();
+    const ids = h.vendorSim.seed(10);
+    await syncAndCollect();
+    await syncAndCollect(); // two complete scans saw everything
+    const newId = h.vendorSim.createLead();
+    // A list request of the next run fails (maxRetries 0: no retry inside the run).
+    const listPath = h.vendorSim.requests.at(-1)!.path;
+    const countBefore = h.vendorSim.requests.filter((r) => r.path === listPath).length;
+    h.vendorSim.failNext(1, { status: 500, path: listPath });
+    const failed = await h.sync();
+    expect(failed.status).toBe('error');
+    expect(failed.error!.code).toBe('vendor_http_error');
+    expect(h.vendorSim.requests.filter((r) => r.path === listPath).length).toBeGreaterThan(countBefore);
+    await h.waitIdle();
+    // A second failed run: absence vendors must still not call anything missing.
+    h.vendorSim.failNext(1, { status: 500, path: listPath });
+    expect((await h.sync()).status).toBe('error');
+    await h.waitIdle();
+    expect(h.sub.accepted.filter((w) => w.type === 'lead.deleted')).toEqual([]);
+    const after = await syncAndCollect();
+    expect(after.filter((w) => w.type === 'lead.created').map((w) => leadOf(w).id)).toEqual([newId]);
+    expect(after.filter((w) => w.type === 'lead.deleted')).toEqual([]);
+    expect(ids).toHaveLength(10);
+  });
+
+});
+
+describe.each(cases.filter((c) => !c.softDeletes))('$vendor deletes by absence', (c) => {
+  it('holds a mass delete when the vendor suddenly lists nothing, and warns', async () => {
+    h = await new Harness({ sim: c.make(), source: c.source }).start();
+    const ids = h.vendorSim.seed(10);
+    await syncAndCollect();
+    for (const id of ids) h.vendorSim.deleteLead(id);
+    await syncAndCollect();
+    expect(await syncAndCollect()).toEqual([]);
+    const source = (await h.api('GET', '/v1/sources')).body.data[0];
+    expect(source.warning.code).toBe('deletes_held');
+    expect(source.warning.message).toContain('10 of 10 leads');
+    expect(source.heldDeletes).toBe(10);
+    expect(source.leadCount).toBe(10);
+    // The operator confirms: the deletes go out, once.
+    const released = await h.api('POST', `/v1/sources/${h.sourceId}/release-deletes`);
+    expect(released.body).toEqual({ source: h.sourceId, deleted: 10 });
+    await h.waitIdle();
+    expect(h.sub.accepted.filter((w) => w.type === 'lead.deleted')).toHaveLength(10);
+    expect(await syncAndCollect()).toEqual([]);
+  });
+});
