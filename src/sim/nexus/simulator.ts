@@ -38,6 +38,12 @@ export class NexusSimulator implements VendorSimulator {
   readonly members: readonly string[];
   /** Chance per list request that one lead is rescheduled first; settable mid-test. */
   volatility: number;
+  /**
+   * Called before each accepted list request is answered, with the running count of list requests:
+   * lets a test reorder leads between two pages of one scan, exactly where a client would trip.
+   */
+  onListRequest?: (n: number) => void;
+  #listRequests = 0;
 
   readonly #leads = new Map<string, NexusLead>();
   readonly #faults: Array<{ remaining: number; fault: SimFault }> = [];
@@ -58,7 +64,11 @@ export class NexusSimulator implements VendorSimulator {
       apiKey: this.apiKey,
       now: () => this.now(),
       allLeads: () => [...this.#leads.values()],
-      beforeList: () => this.#maybeShift(),
+      beforeList: () => {
+        this.#listRequests++;
+        this.onListRequest?.(this.#listRequests);
+        this.#maybeShift();
+      },
       takeRate: (): RateDecision | undefined => this.#limiter?.take(),
       takeFault: (path) => this.#takeFault(path),
       logRequest: (entry) => this.requests.push(entry),
