@@ -1,5 +1,6 @@
-// `npm run demo`: the relay against the built-in Apten simulator with lifelike activity, and a local
-// subscriber printing every verified webhook. No credentials, no network beyond 127.0.0.1.
+// `npm run demo`: the relay against built-in simulators of all four vendors, each with lifelike
+// activity, and a local subscriber printing every verified webhook. No credentials, no network
+// beyond 127.0.0.1.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +9,36 @@ import { validateConfig } from '../config/index.js';
 import { createLogger } from '../log.js';
 import { startRelay } from '../relay.js';
 import { generateSecret } from '../delivery/sign.js';
-import { AptenSimulator, startAptenActivity } from '../sim/apten/index.js';
+import type { SimServerHandle, VendorSimulator } from '../sim/common/types.js';
+import { AptenSimulator, AptenVendorSim, startAptenActivity } from '../sim/apten/index.js';
+import { NexusSimulator, startNexusActivity } from '../sim/nexus/index.js';
+import { PenguinMailsSimulator, startPenguinMailsActivity } from '../sim/penguinmails/index.js';
+import { MegaSimulator, startMegaActivity } from '../sim/mega/index.js';
 import { startSubscriber, type ReceivedWebhook } from './subscriber.js';
 import { describeWebhook } from './describe.js';
+
+interface DemoVendor {
+  id: string;
+  sim: VendorSimulator;
+  /** Starts the vendor's own lifelike changes. */
+  activity(): { stop(): void };
+  source: Record<string, unknown>;
+}
+
+function demoVendors(): DemoVendor[] {
+  const apten = new AptenSimulator({ apiKey: 'demo-apten-key' });
+  const nexus = new NexusSimulator({ apiKey: 'demo-nexus-key', volatility: 0.2 });
+  const penguin = new PenguinMailsSimulator({ apiKey: 'demo-penguinmails-key' });
+  const mega = new MegaSimulator();
+  return [
+    { id: 'apten', sim: new AptenVendorSim(apten), activity: () => startAptenActivity(apten, { everyMs: 2500 }), source: { pollInterval: '2s' } },
+    { id: 'nexus', sim: nexus, activity: () => startNexusActivity(nexus, { everyMs: 4000 }), source: { pollInterval: '3s' } },
+    // Within PenguinMails' assumed 60 requests a minute: list + details of changed leads.
+    { id: 'penguin', sim: penguin, activity: () => startPenguinMailsActivity(penguin, { everyMs: 5000 }), source: { pollInterval: '5s', detailRefreshPerPoll: 2 } },
+    // MEGA allows 60 requests a minute; a full scan every 5 polls finds removed leads sooner than the default 24.
+    { id: 'mega', sim: mega, activity: () => startMegaActivity(mega, { everyMs: 4000 }), source: { pollInterval: '3s', fullScanEvery: 5 } },
+  ];
+}
 
 export async function runDemo(env: Record<string, string | undefined> = process.env): Promise<number> {
   const seconds = Number(env.LEADRELAY_DEMO_SECONDS ?? 0);
@@ -20,9 +48,12 @@ export async function runDemo(env: Record<string, string | undefined> = process.
   const started = Date.now();
   let received = 0;
 
-  const apten = new AptenSimulator({ apiKey: 'demo-apten-key' });
-  apten.seed(4, { eventsPerLead: 2 });
-  const aptenServer = await apten.listen();
+  const vendors = demoVendors();
+  const servers: SimServerHandle[] = [];
+  for (const v of vendors) {
+    v.sim.seed(3);
+    servers.push(await v.sim.listen());
+  }
 
   const subscriber = await startSubscriber({
     secret,
@@ -37,19 +68,18 @@ export async function runDemo(env: Record<string, string | undefined> = process.
   const parsed = validateConfig({
     server: { host: '127.0.0.1', port: Number(env.LEADRELAY_DEMO_PORT ?? 0), adminToken },
     storage: { path: join(dir, 'leadrelay.db') },
-    sources: [
-      { id: 'apten-demo', vendor: 'apten', baseUrl: aptenServer.url, apiKey: 'demo-apten-key', pollInterval: '2s', initialSync: 'emit' },
-    ],
+    sources: vendors.map((v, i) => ({ id: v.id, ...v.sim.sourceConfig(servers[i]!.url), initialSync: 'emit', ...v.source })),
     subscriptions: [{ id: 'demo-printer', url: subscriber.url, secret, events: ['*'] }],
     delivery: { allowPrivateTargets: true, timeout: '5s', retrySchedule: ['1s', '5s', '30s'] },
   });
   if (!parsed.ok) throw new Error(`demo config invalid: ${JSON.stringify(parsed.problems)}`);
 
   const relay = await startRelay(parsed.config, { logger: createLogger({ level: env.LEADRELAY_LOG_LEVEL ?? 'warn' }) });
-  const activity = startAptenActivity(apten, { everyMs: 1500 });
+  const activities = vendors.map((v) => v.activity());
 
   console.log(`leadrelay demo
-  Apten simulator   ${aptenServer.url}  (4 seeded leads, a random change every 1.5 s)
+  vendors           ${vendors.map((v, i) => `${v.id} ${servers[i]!.url}`).join('\n                    ')}
+                    (3 seeded leads each, then lifelike changes every few seconds)
   relay admin API   ${relay.url}  (token: ${adminToken})
     try: curl -H 'Authorization: Bearer ${adminToken}' ${relay.url}/v1/sources
   subscriber        ${subscriber.url}  (verifies each signature with the standardwebhooks package)
@@ -61,10 +91,10 @@ export async function runDemo(env: Record<string, string | undefined> = process.
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
-  activity.stop();
+  for (const a of activities) a.stop();
   await relay.stop();
   await subscriber.close();
-  await aptenServer.close();
+  await Promise.all(servers.map((s) => s.close()));
   rmSync(dir, { recursive: true, force: true });
   console.log(`\ndemo stopped: ${received} verified webhook(s) received`);
   return received > 0 || seconds === 0 ? 0 : 1;
