@@ -20,22 +20,27 @@ interface VendorCase {
   softDeletes: boolean;
   /** Source config for the suite: small pages, every poll a full scan where the vendor has both. */
   source: Record<string, unknown>;
+  /** Path (substring) of the vendor's list endpoint, for injecting faults into a scan. */
+  listPath: string;
 }
 
 const cases: VendorCase[] = [
-  { vendor: 'apten', make: () => new AptenVendorSim(new AptenSimulator({ apiKey: 'apten-conf-key' })), softDeletes: true, source: { pageSize: 4 } },
-  { vendor: 'nexus-erp', make: () => new NexusSimulator({ apiKey: 'nexus-conf-key' }), softDeletes: false, source: { pageSize: 4 } },
+  { vendor: 'apten', make: () => new AptenVendorSim(new AptenSimulator({ apiKey: 'apten-conf-key' })), softDeletes: true, source: { pageSize: 4 }, listPath: '/leads' },
+  { vendor: 'nexus-erp', make: () => new NexusSimulator({ apiKey: 'nexus-conf-key' }), softDeletes: false, source: { pageSize: 4 }, listPath: '/api/v1/leads' },
   {
     vendor: 'penguinmails',
     make: () => new PenguinMailsSimulator({ apiKey: 'penguin-conf-key', rateLimits: [] }),
     softDeletes: false,
-    source: { pageSize: 4, rateLimits: [] },
+    // No round-robin detail reads here, so the list's second page is the second request of a run.
+    source: { pageSize: 4, rateLimits: [], detailRefreshPerPoll: 0 },
+    listPath: '/api/v1/tenant/leads',
   },
   {
     vendor: 'mega',
     make: () => new MegaSimulator({ rateLimits: [] }),
     softDeletes: false,
     source: { pageSize: 4, fullScanEvery: 1, rateLimits: [] },
+    listPath: '/api/agents/crm/leads',
   },
 ];
 
@@ -103,32 +108,30 @@ describe.each(cases)('$vendor', (c) => {
     expect(source.deletedLeadCount).toBe(1);
   });
 
-  it('fails a run on a 500 mid-scan without applying or deleting anything, then recovers', async () => {
+  it('fails a run on a 500 mid-scan without deleting anything, keeps the pages before it, then recovers', async () => {
     h = await new Harness({ sim: c.make(), source: c.source, maxRetries: 0 }).start();
-    const ids = h.vendorSim.seed(10);
+    h.vendorSim.seed(10);
     await syncAndCollect();
     await syncAndCollect(); // two complete scans saw everything
-    const newId = h.vendorSim.createLead();
-    // A list request of the next run fails (maxRetries 0: no retry inside the run).
-    const listPath = h.vendorSim.requests.at(-1)!.path;
-    const countBefore = h.vendorSim.requests.filter((r) => r.path === listPath).length;
-    h.vendorSim.failNext(1, { status: 500, path: listPath });
-    const failed = await h.sync();
-    expect(failed.status).toBe('error');
-    expect(failed.error!.code).toBe('vendor_http_error');
-    expect(h.vendorSim.requests.filter((r) => r.path === listPath).length).toBeGreaterThan(countBefore);
-    await h.waitIdle();
-    // A second failed run: absence vendors must still not call anything missing.
-    h.vendorSim.failNext(1, { status: 500, path: listPath });
-    expect((await h.sync()).status).toBe('error');
-    await h.waitIdle();
+    const newIds = Array.from({ length: 5 }, () => h.vendorSim.createLead()); // more than a page, even incrementally
+    // The second list page of the next run fails (maxRetries 0: no retry inside the run), twice.
+    for (let run = 0; run < 2; run++) {
+      h.vendorSim.failNext(1, { status: 500, path: c.listPath, skip: 1 });
+      const failed = await h.sync();
+      expect(failed.status).toBe('error');
+      expect(failed.error!.code).toBe('vendor_http_error');
+      expect(failed.stats.pages).toBeGreaterThanOrEqual(1); // it failed mid-scan, after a committed page
+      await h.waitIdle();
+    }
+    expect(h.vendorSim.requests.some((r) => r.status === 500)).toBe(true);
+    // Absence vendors must not call anything missing from scans that failed half-way.
     expect(h.sub.accepted.filter((w) => w.type === 'lead.deleted')).toEqual([]);
-    const after = await syncAndCollect();
-    expect(after.filter((w) => w.type === 'lead.created').map((w) => leadOf(w).id)).toEqual([newId]);
-    expect(after.filter((w) => w.type === 'lead.deleted')).toEqual([]);
-    expect(ids).toHaveLength(10);
+    await syncAndCollect();
+    const created = h.sub.accepted.filter((w) => w.type === 'lead.created' && newIds.includes(leadOf(w).id));
+    expect(created.map((w) => leadOf(w).id).sort()).toEqual([...newIds].sort()); // each exactly once
+    expect(h.sub.accepted.filter((w) => w.type === 'lead.deleted')).toEqual([]);
+    expect((await h.api('GET', '/v1/sources')).body.data[0].leadCount).toBe(15);
   });
-
 });
 
 describe.each(cases.filter((c) => !c.softDeletes))('$vendor deletes by absence', (c) => {

@@ -1,4 +1,5 @@
 // In-memory Apten account: leads and room events with the vendor's timestamp rules, plus test controls.
+import { FaultQueue } from '../common/faults.js';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -39,7 +40,7 @@ export class AptenSimulator {
 
   readonly #leads = new Map<string, AptenLead>();
   readonly #events = new Map<string, AptenEvent[]>();
-  readonly #faults: Array<{ remaining: number; fault: AptenFault }> = [];
+  readonly #faults = new FaultQueue<AptenFault>();
 
   constructor(opts: AptenSimulatorOptions) {
     this.apiKey = opts.apiKey;
@@ -182,15 +183,11 @@ export class AptenSimulator {
 
   /** The next `n` requests to a matching endpoint (after auth) get `fault` instead of an answer. Calls queue in order. */
   failNext(n: number, fault: AptenFault): void {
-    if (n > 0) this.#faults.push({ remaining: n, fault: { ...fault } });
+    this.#faults.add(n, fault);
   }
 
   #takeFault(endpoint: 'leads' | 'events'): AptenFault | undefined {
-    const i = this.#faults.findIndex((f) => f.fault.path === undefined || f.fault.path === endpoint);
-    const entry = this.#faults[i];
-    if (!entry) return undefined;
-    if (--entry.remaining === 0) this.#faults.splice(i, 1);
-    return entry.fault;
+    return this.#faults.take((f) => f.path === undefined || f.path === endpoint);
   }
 
   #insertLead(fields: Partial<AptenLead>, atMs: number): AptenLead {

@@ -75,6 +75,8 @@ export interface AptenFault {
   retryAfterSeconds?: number;
   /** Restrict the fault to one endpoint; both when absent. */
   path?: 'leads' | 'events';
+  /** Let this many matching requests through first. */
+  skip?: number;
 }
 
 export interface AptenSimulatorOptions {

@@ -16,6 +16,8 @@ export interface SimFault {
   retryAfterSeconds?: number;
   /** Restrict the fault to requests whose path contains this string; all endpoints when absent. */
   path?: string;
+  /** Let this many matching requests through first (e.g. fail the second page of a scan). */
+  skip?: number;
 }
 
 export interface SimRequest {

@@ -1,4 +1,5 @@
 // In-memory MEGA CRM account: leads with the vendor's timestamp rules, hard deletes, and test controls.
+import { FaultQueue, pathContains } from '../common/faults.js';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
@@ -43,7 +44,7 @@ export class MegaSimulator implements VendorSimulator {
   readonly #leads = new Map<string, MegaLead>();
   /** Ids deleted before: a second deleteLead of one is a no-op, an id never seen is a test bug. */
   readonly #deleted = new Set<string>();
-  readonly #faults: Array<{ remaining: number; fault: SimFault }> = [];
+  readonly #faults = new FaultQueue<SimFault>();
   readonly #limiter: SimRateLimiter;
   readonly #limits: readonly SimRateLimit[];
 
@@ -174,7 +175,7 @@ export class MegaSimulator implements VendorSimulator {
 
   /** The next `n` requests to a matching path (after rate limiting and auth) get `fault` instead. Calls queue in order. */
   failNext(n: number, fault: SimFault): void {
-    if (n > 0) this.#faults.push({ remaining: n, fault: { ...fault } });
+    this.#faults.add(n, fault);
   }
 
   sourceConfig(url: string): SimSourceConfig {
@@ -182,11 +183,7 @@ export class MegaSimulator implements VendorSimulator {
   }
 
   #takeFault(path: string): SimFault | undefined {
-    const i = this.#faults.findIndex((f) => f.fault.path === undefined || path.includes(f.fault.path));
-    const entry = this.#faults[i];
-    if (!entry) return undefined;
-    if (--entry.remaining === 0) this.#faults.splice(i, 1);
-    return entry.fault;
+    return this.#faults.take(pathContains(path));
   }
 
   #insert(fields: Partial<MegaLead>, atMs: number): MegaLead {

@@ -1,4 +1,5 @@
 // In-memory Nexus ERP organisation: leads with hard deletes and a call order that shifts while clients page, plus test controls.
+import { FaultQueue, pathContains } from '../common/faults.js';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -46,7 +47,7 @@ export class NexusSimulator implements VendorSimulator {
   #listRequests = 0;
 
   readonly #leads = new Map<string, NexusLead>();
-  readonly #faults: Array<{ remaining: number; fault: SimFault }> = [];
+  readonly #faults = new FaultQueue<SimFault>();
   readonly #ids: ObjectIdFactory;
   readonly #limiter: SimRateLimiter | undefined;
 
@@ -200,15 +201,11 @@ export class NexusSimulator implements VendorSimulator {
 
   /** The next `n` requests whose path contains `fault.path` (all when absent), after auth, get `fault`. Calls queue in order. */
   failNext(n: number, fault: SimFault): void {
-    if (n > 0) this.#faults.push({ remaining: n, fault: { ...fault } });
+    this.#faults.add(n, fault);
   }
 
   #takeFault(path: string): SimFault | undefined {
-    const i = this.#faults.findIndex((f) => f.fault.path === undefined || path.includes(f.fault.path));
-    const entry = this.#faults[i];
-    if (!entry) return undefined;
-    if (--entry.remaining === 0) this.#faults.splice(i, 1);
-    return entry.fault;
+    return this.#faults.take(pathContains(path));
   }
 
   // Draw only when volatile, so a volatility-0 simulator consumes the PRNG exactly as if the feature did not exist.

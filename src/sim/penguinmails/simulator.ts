@@ -1,4 +1,5 @@
 // In-memory PenguinMails workspace: leads with attributes and id-less activity, hard deletes, plus test controls.
+import { FaultQueue, pathContains } from '../common/faults.js';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -48,7 +49,7 @@ export class PenguinMailsSimulator implements VendorSimulator {
   readonly campaigns: readonly string[];
 
   readonly #leads = new Map<string, PenguinMailsLead>();
-  readonly #faults: Array<{ remaining: number; fault: SimFault }> = [];
+  readonly #faults = new FaultQueue<SimFault>();
   readonly #limiter: SimRateLimiter | undefined;
 
   constructor(opts: PenguinMailsSimulatorOptions) {
@@ -204,7 +205,7 @@ export class PenguinMailsSimulator implements VendorSimulator {
 
   /** The next `n` requests whose path contains `fault.path` (all when absent) get `fault`, after auth. Calls queue in order. */
   failNext(n: number, fault: SimFault): void {
-    if (n > 0) this.#faults.push({ remaining: n, fault: { ...fault } });
+    this.#faults.add(n, fault);
   }
 
   /** The relay appends /api/v1/tenant/leads to baseUrl and sends `workspace` as the list's query parameter. */
@@ -213,11 +214,7 @@ export class PenguinMailsSimulator implements VendorSimulator {
   }
 
   #takeFault(path: string): SimFault | undefined {
-    const i = this.#faults.findIndex((f) => f.fault.path === undefined || path.includes(f.fault.path));
-    const entry = this.#faults[i];
-    if (!entry) return undefined;
-    if (--entry.remaining === 0) this.#faults.splice(i, 1);
-    return entry.fault;
+    return this.#faults.take(pathContains(path));
   }
 
   #insertLead(given: LeadOverrides, createdMs: number): PenguinMailsLead {
