@@ -1,6 +1,7 @@
 // Numbered schema migrations, applied in order, each in its own transaction (graphile-worker's shape).
 import { m0001_initial } from './0001_initial.js';
 import { m0002_absence } from './0002_absence.js';
+import { m0003_delivery_control } from './0003_delivery_control.js';
 
 export interface Migration {
   version: number;
@@ -8,4 +9,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [m0001_initial, m0002_absence];
+export const migrations: readonly Migration[] = [m0001_initial, m0002_absence, m0003_delivery_control];
