@@ -4,6 +4,8 @@ export type VendorName = (typeof VENDORS)[number];
 
 export const EVENT_TYPES = ['lead.created', 'lead.updated', 'lead.deleted', 'event.added', 'event.updated'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+/** What a webhook's `type` can be: a detected change, or a test send (POST /v1/subscriptions/:id/test). */
+export type WebhookType = EventType | 'ping';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -46,11 +48,12 @@ export type WebhookData =
   | { source: string; vendor: VendorName; lead: NormalizedLead }
   | { source: string; vendor: VendorName; lead: NormalizedLead; previous: NormalizedLead; changes: string[] }
   | { source: string; vendor: VendorName; lead: NormalizedLead; previous?: NormalizedLead; reason: DeleteReason }
-  | { source: string; vendor: VendorName; leadId: string; event: LeadActivity; lead: NormalizedLead };
+  | { source: string; vendor: VendorName; leadId: string; event: LeadActivity; lead: NormalizedLead }
+  | { subscriptionId: string; message: string };
 
 /** The webhook body, exactly as sent. */
 export interface WebhookBody {
-  type: EventType;
+  type: WebhookType;
   timestamp: string;
   data: WebhookData;
 }
@@ -58,7 +61,7 @@ export interface WebhookBody {
 /** A detected change waiting in the outbox. */
 export interface OutboxEvent {
   id: string;
-  type: EventType;
+  type: WebhookType;
   sourceId: string;
   leadId: string;
   createdAt: string;

@@ -7,6 +7,7 @@ import { Store } from './store/index.js';
 import { SourceSync, type RunResult } from './sync/engine.js';
 import { PollLoop } from './sync/scheduler.js';
 import { DeliveryWorker } from './delivery/worker.js';
+import { RetentionPruner, type PruneResult } from './delivery/retention.js';
 import { generateSecret } from './delivery/sign.js';
 import { createDeliveryAgent } from './delivery/target-safety.js';
 import { vendorEntry, VendorHttp } from './vendors/index.js';
@@ -23,6 +24,8 @@ export interface RelayOptions {
   listen?: boolean;
   /** How long in-flight deliveries may finish on shutdown. */
   shutdownGraceMs?: number;
+  /** Retention pruner timing (defaults: first run 30 s after start, then hourly). */
+  retention?: { firstRunAfterMs?: number; intervalMs?: number };
 }
 
 export interface RunningRelay {
@@ -31,6 +34,8 @@ export interface RunningRelay {
   store: Store;
   api: ReturnType<typeof createApi>;
   syncNow(sourceId: string): Promise<RunResult> | undefined;
+  /** Runs the retention pruner now (after a run in progress) and resolves with its counts. */
+  pruneNow(): Promise<PruneResult>;
   stop(): Promise<void>;
 }
 
@@ -49,10 +54,14 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       events: s.events,
       sources: s.sources ?? null,
       description: s.description ?? null,
+      headers: s.headers ?? {},
+      maxPerSecond: s.maxPerSecond ?? null,
+      maxConcurrency: s.maxConcurrency ?? null,
       enabled: s.enabled,
     })),
     generateSecret,
-    nowIso(),
+    clock.now(),
+    config.delivery.secretRotationGrace,
   );
 
   const agent = createDeliveryAgent({ allowPrivate: config.delivery.allowPrivateTargets });
@@ -62,8 +71,19 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       retrySchedule: config.delivery.retrySchedule,
       concurrency: config.delivery.concurrency,
       perSubscriptionConcurrency: config.delivery.perSubscriptionConcurrency,
+      health: {
+        circuitBreakerAfter: config.delivery.circuitBreakerAfter,
+        circuitBreakerCooldownMs: config.delivery.circuitBreakerCooldown,
+        autoDisableAfterMs: config.delivery.autoDisableAfter,
+        autoDisableAfterText: formatDuration(config.delivery.autoDisableAfter),
+      },
     },
     { store, clock, logger: logger.child({ component: 'delivery' }), dispatcher: agent, userAgent: `leadrelay/${VERSION}` },
+  );
+
+  const pruner = new RetentionPruner(
+    { retentionMs: config.delivery.retention, ...opts.retention },
+    { store, clock, logger: logger.child({ component: 'retention' }) },
   );
 
   const loops = new Map<string, PollLoop>();
@@ -116,6 +136,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     releaseHeldDeletes: (id) => syncs.get(id)?.releaseHeldDeletes(),
     deliveryChanged: () => worker.notify(),
     allowPrivateTargets: config.delivery.allowPrivateTargets,
+    secretRotationGraceMs: config.delivery.secretRotationGrace,
   };
   const api = createApi(control, { adminToken: config.server.adminToken, logger: logger.child({ component: 'api' }) });
 
@@ -134,6 +155,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
 
   worker.start();
   for (const loop of loops.values()) loop.start();
+  pruner.start();
 
   let stopped: Promise<void> | null = null;
   return {
@@ -141,10 +163,11 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     store,
     api,
     syncNow: control.syncNow,
+    pruneNow: () => pruner.pruneNow(),
     stop() {
       stopped ??= (async () => {
         logger.info('leadrelay stopping');
-        await Promise.all([...loops.values()].map((l) => l.stop()));
+        await Promise.all([...[...loops.values()].map((l) => l.stop()), pruner.stop()]);
         await worker.stop(opts.shutdownGraceMs ?? 10_000);
         if (server) {
           const s = server as ServerType & { closeIdleConnections?: () => void };

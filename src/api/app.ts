@@ -8,6 +8,9 @@ import { ApiError, errorBody, respondError } from './errors.js';
 import { MAX_BODY_BYTES } from './validate.js';
 import { sourceRoutes } from './routes/sources.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
+import { subscriptionActionRoutes } from './routes/subscription-actions.js';
+import { deliveryRoutes } from './routes/deliveries.js';
+import { eventRoutes } from './routes/events.js';
 
 export function createApi(relay: RelayControl, opts: { adminToken: string; logger: Logger }) {
   const app = new Hono();
@@ -27,6 +30,9 @@ export function createApi(relay: RelayControl, opts: { adminToken: string; logge
   );
   app.route('/v1/sources', sourceRoutes(relay));
   app.route('/v1/subscriptions', subscriptionRoutes(relay));
+  app.route('/v1/subscriptions', subscriptionActionRoutes(relay));
+  app.route('/v1/deliveries', deliveryRoutes(relay));
+  app.route('/v1/events', eventRoutes(relay));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {

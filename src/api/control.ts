@@ -25,4 +25,6 @@ export interface RelayControl {
   deliveryChanged(): void;
   /** When false, subscriber URLs resolving to private addresses are refused. */
   allowPrivateTargets: boolean;
+  /** How long the old secret keeps signing after POST /v1/subscriptions/:id/rotate-secret. */
+  secretRotationGraceMs: number;
 }

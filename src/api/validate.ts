@@ -7,11 +7,12 @@ import { ApiError } from './errors.js';
 /** Largest admin request body we read (enforced by the bodyLimit middleware). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+/** `optional`: an empty body counts as `{}` (for actions whose every field is optional). */
+export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S, opts: { optional?: boolean } = {}): Promise<z.output<S>> {
   const text = await c.req.text(); // bounded by the bodyLimit middleware in app.ts
   let body: unknown;
   try {
-    body = text === '' ? undefined : JSON.parse(text);
+    body = text.trim() === '' ? (opts.optional ? {} : undefined) : JSON.parse(text);
   } catch {
     throw new ApiError(400, 'invalid_json', 'request body is not valid JSON');
   }

@@ -16,6 +16,7 @@ export {
   sourceIdSchema,
   webhookUrlSchema,
   secretSchema,
+  subscriptionHeadersSchema,
   durationSchema,
   isValidSecret,
   humanErrorMap,

@@ -60,6 +60,10 @@ export interface SubscriptionConfig {
   events: EventTypeFilter[];
   sources?: string[];
   description?: string;
+  /** Static request headers sent with every webhook (e.g. Authorization); secret values. */
+  headers?: Record<string, string>;
+  maxPerSecond?: number;
+  maxConcurrency?: number;
   enabled: boolean;
 }
 
@@ -78,6 +82,16 @@ export interface Config {
     concurrency: number;
     /** Maximum attempts in flight to one subscription. */
     perSubscriptionConcurrency: number;
+    /** ms the old secret keeps signing after a rotation. */
+    secretRotationGrace: number;
+    /** ms a subscription may fail without a single success before it is disabled. */
+    autoDisableAfter: number;
+    /** Consecutive failed attempts that open an endpoint's circuit (pause it, then probe). */
+    circuitBreakerAfter: number;
+    /** ms the circuit stays open at first; doubles with each failed probe, up to 32x. */
+    circuitBreakerCooldown: number;
+    /** ms finished deliveries (with their attempts) and the events no delivery needs are kept. */
+    retention: number;
   };
 }
 
@@ -307,8 +321,32 @@ export const subscriptionSchema = z.strictObject({
   events: z.array(eventTypeFilterSchema).min(1).default((): EventTypeFilter[] => ['*']),
   sources: z.array(sourceIdSchema).min(1).optional(),
   description: z.string().max(1000).optional(),
+  headers: z.lazy(() => subscriptionHeadersSchema).optional(),
+  maxPerSecond: z.preprocess(coerceNumber, z.number().gt(0).max(10_000)).optional(),
+  maxConcurrency: intSchema(1, 1000).optional(),
   enabled: booleanSchema.default(true),
 });
+
+/** Headers leadrelay sets itself: a subscription may not override them. */
+const RESERVED_HEADERS = new Set([
+  'content-type', 'content-length', 'host', 'user-agent', 'connection', 'transfer-encoding', 'keep-alive',
+  'webhook-id', 'webhook-timestamp', 'webhook-signature', 'expect', 'upgrade', 'te', 'trailer',
+]);
+const HEADER_NAME_RE = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+/** Static headers for receivers that authenticate by header (n8n header auth, API keys). */
+export const subscriptionHeadersSchema = z
+  .record(
+    z.string().regex(HEADER_NAME_RE, { error: 'is not a valid header name' }).refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), {
+      error: 'is set by leadrelay itself and cannot be overridden',
+    }),
+    z
+      .string()
+      .min(1)
+      .max(4000)
+      .refine((v) => !/[\r\n\0]/.test(v), { error: 'must not contain line breaks' }),
+  )
+  .refine((h) => Object.keys(h).length <= 20, { error: 'must have at most 20 headers' });
 
 const deliverySchema = z.strictObject({
   timeout: durationSchema({ min: 1, max: TIMER_MAX_MS }).prefault(DEFAULTS.timeout),
@@ -316,6 +354,13 @@ const deliverySchema = z.strictObject({
   allowPrivateTargets: booleanSchema.default(false),
   concurrency: intSchema(1, 10_000).default(DEFAULTS.concurrency),
   perSubscriptionConcurrency: intSchema(1, 10_000).default(DEFAULTS.perSubscriptionConcurrency),
+  secretRotationGrace: durationSchema({ max: TIMER_MAX_MS * 30 }).prefault('24h'),
+  autoDisableAfter: durationSchema({ min: 1000, max: TIMER_MAX_MS * 30 }).prefault('5d'),
+  circuitBreakerAfter: intSchema(1, 10_000).default(5),
+  circuitBreakerCooldown: durationSchema({ min: 1, max: TIMER_MAX_MS }).prefault('30s'),
+  // At least an hour: the pruner runs hourly, and 0 ("keep nothing") would delete the log a
+  // failed delivery needs for a manual retry before anyone could look at it.
+  retention: durationSchema({ min: 3_600_000 }).prefault('30d'),
 });
 
 /** Structure only; the cross-field rules are in `crossFieldProblems`. */

@@ -2,7 +2,7 @@
 // slow or dead endpoint only ever holds its own slots), sends them, and records each outcome.
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import type { ClaimedDelivery, Store, Subscription } from '../store/index.js';
+import type { ClaimedDelivery, HealthPolicy, Store, Subscription } from '../store/index.js';
 import type { Clock } from '../util/time.js';
 import { newId } from '../util/ids.js';
 import { parseRetryAfter } from '../vendors/http.js';
@@ -10,6 +10,7 @@ import { subscriptionWants } from './match.js';
 import { nextRetryDelay } from './schedule.js';
 import { sendWebhook } from './send.js';
 import { signatureHeader } from './sign.js';
+import { TokenBucket } from './rate.js';
 
 export interface DeliveryOptions {
   timeoutMs: number;
@@ -18,6 +19,8 @@ export interface DeliveryOptions {
   concurrency: number;
   /** Attempts in flight for one subscription: a hanging endpoint can hold no more than this. */
   perSubscriptionConcurrency: number;
+  /** Circuit breaker and auto-disable rules. */
+  health: HealthPolicy;
 }
 
 export interface DeliveryDeps {
@@ -43,6 +46,9 @@ export class DeliveryWorker {
   private stopping = false;
   private loop: Promise<void> | null = null;
   private rotation = 0;
+  private readonly buckets = new Map<string, TokenBucket>();
+  /** Earliest time a paused subscription (open circuit, empty rate bucket) may send again. */
+  private resumeAt: number | null = null;
 
   constructor(
     private readonly opts: DeliveryOptions,
@@ -87,7 +93,8 @@ export class DeliveryWorker {
       if (this.woken) continue;
       const now = clock.now();
       const due = claimed === 0 ? safe(() => store.deliveries.nextDueAfter(now)) : null;
-      const wait = due === null ? IDLE_WAIT_MS : Math.min(IDLE_WAIT_MS, Math.max(1, due - now));
+      const next = Math.min(due ?? Infinity, this.resumeAt ?? Infinity);
+      const wait = next === Infinity ? IDLE_WAIT_MS : Math.min(IDLE_WAIT_MS, Math.max(1, next - now));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);
         this.wakeUp = () => {
@@ -116,24 +123,49 @@ export class DeliveryWorker {
   private claimAndSend(): number {
     const { store, clock } = this.deps;
     const subs = store.subscriptions.list().filter((s) => s.enabled);
+    this.resumeAt = null;
     if (subs.length === 0) return 0;
     // Start with a different subscription each time so none is always served last.
     this.rotation = (this.rotation + 1) % subs.length;
     let claimed = 0;
     for (let i = 0; i < subs.length; i++) {
       const sub = subs[(this.rotation + i) % subs.length]!;
-      const free = Math.min(
-        this.opts.perSubscriptionConcurrency - (this.inflight.get(sub.id) ?? 0),
-        this.opts.concurrency - this.total,
-      );
-      if (free <= 0) continue;
       const now = clock.now();
+      const free = this.capacity(sub, now);
+      if (free <= 0) continue;
       // The lease outlives the attempt's timeout, so only a dead process lets it lapse.
       const batch = store.deliveries.claim(sub.id, free, now, now + this.opts.timeoutMs + 30_000);
+      this.buckets.get(sub.id)?.take(batch.length, now);
       for (const d of batch) this.launch(sub, d);
       claimed += batch.length;
     }
     return claimed;
+  }
+
+  /** How many attempts this subscription may start now: its concurrency, rate and circuit allow. */
+  private capacity(sub: Subscription, now: number): number {
+    const resume = (at: number) => (this.resumeAt = Math.min(this.resumeAt ?? Infinity, at));
+    const inflight = this.inflight.get(sub.id) ?? 0;
+    let limit = sub.maxConcurrency ?? this.opts.perSubscriptionConcurrency;
+    if (sub.circuitOpenUntil !== null) {
+      // Open: a failing endpoint costs nothing until the pause ends; then one probe at a time.
+      if (sub.circuitOpenUntil > now) {
+        resume(sub.circuitOpenUntil);
+        return 0;
+      }
+      limit = 1;
+    }
+    let free = Math.min(limit - inflight, this.opts.concurrency - this.total);
+    if (sub.maxPerSecond !== null) {
+      let bucket = this.buckets.get(sub.id);
+      if (!bucket || bucket.perSecond !== sub.maxPerSecond) this.buckets.set(sub.id, (bucket = new TokenBucket(sub.maxPerSecond, now)));
+      const tokens = bucket.available(now);
+      if (tokens < free) resume(bucket.nextTokenAt(now));
+      free = Math.min(free, tokens);
+    } else {
+      this.buckets.delete(sub.id);
+    }
+    return free;
   }
 
   private launch(sub: Subscription, delivery: ClaimedDelivery): void {
@@ -155,6 +187,9 @@ export class DeliveryWorker {
     const { event } = delivery;
     const startedAt = clock.now();
     const timestamp = Math.floor(startedAt / 1000);
+    // During a rotation's grace period both secrets sign, so receivers verify with either.
+    const secrets =
+      sub.previousSecret && (sub.previousSecretExpiresAt ?? 0) > startedAt ? [sub.secret, sub.previousSecret] : [sub.secret];
     const result = await sendWebhook({
       url: sub.url,
       body: event.body,
@@ -162,11 +197,12 @@ export class DeliveryWorker {
       dispatcher: this.deps.dispatcher,
       signal: this.stopController.signal,
       headers: {
+        ...sub.headers,
         'content-type': 'application/json',
         'user-agent': this.deps.userAgent,
         'webhook-id': event.id,
         'webhook-timestamp': String(timestamp),
-        'webhook-signature': signatureHeader([sub.secret], event.id, timestamp, event.body),
+        'webhook-signature': signatureHeader(secrets, event.id, timestamp, event.body),
       },
     });
     if (this.stopController.signal.aborted && result.statusCode === null) {
@@ -192,7 +228,7 @@ export class DeliveryWorker {
         id: newId('att', now),
         deliveryId: delivery.id,
         attempt: delivery.attempt,
-        trigger: 'scheduled',
+        trigger: delivery.manual ? 'manual' : 'scheduled',
         startedAt,
         durationMs: result.durationMs,
         statusCode: result.statusCode,
@@ -204,6 +240,7 @@ export class DeliveryWorker {
       },
       sub.id,
       now,
+      this.opts.health,
     );
     const log = { subscription: sub.id, delivery: delivery.id, event: event.id, attempt: delivery.attempt, status: result.statusCode };
     if (ok) logger.debug(log, 'webhook delivered');

@@ -4,6 +4,7 @@ import type { Db } from './db.js';
 import type { StoredEvent } from './outbox.js';
 import type { Subscription } from './subscriptions.js';
 import type { OutboxStore } from './outbox.js';
+import type { OutboxEvent } from '../model.js';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
@@ -11,7 +12,18 @@ export interface ClaimedDelivery {
   id: string;
   subscriptionId: string;
   attempt: number;
+  /** An operator asked for this attempt (POST /v1/deliveries/:id/retry). */
+  manual: boolean;
   event: StoredEvent;
+}
+
+/** The subscription-health rules recordAttempt applies in the same transaction. */
+export interface HealthPolicy {
+  circuitBreakerAfter: number;
+  circuitBreakerCooldownMs: number;
+  autoDisableAfterMs: number;
+  /** For the disabled reason, e.g. "5d". */
+  autoDisableAfterText: string;
 }
 
 export interface AttemptRecord {
@@ -68,6 +80,11 @@ export class DeliveryStore {
   private readonly getStmt;
   private readonly pendingCountStmt;
   private readonly unclaimStmt;
+  private readonly healthStmt;
+  private readonly autoDisableStmt;
+  private readonly retryStmt;
+  private readonly closeCircuitStmt;
+  private readonly replayInsertStmt;
 
   constructor(
     private readonly db: Db,
@@ -95,11 +112,11 @@ export class DeliveryStore {
                AND p.status = 'pending' AND p.event_seq < d.event_seq)
          ORDER BY d.next_attempt_at, d.event_seq
          LIMIT @limit)
-       RETURNING id, subscription_id, event_seq, attempts`,
+       RETURNING id, subscription_id, event_seq, attempts, manual`,
     );
     this.finishStmt = db.prepare(
       `UPDATE deliveries SET status = @status, next_attempt_at = coalesce(@nextAttemptAt, next_attempt_at),
-         locked_until = NULL, last_status_code = @statusCode, last_error = @error, updated_at = @now,
+         locked_until = NULL, manual = 0, last_status_code = @statusCode, last_error = @error, updated_at = @now,
          completed_at = CASE WHEN @status = 'pending' THEN NULL ELSE @now END
        WHERE id = @id`,
     );
@@ -108,7 +125,37 @@ export class DeliveryStore {
        VALUES (@id, @deliveryId, @attempt, @trigger, @startedAt, @durationMs, @statusCode, @error, @responseExcerpt, @nextAttemptAt)`,
     );
     this.disableSubStmt = db.prepare(
-      `UPDATE subscriptions SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?`,
+      `UPDATE subscriptions SET enabled = 0, disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ? AND enabled = 1`,
+    );
+    // Concurrent attempts of one subscription all land here, so health is counted in SQL, not from
+    // a snapshot the worker read earlier. Each failed probe doubles the pause, up to 32 times.
+    this.healthStmt = db.prepare(
+      `UPDATE subscriptions SET
+         consecutive_failures = CASE WHEN @ok THEN 0 ELSE consecutive_failures + 1 END,
+         failing_since = CASE WHEN @ok THEN NULL ELSE coalesce(failing_since, @now) END,
+         circuit_open_until = CASE
+           WHEN @ok THEN NULL
+           WHEN consecutive_failures + 1 >= @threshold
+             THEN @now + @cooldown * (1 << min(5, consecutive_failures + 1 - @threshold))
+           ELSE circuit_open_until END
+       WHERE id = @id`,
+    );
+    this.autoDisableStmt = db.prepare(
+      `UPDATE subscriptions SET enabled = 0, disabled_at = @now, updated_at = @nowIso,
+         disabled_reason = 'every attempt failed for more than ' || @afterText || ' (since ' ||
+           strftime('%Y-%m-%dT%H:%M:%SZ', failing_since / 1000, 'unixepoch') || ')'
+       WHERE id = @id AND enabled = 1 AND failing_since IS NOT NULL AND @now - failing_since >= @after`,
+    );
+    this.retryStmt = db.prepare(
+      `UPDATE deliveries SET status = 'pending', next_attempt_at = @now, manual = 1, completed_at = NULL, updated_at = @now
+       WHERE id = @id AND (locked_until IS NULL OR locked_until <= @now OR status <> 'pending')
+       RETURNING subscription_id`,
+    );
+    this.closeCircuitStmt = db.prepare(`UPDATE subscriptions SET circuit_open_until = NULL WHERE id = ?`);
+    this.replayInsertStmt = db.prepare(
+      `INSERT INTO deliveries (id, subscription_id, event_seq, lead_key, status, attempts, next_attempt_at, created_at, updated_at)
+       SELECT @id, @subscriptionId, @seq, @leadKey, 'pending', 0, @now, @now, @now
+       WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE subscription_id = @subscriptionId AND event_seq = @seq AND status = 'pending')`,
     );
     // Only future times matter: a row already due but not claimed is either waiting for capacity or
     // for an earlier event of its lead, and the attempt that frees either one wakes the worker.
@@ -158,6 +205,7 @@ export class DeliveryStore {
       if (events.length === 0) return 0;
       const subs = subscriptions().filter((s) => s.enabled);
       for (const event of events) {
+        if (event.type === 'ping') continue; // a test send already has its one delivery
         for (const sub of subs) {
           if (!match(event, sub)) continue;
           this.insertStmt.run(newId(), sub.id, event.seq, `${event.sourceId}/${event.leadId}`, now, now, now);
@@ -177,11 +225,13 @@ export class DeliveryStore {
         subscription_id: string;
         event_seq: number;
         attempts: number;
+        manual: number;
       }>;
       return rows.map((r) => ({
         id: r.id,
         subscriptionId: r.subscription_id,
         attempt: r.attempts,
+        manual: r.manual === 1,
         event: this.outbox.bySeq(r.event_seq)!,
       }));
     })();
@@ -191,7 +241,7 @@ export class DeliveryStore {
    * Records an attempt and its consequence on the delivery (and subscription) atomically.
    * Returns false when the delivery no longer exists (its subscription was deleted meanwhile).
    */
-  recordAttempt(a: AttemptRecord, subscriptionId: string, now: number): boolean {
+  recordAttempt(a: AttemptRecord, subscriptionId: string, now: number, health: HealthPolicy): boolean {
     return this.db.transaction(() => {
       const updated = this.finishStmt.run({
         id: a.deliveryId,
@@ -214,10 +264,62 @@ export class DeliveryStore {
         responseExcerpt: a.responseExcerpt,
         nextAttemptAt: a.nextAttemptAt,
       });
+      const nowIso = new Date(now).toISOString();
+      this.healthStmt.run({
+        id: subscriptionId,
+        ok: a.outcome === 'succeeded' ? 1 : 0,
+        now,
+        threshold: health.circuitBreakerAfter,
+        cooldown: health.circuitBreakerCooldownMs,
+      });
       if (a.disableSubscription) {
-        this.disableSubStmt.run(a.disableSubscription, new Date(now).toISOString(), subscriptionId);
+        this.disableSubStmt.run(a.disableSubscription, now, nowIso, subscriptionId);
+      } else if (a.outcome !== 'succeeded') {
+        this.autoDisableStmt.run({ id: subscriptionId, now, nowIso, after: health.autoDisableAfterMs, afterText: health.autoDisableAfterText });
       }
       return true;
+    })();
+  }
+
+  /**
+   * An operator's "send it again now": a pending or finished delivery becomes due at once, and its
+   * subscription's circuit closes so the attempt is not held back. Undefined when the delivery is
+   * unknown or an attempt of it is in flight.
+   */
+  retryNow(id: string, now: number): { subscriptionId: string } | undefined {
+    return this.db.transaction(() => {
+      const row = this.retryStmt.get({ id, now }) as { subscription_id: string } | undefined;
+      if (!row) return undefined;
+      this.closeCircuitStmt.run(row.subscription_id);
+      return { subscriptionId: row.subscription_id };
+    })();
+  }
+
+  /** A test send: the ping event and its one delivery, to this subscription only. */
+  insertPing(subscriptionId: string, event: OutboxEvent, deliveryId: string, now: number): void {
+    this.db.transaction(() => {
+      const seq = this.outbox.appendOne(event);
+      this.insertStmt.run(deliveryId, subscriptionId, seq, `ping/${event.id}`, now, now, now);
+    })();
+  }
+
+  /**
+   * Queues the given events again for one subscription (same event ids, so receivers de-duplicate),
+   * skipping those already pending for it. Returns how many were queued.
+   */
+  requeue(subscriptionId: string, events: ReadonlyArray<Pick<StoredEvent, 'seq' | 'sourceId' | 'leadId'>>, newId: () => string, now: number): number {
+    return this.db.transaction(() => {
+      let queued = 0;
+      for (const e of events) {
+        queued += this.replayInsertStmt.run({
+          id: newId(),
+          subscriptionId,
+          seq: e.seq,
+          leadKey: `${e.sourceId}/${e.leadId}`,
+          now,
+        }).changes;
+      }
+      return queued;
     })();
   }
 

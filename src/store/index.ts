@@ -5,6 +5,8 @@ import { SnapshotStore } from './snapshot.js';
 import { OutboxStore } from './outbox.js';
 import { SubscriptionStore } from './subscriptions.js';
 import { DeliveryStore } from './deliveries.js';
+import { EventLogStore } from './event-log.js';
+import { RetentionStore } from './retention.js';
 
 export class Store {
   readonly sources: SourceStore;
@@ -12,6 +14,8 @@ export class Store {
   readonly outbox: OutboxStore;
   readonly subscriptions: SubscriptionStore;
   readonly deliveries: DeliveryStore;
+  readonly eventLog: EventLogStore;
+  readonly retention: RetentionStore;
 
   private constructor(private readonly db: Db) {
     this.sources = new SourceStore(db);
@@ -19,6 +23,8 @@ export class Store {
     this.snapshot = new SnapshotStore(db, this.sources, this.outbox);
     this.subscriptions = new SubscriptionStore(db);
     this.deliveries = new DeliveryStore(db, this.outbox);
+    this.eventLog = new EventLogStore(db);
+    this.retention = new RetentionStore(db);
   }
 
   static open(path: string): Store {
@@ -37,5 +43,6 @@ export class Store {
 export type { SourceRow } from './sources.js';
 export type { StoredLead, LeadWrite, LeadEventWrite, PageWrite, MissingLead, MissingDecision } from './snapshot.js';
 export type { StoredEvent } from './outbox.js';
+export type { EventLogFilter } from './event-log.js';
 export type { Subscription, SubscriptionPatch } from './subscriptions.js';
-export type { ClaimedDelivery, AttemptRecord, DeliveryView, DeliveryStatus } from './deliveries.js';
+export type { ClaimedDelivery, AttemptRecord, DeliveryView, DeliveryStatus, HealthPolicy } from './deliveries.js';

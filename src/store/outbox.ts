@@ -1,21 +1,21 @@
 // The event outbox: immutable rows appended by sync, read by delivery fan-out and the event log.
 import type { Db } from './db.js';
-import type { EventType, OutboxEvent } from '../model.js';
+import type { OutboxEvent, WebhookType } from '../model.js';
 
 export interface StoredEvent {
   seq: number;
   id: string;
-  type: EventType;
+  type: WebhookType;
   sourceId: string;
   leadId: string;
   createdAt: string;
   body: string;
 }
 
-interface EventRow {
+export interface EventRow {
   seq: number;
   id: string;
-  type: EventType;
+  type: WebhookType;
   source_id: string;
   lead_id: string;
   created_at: string;
@@ -26,6 +26,7 @@ export class OutboxStore {
   private readonly insertStmt;
   private readonly afterStmt;
   private readonly bySeqStmt;
+  private readonly betweenStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
@@ -33,6 +34,9 @@ export class OutboxStore {
     );
     this.afterStmt = db.prepare(`SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?`);
     this.bySeqStmt = db.prepare(`SELECT * FROM events WHERE seq = ?`);
+    this.betweenStmt = db.prepare(
+      `SELECT * FROM events WHERE created_at >= ? AND created_at < ? AND type <> 'ping' ORDER BY seq LIMIT ?`,
+    );
   }
 
   /** Call inside the page transaction. */
@@ -40,6 +44,16 @@ export class OutboxStore {
     for (const e of events) {
       this.insertStmt.run(e.id, e.type, e.sourceId, e.leadId, e.createdAt, JSON.stringify(e.body));
     }
+  }
+
+  /** Appends one event and returns its seq. Call inside a transaction. */
+  appendOne(e: OutboxEvent): number {
+    return Number(this.insertStmt.run(e.id, e.type, e.sourceId, e.leadId, e.createdAt, JSON.stringify(e.body)).lastInsertRowid);
+  }
+
+  /** Detected changes (no test pings) created in [since, until), oldest first. */
+  createdBetween(sinceIso: string, untilIso: string, limit: number): StoredEvent[] {
+    return (this.betweenStmt.all(sinceIso, untilIso, limit) as EventRow[]).map(toStoredEvent);
   }
 
   after(seq: number, limit: number): StoredEvent[] {

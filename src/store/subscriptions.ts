@@ -1,37 +1,85 @@
-// Subscription rows: where to send which events, with what secret.
+// Subscription rows: where to send which events, how (secret, headers, limits), and the endpoint's health.
 import type { Db } from './db.js';
 
 export interface Subscription {
   id: string;
   url: string;
   secret: string;
+  /** During a rotation's grace period the old secret signs too (both signatures are sent). */
+  previousSecret: string | null;
+  previousSecretExpiresAt: number | null;
   events: string[];
   sources: string[] | null;
   description: string | null;
+  /** Static request headers (e.g. Authorization for receivers without HMAC checks). Secret values. */
+  headers: Record<string, string>;
+  maxPerSecond: number | null;
+  maxConcurrency: number | null;
   enabled: boolean;
   disabledReason: string | null;
+  disabledAt: number | null;
+  /** Health: first failure of the current unbroken run of failures, and how many in a row. */
+  failingSince: number | null;
+  consecutiveFailures: number;
+  /** Circuit breaker: no attempts before this time, then a single probe. */
+  circuitOpenUntil: number | null;
   origin: 'config' | 'api';
   createdAt: string;
   updatedAt: string;
 }
 
+/** What an operator (API or config) may change. */
 export type SubscriptionPatch = Partial<
-  Pick<Subscription, 'url' | 'events' | 'sources' | 'description' | 'enabled' | 'disabledReason'>
+  Pick<
+    Subscription,
+    | 'url'
+    | 'secret'
+    | 'previousSecret'
+    | 'previousSecretExpiresAt'
+    | 'events'
+    | 'sources'
+    | 'description'
+    | 'headers'
+    | 'maxPerSecond'
+    | 'maxConcurrency'
+    | 'enabled'
+    | 'disabledReason'
+    | 'disabledAt'
+    | 'failingSince'
+    | 'consecutiveFailures'
+    | 'circuitOpenUntil'
+  >
 >;
 
 interface Row {
   id: string;
   url: string;
   secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: number | null;
   events: string;
   sources: string | null;
   description: string | null;
+  headers: string | null;
+  max_per_second: number | null;
+  max_concurrency: number | null;
   enabled: number;
   disabled_reason: string | null;
+  disabled_at: number | null;
+  failing_since: number | null;
+  consecutive_failures: number;
+  circuit_open_until: number | null;
   origin: 'config' | 'api';
   created_at: string;
   updated_at: string;
 }
+
+const COLUMNS = `id, url, secret, previous_secret, previous_secret_expires_at, events, sources, description, headers,
+  max_per_second, max_concurrency, enabled, disabled_reason, disabled_at, failing_since, consecutive_failures,
+  circuit_open_until, origin, created_at, updated_at`;
+const PARAMS = `@id, @url, @secret, @previousSecret, @previousSecretExpiresAt, @events, @sources, @description, @headers,
+  @maxPerSecond, @maxConcurrency, @enabled, @disabledReason, @disabledAt, @failingSince, @consecutiveFailures,
+  @circuitOpenUntil, @origin, @createdAt, @updatedAt`;
 
 export class SubscriptionStore {
   private readonly insertStmt;
@@ -41,16 +89,17 @@ export class SubscriptionStore {
   private readonly deleteStmt;
 
   constructor(private readonly db: Db) {
-    this.insertStmt = db.prepare(
-      `INSERT INTO subscriptions (id, url, secret, events, sources, description, enabled, disabled_reason, origin, created_at, updated_at)
-       VALUES (@id, @url, @secret, @events, @sources, @description, @enabled, @disabledReason, @origin, @createdAt, @updatedAt)`,
-    );
+    this.insertStmt = db.prepare(`INSERT INTO subscriptions (${COLUMNS}) VALUES (${PARAMS})`);
     this.getStmt = db.prepare(`SELECT * FROM subscriptions WHERE id = ?`);
     this.listStmt = db.prepare(`SELECT * FROM subscriptions ORDER BY created_at, id`);
+    // One statement for every kind of change. (Not REPLACE: that deletes the row first, and the
+    // delete would cascade to the subscription's deliveries.)
     this.updateStmt = db.prepare(
-      `UPDATE subscriptions SET url = @url, secret = @secret, events = @events, sources = @sources,
-         description = @description, enabled = @enabled, disabled_reason = @disabledReason, updated_at = @updatedAt
-       WHERE id = @id`,
+      `UPDATE subscriptions SET ${COLUMNS.split(',')
+        .map((c) => c.trim())
+        .filter((c) => c !== 'id')
+        .map((c) => `${c} = @${camel(c)}`)
+        .join(', ')} WHERE id = @id`,
     );
     this.deleteStmt = db.prepare(`DELETE FROM subscriptions WHERE id = ?`);
   }
@@ -68,12 +117,14 @@ export class SubscriptionStore {
     return (this.listStmt.all() as Row[]).map(fromRow);
   }
 
-  update(id: string, patch: SubscriptionPatch & { secret?: string }, now: string): Subscription | undefined {
-    const current = this.get(id);
-    if (!current) return undefined;
-    const next: Subscription = { ...current, ...patch, updatedAt: now };
-    this.updateStmt.run(toParams(next));
-    return next;
+  update(id: string, patch: SubscriptionPatch, now: string): Subscription | undefined {
+    return this.db.transaction(() => {
+      const current = this.get(id);
+      if (!current) return undefined;
+      const next: Subscription = { ...current, ...patch, updatedAt: now };
+      this.updateStmt.run(toParams(next));
+      return next;
+    })();
   }
 
   delete(id: string): boolean {
@@ -82,13 +133,20 @@ export class SubscriptionStore {
 
   /**
    * Makes the config-defined subscriptions match the config: inserts new ones, updates changed ones,
-   * deletes those no longer listed. A generated secret is kept across restarts.
+   * deletes those no longer listed. A generated secret is kept across restarts; a secret changed in
+   * the file keeps the old one signing for `graceMs`, as a rotation through the API would.
    */
   syncFromConfig(
-    wanted: Array<Omit<Subscription, 'secret' | 'origin' | 'createdAt' | 'updatedAt' | 'disabledReason'> & { secret?: string }>,
+    wanted: Array<
+      Pick<Subscription, 'id' | 'url' | 'events' | 'sources' | 'description' | 'enabled' | 'headers' | 'maxPerSecond' | 'maxConcurrency'> & {
+        secret?: string;
+      }
+    >,
     generateSecret: () => string,
-    now: string,
+    now: number,
+    graceMs: number,
   ): void {
+    const nowIso = new Date(now).toISOString();
     this.db.transaction(() => {
       const existing = new Map(this.list().filter((s) => s.origin === 'config').map((s) => [s.id, s]));
       for (const w of wanted) {
@@ -100,27 +158,35 @@ export class SubscriptionStore {
           this.insert({
             ...w,
             secret: w.secret ?? generateSecret(),
+            previousSecret: null,
+            previousSecretExpiresAt: null,
             origin: 'config',
             disabledReason: w.enabled ? null : 'disabled in config',
-            createdAt: now,
-            updatedAt: now,
+            disabledAt: w.enabled ? null : now,
+            failingSince: null,
+            consecutiveFailures: 0,
+            circuitOpenUntil: null,
+            createdAt: nowIso,
+            updatedAt: nowIso,
           });
           continue;
         }
         existing.delete(w.id);
+        const secret = w.secret ?? current.secret;
+        const rotated = secret !== current.secret;
         // enabled: false in config always wins; enabled: true keeps a runtime disable (e.g. after 410 Gone).
         const enabled = w.enabled ? current.enabled : false;
         this.updateStmt.run(
           toParams({
             ...current,
-            url: w.url,
-            events: w.events,
-            sources: w.sources,
-            description: w.description,
-            secret: w.secret ?? current.secret,
+            ...w,
+            secret,
+            previousSecret: rotated ? current.secret : current.previousSecret,
+            previousSecretExpiresAt: rotated ? now + graceMs : current.previousSecretExpiresAt,
             enabled,
             disabledReason: enabled ? null : (current.disabledReason ?? 'disabled in config'),
-            updatedAt: now,
+            disabledAt: enabled ? null : (current.disabledAt ?? now),
+            updatedAt: nowIso,
           }),
         );
       }
@@ -129,16 +195,29 @@ export class SubscriptionStore {
   }
 }
 
+function camel(column: string): string {
+  return column.replace(/_([a-z])/g, (_m, ch: string) => ch.toUpperCase());
+}
+
 function toParams(s: Subscription) {
   return {
     id: s.id,
     url: s.url,
     secret: s.secret,
+    previousSecret: s.previousSecret,
+    previousSecretExpiresAt: s.previousSecretExpiresAt,
     events: JSON.stringify(s.events),
     sources: s.sources === null ? null : JSON.stringify(s.sources),
     description: s.description,
+    headers: Object.keys(s.headers).length ? JSON.stringify(s.headers) : null,
+    maxPerSecond: s.maxPerSecond,
+    maxConcurrency: s.maxConcurrency,
     enabled: s.enabled ? 1 : 0,
     disabledReason: s.disabledReason,
+    disabledAt: s.disabledAt,
+    failingSince: s.failingSince,
+    consecutiveFailures: s.consecutiveFailures,
+    circuitOpenUntil: s.circuitOpenUntil,
     origin: s.origin,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
@@ -150,11 +229,20 @@ function fromRow(r: Row): Subscription {
     id: r.id,
     url: r.url,
     secret: r.secret,
+    previousSecret: r.previous_secret,
+    previousSecretExpiresAt: r.previous_secret_expires_at,
     events: JSON.parse(r.events),
     sources: r.sources === null ? null : JSON.parse(r.sources),
     description: r.description,
+    headers: r.headers ? JSON.parse(r.headers) : {},
+    maxPerSecond: r.max_per_second,
+    maxConcurrency: r.max_concurrency,
     enabled: r.enabled === 1,
     disabledReason: r.disabled_reason,
+    disabledAt: r.disabled_at,
+    failingSince: r.failing_since,
+    consecutiveFailures: r.consecutive_failures,
+    circuitOpenUntil: r.circuit_open_until,
     origin: r.origin,
     createdAt: r.created_at,
     updatedAt: r.updated_at,

@@ -37,6 +37,12 @@ export interface HarnessOptions {
   sourceId?: string;
   /** More source config keys (e.g. maxDeleteShare, rateLimits, fullScanEvery). */
   source?: Record<string, unknown>;
+  /** More delivery config keys (e.g. autoDisableAfter, circuitBreakerAfter). */
+  delivery?: Record<string, unknown>;
+  /** delivery.retention (default: the config's, 30d). */
+  retention?: string;
+  /** Retention pruner timing (default: the relay's, first run after 30 s, then hourly). */
+  pruner?: { firstRunAfterMs?: number; intervalMs?: number };
 }
 
 export class Harness {
@@ -89,6 +95,10 @@ export class Harness {
         timeout: this.opts.timeout ?? '2s',
         retrySchedule: this.opts.retrySchedule ?? ['50ms', '100ms', '200ms'],
         ...(this.opts.perSubscriptionConcurrency ? { perSubscriptionConcurrency: this.opts.perSubscriptionConcurrency } : {}),
+        // Failing test subscribers must not sit behind a 30 s open circuit unless a test wants that.
+        circuitBreakerCooldown: '50ms',
+        ...this.opts.delivery,
+        ...(this.opts.retention ? { retention: this.opts.retention } : {}),
       },
     });
     if (!parsed.ok) throw new Error(`bad test config: ${JSON.stringify(parsed.problems)}`);
@@ -102,7 +112,7 @@ export class Harness {
       level: 'debug',
       destination: { write: (line: string) => void this.logs.push(line) },
     });
-    this.relay = await startRelay(this.config, { logger, shutdownGraceMs: 2000 });
+    this.relay = await startRelay(this.config, { logger, shutdownGraceMs: 2000, retention: this.opts.pruner });
     await this.waitIdle();
   }
 

@@ -1,18 +1,28 @@
-// Subscriptions CRUD and their delivery log.
+// Subscriptions CRUD: where to send which events, with which secret, headers and limits.
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { RelayControl } from '../control.js';
-import type { DeliveryView, Subscription } from '../../store/index.js';
-import { eventTypeFilterSchema, secretSchema, sourceIdSchema, webhookUrlSchema } from '../../config/index.js';
+import type { Subscription, SubscriptionPatch } from '../../store/index.js';
+import {
+  eventTypeFilterSchema,
+  secretSchema,
+  sourceIdSchema,
+  subscriptionHeadersSchema,
+  webhookUrlSchema,
+} from '../../config/index.js';
 import { generateSecret } from '../../delivery/sign.js';
-import { checkTargetUrl } from '../../delivery/target-safety.js';
 import { newId } from '../../util/ids.js';
-import { ApiError, notFound } from '../errors.js';
-import { parseJsonBody, parseQuery } from '../validate.js';
+import { ApiError } from '../errors.js';
+import { presentSubscription } from '../present.js';
+import { parseJsonBody } from '../validate.js';
+import { subscriptionGuards } from './subscription-guards.js';
+import { replayMissed } from './replay.js';
 
 const eventsSchema = z.array(eventTypeFilterSchema).min(1).max(20);
 const sourcesSchema = z.array(sourceIdSchema).min(1).max(100);
 const descriptionSchema = z.string().max(1000);
+const maxPerSecondSchema = z.number().gt(0).max(10_000);
+const maxConcurrencySchema = z.number().int().min(1).max(1000);
 
 const createSchema = z.strictObject({
   url: webhookUrlSchema,
@@ -20,6 +30,9 @@ const createSchema = z.strictObject({
   sources: sourcesSchema.nullable().optional(),
   description: descriptionSchema.nullable().optional(),
   secret: secretSchema.optional(),
+  headers: subscriptionHeadersSchema.optional(),
+  maxPerSecond: maxPerSecondSchema.nullable().optional(),
+  maxConcurrency: maxConcurrencySchema.nullable().optional(),
 });
 
 const patchSchema = z
@@ -28,129 +41,62 @@ const patchSchema = z
     events: eventsSchema.optional(),
     sources: sourcesSchema.nullable().optional(),
     description: descriptionSchema.nullable().optional(),
+    headers: subscriptionHeadersSchema.nullable().optional(),
+    maxPerSecond: maxPerSecondSchema.nullable().optional(),
+    maxConcurrency: maxConcurrencySchema.nullable().optional(),
     enabled: z.boolean().optional(),
+    /** With enabled: true, queue again what was detected while the subscription was disabled. */
+    replayMissed: z.boolean().optional(),
   })
-  .refine((p) => Object.keys(p).length > 0, { error: 'at least one field to change is required' });
-
-const deliveriesQuery = z.strictObject({
-  status: z.enum(['pending', 'succeeded', 'failed']).optional(),
-  limit: z
-    .string()
-    .regex(/^\d+$/, { error: 'must be a whole number' })
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(200))
-    .optional(),
-  cursor: z.string().max(100).optional(),
-});
-
-/** The public view; the secret is only ever shown when it is created. */
-function present(s: Subscription) {
-  return {
-    id: s.id,
-    url: s.url,
-    events: s.events,
-    sources: s.sources,
-    description: s.description,
-    enabled: s.enabled,
-    disabledReason: s.disabledReason,
-    origin: s.origin,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
-  };
-}
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-function presentDelivery(d: DeliveryView) {
-  return {
-    id: d.id,
-    subscriptionId: d.subscriptionId,
-    eventId: d.eventId,
-    eventType: d.eventType,
-    source: d.sourceId,
-    leadId: d.leadId,
-    status: d.status,
-    attempts: d.attempts,
-    nextAttemptAt: iso(d.nextAttemptAt),
-    lastStatusCode: d.lastStatusCode,
-    lastError: d.lastError,
-    createdAt: iso(d.createdAt),
-    updatedAt: iso(d.updatedAt),
-    completedAt: iso(d.completedAt),
-    attemptLog: d.attemptLog.map((a) => ({
-      id: a.id,
-      attempt: a.attempt,
-      trigger: a.trigger,
-      at: iso(a.startedAt),
-      durationMs: a.durationMs,
-      statusCode: a.statusCode,
-      error: a.error,
-      responseExcerpt: a.responseExcerpt,
-      nextAttemptAt: iso(a.nextAttemptAt),
-    })),
-  };
-}
+  .refine((p) => Object.keys(p).length > 0, { error: 'at least one field to change is required' })
+  .refine((p) => !p.replayMissed || p.enabled === true, { error: 'replayMissed goes with enabled: true', path: ['replayMissed'] });
 
 export function subscriptionRoutes(relay: RelayControl) {
   const app = new Hono();
-  const { store } = relay;
-  const nowIso = () => new Date(relay.clock.now()).toISOString();
-
-  const requireSubscription = (id: string) => {
-    const sub = store.subscriptions.get(id);
-    if (!sub) throw notFound('subscription', id);
-    return sub;
-  };
-
-  const checkSources = (sources: string[] | null | undefined) => {
-    if (!sources) return;
-    const known = new Set(relay.sources.map((s) => s.id));
-    const details = sources
-      .map((s, i) => ({ field: `sources[${i}]`, message: 'is not the id of a configured source', ok: known.has(s) }))
-      .filter((d) => !d.ok)
-      .map(({ field, message }) => ({ field, message }));
-    if (details.length) {
-      throw new ApiError(400, 'invalid_request', details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
-    }
-  };
-
-  const checkTarget = async (url: string | undefined) => {
-    if (url === undefined || relay.allowPrivateTargets) return;
-    const problem = await checkTargetUrl(url);
-    if (problem) throw new ApiError(400, 'target_not_allowed', `url: ${problem}`, [{ field: 'url', message: problem }]);
-  };
+  const { store, clock } = relay;
+  const guards = subscriptionGuards(relay);
+  const nowIso = () => new Date(clock.now()).toISOString();
 
   app.post('/', async (c) => {
     const body = await parseJsonBody(c, createSchema);
-    checkSources(body.sources);
-    await checkTarget(body.url);
+    guards.checkSources(body.sources);
+    await guards.checkTarget(body.url);
     const now = nowIso();
     const sub: Subscription = {
-      id: newId('sub', relay.clock.now()),
+      id: newId('sub', clock.now()),
       url: body.url,
       secret: body.secret ?? generateSecret(),
+      previousSecret: null,
+      previousSecretExpiresAt: null,
       events: body.events ?? ['*'],
       sources: body.sources ?? null,
       description: body.description ?? null,
+      headers: body.headers ?? {},
+      maxPerSecond: body.maxPerSecond ?? null,
+      maxConcurrency: body.maxConcurrency ?? null,
       enabled: true,
       disabledReason: null,
+      disabledAt: null,
+      failingSince: null,
+      consecutiveFailures: 0,
+      circuitOpenUntil: null,
       origin: 'api',
       createdAt: now,
       updatedAt: now,
     };
     store.subscriptions.insert(sub);
     relay.deliveryChanged();
-    return c.json({ ...present(sub), secret: sub.secret }, 201);
+    return c.json({ ...presentSubscription(sub, clock.now()), secret: sub.secret }, 201);
   });
 
-  app.get('/', (c) => c.json({ data: store.subscriptions.list().map(present) }));
+  app.get('/', (c) => c.json({ data: store.subscriptions.list().map((s) => presentSubscription(s, clock.now())) }));
 
-  app.get('/:id', (c) => c.json(present(requireSubscription(c.req.param('id')))));
+  app.get('/:id', (c) => c.json(presentSubscription(guards.requireSubscription(c.req.param('id')), clock.now())));
 
   app.patch('/:id', async (c) => {
-    const current = requireSubscription(c.req.param('id'));
-    const patch = await parseJsonBody(c, patchSchema);
-    checkSources(patch.sources);
+    const current = guards.requireSubscription(c.req.param('id'));
+    const { replayMissed: wantReplay, ...patch } = await parseJsonBody(c, patchSchema);
+    guards.checkSources(patch.sources);
     if (current.origin === 'config') {
       const other = Object.keys(patch).filter((k) => k !== 'enabled');
       if (other.length) {
@@ -161,44 +107,30 @@ export function subscriptionRoutes(relay: RelayControl) {
         );
       }
     }
-    await checkTarget(patch.url);
-    const next = store.subscriptions.update(
-      current.id,
-      {
-        ...patch,
-        ...(patch.enabled === true ? { disabledReason: null } : {}),
-        ...(patch.enabled === false ? { disabledReason: 'disabled through the API' } : {}),
-      },
-      nowIso(),
-    )!;
+    await guards.checkTarget(patch.url);
+    const now = clock.now();
+    const change: SubscriptionPatch = { ...patch, headers: patch.headers === null ? {} : patch.headers };
+    if (change.headers === undefined) delete change.headers;
+    if (patch.enabled === true && !current.enabled) {
+      // A fresh start: the endpoint's failure history no longer counts against it.
+      Object.assign(change, { disabledReason: null, disabledAt: null, failingSince: null, consecutiveFailures: 0, circuitOpenUntil: null });
+    } else if (patch.enabled === false && current.enabled) {
+      Object.assign(change, { disabledReason: 'disabled through the API', disabledAt: now });
+    }
+    const next = store.subscriptions.update(current.id, change, new Date(now).toISOString())!;
+    const replayed = wantReplay && !current.enabled && current.disabledAt !== null ? replayMissed(relay, next, current.disabledAt) : null;
     relay.deliveryChanged();
-    return c.json(present(next));
+    return c.json({ ...presentSubscription(next, clock.now()), ...(replayed ? { replayed } : {}) });
   });
 
-  // The secret is shown once at creation; this lets an operator read it again, e.g. one the relay
-  // generated for a config-file subscription (Svix offers the same).
-  app.get('/:id/secret', (c) => c.json({ secret: requireSubscription(c.req.param('id')).secret }));
-
   app.delete('/:id', (c) => {
-    const sub = requireSubscription(c.req.param('id'));
+    const sub = guards.requireSubscription(c.req.param('id'));
     if (sub.origin === 'config') {
       throw new ApiError(409, 'managed_by_config', `subscription "${sub.id}" is defined in the config file; remove it there`);
     }
     store.subscriptions.delete(sub.id);
     relay.deliveryChanged();
     return c.body(null, 204);
-  });
-
-  app.get('/:id/deliveries', (c) => {
-    const sub = requireSubscription(c.req.param('id'));
-    const q = parseQuery(c, deliveriesQuery);
-    const limit = q.limit ?? 50;
-    const rows = store.deliveries.listForSubscription(sub.id, { status: q.status, before: q.cursor, limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    return c.json({
-      data: page.map(presentDelivery),
-      nextCursor: rows.length > limit ? page.at(-1)!.id : null,
-    });
   });
 
   return app;

@@ -1,0 +1,67 @@
+// How subscriptions and deliveries look in API responses: secrets never, header values masked.
+import { createHash } from 'node:crypto';
+import type { DeliveryView, Subscription } from '../store/index.js';
+
+export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** A header value is a secret: show a fingerprint an operator can compare, never the value. */
+function maskHeader(value: string): string {
+  return `[redacted sha256:${createHash('sha256').update(value).digest('hex').slice(0, 8)}]`;
+}
+
+export function presentSubscription(s: Subscription, now: number) {
+  const rotating = s.previousSecret !== null && (s.previousSecretExpiresAt ?? 0) > now;
+  return {
+    id: s.id,
+    url: s.url,
+    events: s.events,
+    sources: s.sources,
+    description: s.description,
+    headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, maskHeader(v)])),
+    maxPerSecond: s.maxPerSecond,
+    maxConcurrency: s.maxConcurrency,
+    enabled: s.enabled,
+    disabledReason: s.disabledReason,
+    disabledAt: iso(s.disabledAt),
+    health: {
+      failingSince: iso(s.failingSince),
+      consecutiveFailures: s.consecutiveFailures,
+      circuit: s.circuitOpenUntil === null ? 'closed' : s.circuitOpenUntil > now ? 'open' : 'half-open',
+      circuitOpenUntil: iso(s.circuitOpenUntil),
+    },
+    previousSecretExpiresAt: rotating ? iso(s.previousSecretExpiresAt) : null,
+    origin: s.origin,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  };
+}
+
+export function presentDelivery(d: DeliveryView) {
+  return {
+    id: d.id,
+    subscriptionId: d.subscriptionId,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    source: d.sourceId || null,
+    leadId: d.leadId || null,
+    status: d.status,
+    attempts: d.attempts,
+    nextAttemptAt: iso(d.nextAttemptAt),
+    lastStatusCode: d.lastStatusCode,
+    lastError: d.lastError,
+    createdAt: iso(d.createdAt),
+    updatedAt: iso(d.updatedAt),
+    completedAt: iso(d.completedAt),
+    attemptLog: d.attemptLog.map((a) => ({
+      id: a.id,
+      attempt: a.attempt,
+      trigger: a.trigger,
+      at: iso(a.startedAt),
+      durationMs: a.durationMs,
+      statusCode: a.statusCode,
+      error: a.error,
+      responseExcerpt: a.responseExcerpt,
+      nextAttemptAt: iso(a.nextAttemptAt),
+    })),
+  };
+}

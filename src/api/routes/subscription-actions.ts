@@ -1,0 +1,110 @@
+// Operating one subscription: its delivery log, secret (read and rotate), a test send, and replay.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { RelayControl } from '../control.js';
+import type { OutboxEvent } from '../../model.js';
+import { secretSchema } from '../../config/index.js';
+import { generateSecret } from '../../delivery/sign.js';
+import { newId } from '../../util/ids.js';
+import { ApiError } from '../errors.js';
+import { iso, presentDelivery } from '../present.js';
+import { parseJsonBody, parseQuery } from '../validate.js';
+import { subscriptionGuards } from './subscription-guards.js';
+import { replayRange } from './replay.js';
+
+const deliveriesQuery = z.strictObject({
+  status: z.enum(['pending', 'succeeded', 'failed']).optional(),
+  limit: z
+    .string()
+    .regex(/^\d+$/, { error: 'must be a whole number' })
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(200))
+    .optional(),
+  cursor: z.string().max(100).optional(),
+});
+
+const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-05-14T15:30:00Z' }).transform((s) => Date.parse(s));
+
+const replaySchema = z
+  .strictObject({ since: isoTime, until: isoTime.optional() })
+  .refine((r) => r.until === undefined || r.until > r.since, { error: 'must be after since', path: ['until'] });
+
+const rotateSchema = z.strictObject({ secret: secretSchema.optional() });
+
+export function subscriptionActionRoutes(relay: RelayControl) {
+  const app = new Hono();
+  const { store, clock } = relay;
+  const guards = subscriptionGuards(relay);
+
+  app.get('/:id/deliveries', (c) => {
+    const sub = guards.requireSubscription(c.req.param('id'));
+    const q = parseQuery(c, deliveriesQuery);
+    const limit = q.limit ?? 50;
+    const rows = store.deliveries.listForSubscription(sub.id, { status: q.status, before: q.cursor, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    return c.json({ data: page.map(presentDelivery), nextCursor: rows.length > limit ? page.at(-1)!.id : null });
+  });
+
+  // The secret is shown once at creation; this lets an operator read it again, e.g. one the relay
+  // generated for a config-file subscription (Svix offers the same).
+  app.get('/:id/secret', (c) => {
+    const sub = guards.requireSubscription(c.req.param('id'));
+    const rotating = sub.previousSecret !== null && (sub.previousSecretExpiresAt ?? 0) > clock.now();
+    return c.json({
+      secret: sub.secret,
+      ...(rotating ? { previousSecret: sub.previousSecret, previousSecretExpiresAt: iso(sub.previousSecretExpiresAt) } : {}),
+    });
+  });
+
+  // A new secret signs from now on; the old one signs alongside it for the grace period, so
+  // receivers can switch without dropping a webhook (Standard Webhooks allows several signatures).
+  app.post('/:id/rotate-secret', async (c) => {
+    const sub = guards.requireSubscription(c.req.param('id'));
+    if (sub.origin === 'config') {
+      throw new ApiError(
+        409,
+        'managed_by_config',
+        `subscription "${sub.id}" is defined in the config file; change its secret there (the old one keeps signing for delivery.secretRotationGrace)`,
+      );
+    }
+    const body = await parseJsonBody(c, rotateSchema, { optional: true });
+    const now = clock.now();
+    const secret = body.secret ?? generateSecret();
+    const next = store.subscriptions.update(
+      sub.id,
+      { secret, previousSecret: sub.secret, previousSecretExpiresAt: now + relay.secretRotationGraceMs },
+      new Date(now).toISOString(),
+    )!;
+    return c.json({ id: sub.id, secret: next.secret, previousSecretExpiresAt: iso(next.previousSecretExpiresAt) });
+  });
+
+  // A signed `ping` to this subscription only, whatever its event filters: checks URL, secret and headers.
+  app.post('/:id/test', (c) => {
+    const sub = guards.requireSubscription(c.req.param('id'));
+    if (!sub.enabled) throw new ApiError(409, 'subscription_disabled', `subscription "${sub.id}" is disabled; enable it first`);
+    const now = clock.now();
+    const at = new Date(now).toISOString();
+    const event: OutboxEvent = {
+      id: newId('evt', now),
+      type: 'ping',
+      sourceId: '',
+      leadId: '',
+      createdAt: at,
+      body: { type: 'ping', timestamp: at, data: { subscriptionId: sub.id, message: 'leadrelay test event' } },
+    };
+    const deliveryId = newId('dlv', now);
+    store.deliveries.insertPing(sub.id, event, deliveryId, now);
+    relay.deliveryChanged();
+    return c.json({ deliveryId, eventId: event.id }, 202);
+  });
+
+  app.post('/:id/replay', async (c) => {
+    const sub = guards.requireSubscription(c.req.param('id'));
+    const body = await parseJsonBody(c, replaySchema);
+    const until = body.until ?? clock.now() + 1;
+    const result = replayRange(relay, sub, body.since, until);
+    return c.json({ subscriptionId: sub.id, since: iso(body.since), until: iso(until), ...result }, 202);
+  });
+
+  return app;
+}
