@@ -1,4 +1,5 @@
-// Per-subscription send rate (maxPerSecond): a token bucket holding at most one second's worth.
+// Per-subscription send rate (maxPerSecond): a token bucket of one token, so no window of one second
+// ever holds more than maxPerSecond + 1 sends (a bigger bucket would allow a burst of twice the rate).
 // Throttling only: losing it on restart loses nothing, so it lives in memory.
 export class TokenBucket {
   private tokens: number;
@@ -9,7 +10,7 @@ export class TokenBucket {
     readonly perSecond: number,
     now: number,
   ) {
-    this.capacity = Math.max(1, perSecond);
+    this.capacity = 1;
     this.tokens = this.capacity;
     this.last = now;
   }

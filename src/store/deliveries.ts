@@ -128,16 +128,23 @@ export class DeliveryStore {
       `UPDATE subscriptions SET enabled = 0, disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ? AND enabled = 1`,
     );
     // Concurrent attempts of one subscription all land here, so health is counted in SQL, not from
-    // a snapshot the worker read earlier. Each failed probe doubles the pause, up to 32 times.
+    // a snapshot the worker read earlier. The circuit opens for the cooldown at the threshold;
+    // failures of attempts already in flight don't extend it; each failed probe (an attempt made
+    // once the pause ended) doubles it, up to 32 times. (SQLite evaluates every SET from the old row.)
     this.healthStmt = db.prepare(
       `UPDATE subscriptions SET
          consecutive_failures = CASE WHEN @ok THEN 0 ELSE consecutive_failures + 1 END,
          failing_since = CASE WHEN @ok THEN NULL ELSE coalesce(failing_since, @now) END,
          circuit_open_until = CASE
            WHEN @ok THEN NULL
-           WHEN consecutive_failures + 1 >= @threshold
-             THEN @now + @cooldown * (1 << min(5, consecutive_failures + 1 - @threshold))
-           ELSE circuit_open_until END
+           WHEN circuit_open_until > @now THEN circuit_open_until
+           WHEN circuit_open_until IS NOT NULL THEN @now + @cooldown * (1 << min(5, circuit_failed_probes + 1))
+           WHEN consecutive_failures + 1 >= @threshold THEN @now + @cooldown
+           ELSE NULL END,
+         circuit_failed_probes = CASE
+           WHEN @ok OR circuit_open_until IS NULL THEN 0
+           WHEN circuit_open_until <= @now THEN circuit_failed_probes + 1
+           ELSE circuit_failed_probes END
        WHERE id = @id`,
     );
     this.autoDisableStmt = db.prepare(

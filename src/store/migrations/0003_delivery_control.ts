@@ -14,6 +14,7 @@ ALTER TABLE subscriptions ADD COLUMN max_concurrency INTEGER;       -- null: del
 ALTER TABLE subscriptions ADD COLUMN failing_since INTEGER;         -- first failure of the current unbroken run of failures
 ALTER TABLE subscriptions ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE subscriptions ADD COLUMN circuit_open_until INTEGER;    -- no attempts before this, then one probe
+ALTER TABLE subscriptions ADD COLUMN circuit_failed_probes INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE subscriptions ADD COLUMN disabled_at INTEGER;
 
 ALTER TABLE deliveries ADD COLUMN manual INTEGER NOT NULL DEFAULT 0; -- the next attempt was asked for by an operator
