@@ -108,6 +108,11 @@ describe('the interface.md example', () => {
       allowPrivateTargets: false,
       concurrency: 32,
       perSubscriptionConcurrency: 8,
+      secretRotationGrace: 86_400_000,
+      autoDisableAfter: 432_000_000,
+      circuitBreakerAfter: 5,
+      circuitBreakerCooldown: 30_000,
+      retention: 2_592_000_000,
     });
   });
 
@@ -181,6 +186,11 @@ describe('defaults', () => {
         allowPrivateTargets: false,
         concurrency: 32,
         perSubscriptionConcurrency: 8,
+        secretRotationGrace: 86_400_000,
+      autoDisableAfter: 432_000_000,
+      circuitBreakerAfter: 5,
+      circuitBreakerCooldown: 30_000,
+      retention: 2_592_000_000,
       },
     });
   });

