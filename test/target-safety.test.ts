@@ -93,3 +93,31 @@ describe('allowPrivateTargets: false', () => {
     expect(allowed.ok).toBe(true);
   });
 });
+
+describe('TLS', () => {
+  it('always verifies certificates: a self-signed subscriber gets nothing, the attempt records why', async () => {
+    const { createServer } = await import('node:https');
+    const { readFileSync } = await import('node:fs');
+    let hits = 0;
+    const fixtures = new URL('./fixtures/', import.meta.url);
+    const server = createServer(
+      { key: readFileSync(new URL('self-signed.key', fixtures)), cert: readFileSync(new URL('self-signed.crt', fixtures)) },
+      (_req, res) => {
+        hits++;
+        res.writeHead(204).end();
+      },
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const agent = createDeliveryAgent({ allowPrivate: true });
+    try {
+      const result = await sendWebhook({ url: `https://127.0.0.1:${port}/hook`, headers: {}, body: '{}', timeoutMs: 2000, dispatcher: agent });
+      expect(result.statusCode).toBeNull();
+      expect(result.error).toMatch(/SELF_SIGNED|self[- ]signed|certificate/i);
+      expect(hits).toBe(0);
+    } finally {
+      await agent.close();
+      server.close();
+    }
+  });
+});
