@@ -133,6 +133,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     })),
     syncNow: (id) => loops.get(id)?.trigger(),
     isSyncing: (id) => loops.get(id)?.running ?? false,
+    syncProgress: (id) => syncs.get(id)?.progress() ?? null,
     releaseHeldDeletes: (id) => syncs.get(id)?.releaseHeldDeletes(),
     deliveryChanged: () => worker.notify(),
     allowPrivateTargets: config.delivery.allowPrivateTargets,

@@ -230,6 +230,15 @@ describe('sources are independent', () => {
     await waitFor(() => h.sub.accepted.filter((w) => w.body.data.source === 'mega-b').length === 10);
     const sources = (await h.api('GET', '/v1/sources')).body.data;
     expect(sources.find((s: any) => s.id === 'mega').syncing).toBe(true); // still waiting on its budget
+    // A long run shows how far it got.
+    const progress = await waitFor(async () => {
+      const p = (await h.api('GET', '/v1/sources')).body.data.find((s: any) => s.id === 'mega').progress;
+      return p?.pages >= 2 && p;
+    });
+    expect(progress).toMatchObject({ pages: 2, leadsSeen: 4 });
+    expect(progress.leadsPerSecond).toBeGreaterThan(0);
+    expect(Date.parse(progress.startedAt)).not.toBeNaN();
+    expect((await h.api('GET', '/v1/sources')).body.data.find((s: any) => s.id === 'mega-b').progress).toBeNull();
     expect(sources.find((s: any) => s.id === 'mega-b').leadCount).toBe(10);
   });
 });

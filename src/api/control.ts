@@ -1,6 +1,6 @@
 // What the admin API may see and do: the store plus a few controls of the running relay.
 import type { Store } from '../store/index.js';
-import type { RunResult } from '../sync/engine.js';
+import type { RunResult, SyncProgress } from '../sync/engine.js';
 import type { Clock } from '../util/time.js';
 
 export interface SourceInfo {
@@ -19,6 +19,8 @@ export interface RelayControl {
   /** Runs a sync of the source as soon as possible; undefined when the source is unknown or disabled. */
   syncNow(sourceId: string): Promise<RunResult> | undefined;
   isSyncing(sourceId: string): boolean;
+  /** How far the run in progress got (pages, leads, rate), or null when idle. */
+  syncProgress(sourceId: string): SyncProgress | null;
   /** Applies deletes the mass-delete guard held; returns how many, or undefined for an unknown/disabled source. */
   releaseHeldDeletes(sourceId: string): number | undefined;
   /** Subscriptions or deliveries changed: the delivery worker should look again. */

@@ -46,6 +46,18 @@ export function emptyRunStats(): RunStats {
   };
 }
 
+export interface SyncProgress {
+  startedAt: string;
+  runningMs: number;
+  pages: number;
+  leadsSeen: number;
+  eventsEmitted: number;
+  leadsPerSecond: number;
+}
+
+/** How often a run in progress logs how far it got. */
+const PROGRESS_LOG_EVERY_MS = 10_000;
+
 export interface RunResult {
   ok: boolean;
   stats: RunStats;
@@ -76,6 +88,46 @@ export class SourceSync {
     const row = store.sources.get(this.source.id);
     if (!row) throw new Error(`source ${this.source.id} is not registered`);
     store.sources.markStarted(this.source.id, new Date(started).toISOString());
+    this.live = { startedAt: started, stats };
+    // A long run (a first sync of a big account) reports how far it got, in the log and on GET /v1/sources.
+    const progressTimer = setInterval(() => {
+      const p = this.progress();
+      if (p) logger.info({ source: this.source.id, progress: p }, 'sync progress');
+    }, PROGRESS_LOG_EVERY_MS);
+    progressTimer.unref();
+    try {
+      return await this.runPages(signal, row, started, requestsBefore, stats);
+    } finally {
+      clearInterval(progressTimer);
+      this.live = null;
+    }
+  }
+
+  /** How the run in progress is doing; null when no run is in progress. */
+  progress(): SyncProgress | null {
+    if (!this.live) return null;
+    const { startedAt, stats } = this.live;
+    const runningMs = Math.max(1, this.deps.clock.now() - startedAt);
+    return {
+      startedAt: new Date(startedAt).toISOString(),
+      runningMs,
+      pages: stats.pages,
+      leadsSeen: stats.leadsSeen,
+      eventsEmitted: stats.eventsEmitted,
+      leadsPerSecond: Math.round((stats.leadsSeen / runningMs) * 1000 * 10) / 10,
+    };
+  }
+
+  private live: { startedAt: number; stats: RunStats } | null = null;
+
+  private async runPages(
+    signal: AbortSignal,
+    row: NonNullable<ReturnType<Store['sources']['get']>>,
+    started: number,
+    requestsBefore: number,
+    stats: RunStats,
+  ): Promise<RunResult> {
+    const { store, clock, logger } = this.deps;
     const emit = this.source.initialSync === 'emit' || row.initialSyncCompletedAt !== null;
 
     let scan: number | null = null;

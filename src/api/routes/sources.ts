@@ -21,6 +21,7 @@ export function sourceRoutes(relay: RelayControl) {
         pollInterval: s.pollInterval,
         initialSync: s.initialSync,
         syncing: relay.isSyncing(s.id),
+        progress: relay.syncProgress(s.id),
         initialSyncCompletedAt: r?.initialSyncCompletedAt ?? null,
         lastSync: {
           startedAt: r?.lastSyncStartedAt ?? null,
