@@ -1,0 +1,11 @@
+// Test runner settings: the suite runs real servers and child processes on a 2-core machine, often
+// next to other work, so a test may take seconds; waits inside tests carry their own deadlines.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
