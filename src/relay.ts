@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { formatDuration, type Config } from './config/index.js';
 import type { Logger } from './log.js';
 import { Store } from './store/index.js';
-import { SourceSync, type RunResult } from './sync/engine.js';
+import { SourceSync, emptyRunStats, type RunResult } from './sync/engine.js';
 import { PollLoop } from './sync/scheduler.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { RetentionPruner, type PruneResult } from './delivery/retention.js';
@@ -13,6 +13,7 @@ import { createDeliveryAgent } from './delivery/target-safety.js';
 import { vendorEntry, VendorHttp } from './vendors/index.js';
 import { RequestBudget } from './vendors/budget.js';
 import { createApi } from './api/app.js';
+import { RelayMetrics } from './metrics.js';
 import type { RelayControl } from './api/control.js';
 import { systemClock, type Clock } from './util/time.js';
 import { VERSION } from './version.js';
@@ -64,6 +65,12 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     config.delivery.secretRotationGrace,
   );
 
+  const metrics = new RelayMetrics({
+    store,
+    clock,
+    sources: config.sources.filter((s) => s.enabled).map((s) => ({ id: s.id, vendor: s.vendor })),
+  });
+
   const agent = createDeliveryAgent({ allowPrivate: config.delivery.allowPrivateTargets });
   const worker = new DeliveryWorker(
     {
@@ -78,7 +85,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
         autoDisableAfterText: formatDuration(config.delivery.autoDisableAfter),
       },
     },
-    { store, clock, logger: logger.child({ component: 'delivery' }), dispatcher: agent, userAgent: `leadrelay/${VERSION}` },
+    { store, clock, logger: logger.child({ component: 'delivery' }), dispatcher: agent, userAgent: `leadrelay/${VERSION}`, metrics },
   );
 
   const pruner = new RetentionPruner(
@@ -109,14 +116,17 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
         source: { workspace: source.workspace, fullScanEvery: source.fullScanEvery, detailRefreshPerPoll: source.detailRefreshPerPoll },
       }),
       http,
-      { store, clock, logger: logger.child({ component: 'sync' }), onEvents: () => worker.notify() },
+      { store, clock, logger: logger.child({ component: 'sync' }), onEvents: () => worker.notify(), metrics },
     );
     syncs.set(source.id, sync);
     loops.set(
       source.id,
       new PollLoop((signal) => sync.run(signal), {
         intervalMs: source.pollInterval,
-        onCrash: (err) => logger.error({ source: source.id, err }, 'sync run crashed; will retry at the next poll'),
+        onCrash: (err) => {
+          metrics.runFinished(source.id, source.vendor, { ok: false, stats: emptyRunStats(), error: { code: 'sync_failed', message: '' } });
+          logger.error({ source: source.id, err }, 'sync run crashed; will retry at the next poll');
+        },
       }),
     );
   }
@@ -139,7 +149,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     allowPrivateTargets: config.delivery.allowPrivateTargets,
     secretRotationGraceMs: config.delivery.secretRotationGrace,
   };
-  const api = createApi(control, { adminToken: config.server.adminToken, logger: logger.child({ component: 'api' }) });
+  const api = createApi(control, { adminToken: config.server.adminToken, logger: logger.child({ component: 'api' }), metrics });
 
   let server: ServerType | null = null;
   let url: string | null = null;

@@ -100,7 +100,7 @@ describe('the interface.md example', () => {
   const cfg: Config = loadConfig({ text: INTERFACE_EXAMPLE, env: ENV });
 
   it('parses server, storage and delivery', () => {
-    expect(cfg.server).toEqual({ host: '0.0.0.0', port: 8080, adminToken: ENV.LEADRELAY_ADMIN_TOKEN });
+    expect(cfg.server).toEqual({ host: '0.0.0.0', port: 8080, adminToken: ENV.LEADRELAY_ADMIN_TOKEN, logLevel: 'info' });
     expect(cfg.storage).toEqual({ path: './data/leadrelay.db' });
     expect(cfg.delivery).toEqual({
       timeout: 15_000,
@@ -176,7 +176,7 @@ describe('config.example.yaml', () => {
 describe('defaults', () => {
   it('fills every default when only the admin token is given', () => {
     expect(loadConfig({ text: MINIMAL, env: {} })).toEqual({
-      server: { host: '0.0.0.0', port: 8080, adminToken: 'admin-token-0123456789' },
+      server: { host: '0.0.0.0', port: 8080, adminToken: 'admin-token-0123456789', logLevel: 'info' },
       storage: { path: './data/leadrelay.db' },
       sources: [],
       subscriptions: [],

@@ -11,11 +11,28 @@ import { subscriptionRoutes } from './routes/subscriptions.js';
 import { subscriptionActionRoutes } from './routes/subscription-actions.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
+import { requestLog } from './request-log.js';
+import { hookRoutes } from './routes/hooks.js';
+import { docsRoutes } from './routes/docs.js';
 
-export function createApi(relay: RelayControl, opts: { adminToken: string; logger: Logger }) {
+/** What GET /metrics serves (src/metrics.ts). */
+export interface MetricsEndpoint {
+  contentType: string;
+  render(): Promise<string>;
+}
+
+export function createApi(relay: RelayControl, opts: { adminToken: string; logger: Logger; metrics?: MetricsEndpoint }) {
   const app = new Hono();
 
+  // First, so every route (and every 401 and 404) gets a request id and an access-log line.
+  app.use('*', requestLog(opts.logger));
+
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  // Unauthenticated like /healthz, for Prometheus scrapers; labels hold only ids and vendor names.
+  const metrics = opts.metrics;
+  if (metrics) app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }));
+  // GET /openapi.json and GET /docs (Swagger UI, offline): no auth, like /healthz.
+  app.route('/', docsRoutes());
 
   app.use('/v1/*', bearerAuth(opts.adminToken));
   // Stops reading a body at the limit, with or without content-length (chunked bodies included).
@@ -33,11 +50,12 @@ export function createApi(relay: RelayControl, opts: { adminToken: string; logge
   app.route('/v1/subscriptions', subscriptionActionRoutes(relay));
   app.route('/v1/deliveries', deliveryRoutes(relay));
   app.route('/v1/events', eventRoutes(relay));
+  app.route('/v1/hooks', hookRoutes(relay));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {
     const res = respondError(c, err);
-    if (res.status >= 500) opts.logger.error({ err, path: c.req.path }, 'admin API request failed');
+    if (res.status >= 500) opts.logger.error({ err, path: c.req.path, requestId: c.get('requestId') }, 'admin API request failed');
     return res;
   });
   return app;

@@ -47,8 +47,15 @@ async function main(): Promise<number> {
   }
 
   // Loaded only here: version, help and check-config stay quick without the relay's dependencies.
-  const [{ createLogger }, { startRelay }] = await Promise.all([import('../log.js'), import('../relay.js')]);
-  const logger = createLogger();
+  const [{ createLogger, resolveLogLevel }, { startRelay }] = await Promise.all([import('../log.js'), import('../relay.js')]);
+  let level;
+  try {
+    level = resolveLogLevel(config.server.logLevel, process.env);
+  } catch (err) {
+    process.stderr.write(`leadrelay: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const logger = createLogger({ level });
   let relay;
   try {
     relay = await startRelay(config, { logger });

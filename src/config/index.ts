@@ -8,6 +8,7 @@ export {
   EVENT_TYPES,
   EVENT_TYPE_FILTERS,
   INITIAL_SYNC_MODES,
+  LOG_LEVELS,
   DEFAULTS,
   configSchema,
   sourceSchema,
@@ -32,6 +33,7 @@ export type {
   EventType,
   EventTypeFilter,
   InitialSyncMode,
+  LogLevel,
   ValidationResult,
 } from './schema.js';
 export { loadConfig, ConfigError } from './load.js';

@@ -22,6 +22,10 @@ export type EventTypeFilter = (typeof EVENT_TYPE_FILTERS)[number];
 export const INITIAL_SYNC_MODES = ['baseline', 'emit'] as const;
 export type InitialSyncMode = (typeof INITIAL_SYNC_MODES)[number];
 
+/** pino's levels, most verbose first; `silent` logs nothing. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export interface SourceConfig {
   id: string;
   vendor: Vendor;
@@ -68,7 +72,13 @@ export interface SubscriptionConfig {
 }
 
 export interface Config {
-  server: { host: string; port: number; adminToken: string };
+  server: {
+    host: string;
+    port: number;
+    adminToken: string;
+    /** Least severe level logged; LEADRELAY_LOG_LEVEL overrides it. */
+    logLevel: LogLevel;
+  };
   storage: { path: string };
   sources: SourceConfig[];
   subscriptions: SubscriptionConfig[];
@@ -285,6 +295,7 @@ const serverSchema = z.strictObject({
   host: nonEmptyString.default(DEFAULTS.host),
   port: intSchema(0, 65535).default(DEFAULTS.port),
   adminToken: z.string().min(16),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
 });
 
 const storageSchema = z.strictObject({

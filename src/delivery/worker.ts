@@ -2,7 +2,7 @@
 // slow or dead endpoint only ever holds its own slots), sends them, and records each outcome.
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import type { ClaimedDelivery, HealthPolicy, Store, Subscription } from '../store/index.js';
+import type { AttemptRecord, ClaimedDelivery, HealthPolicy, Store, Subscription } from '../store/index.js';
 import type { Clock } from '../util/time.js';
 import { newId } from '../util/ids.js';
 import { parseRetryAfter } from '../vendors/http.js';
@@ -30,6 +30,13 @@ export interface DeliveryDeps {
   dispatcher: Dispatcher;
   userAgent: string;
   random?: () => number;
+  /** Told about every recorded attempt (src/metrics.ts). */
+  metrics?: DeliveryMetrics;
+}
+
+/** The worker's instrumentation hook; the worker itself knows nothing of Prometheus. */
+export interface DeliveryMetrics {
+  attemptFinished(subscriptionId: string, outcome: AttemptRecord['outcome'], durationMs: number): void;
 }
 
 const FANOUT_BATCH = 500;
@@ -233,7 +240,7 @@ export class DeliveryWorker {
         durationMs: result.durationMs,
         statusCode: result.statusCode,
         error: result.error,
-        responseExcerpt: result.responseExcerpt,
+        responseExcerpt: scrubEcho(result.responseExcerpt, Object.values(sub.headers)),
         nextAttemptAt: delay === null ? null : now + delay,
         outcome,
         disableSubscription: gone ? 'endpoint returned 410 Gone' : undefined,
@@ -242,9 +249,10 @@ export class DeliveryWorker {
       now,
       this.opts.health,
     );
+    this.deps.metrics?.attemptFinished(sub.id, outcome, result.durationMs);
     const log = { subscription: sub.id, delivery: delivery.id, event: event.id, attempt: delivery.attempt, status: result.statusCode };
     if (ok) logger.debug(log, 'webhook delivered');
-    else if (gone) logger.warn(log, 'subscriber returned 410 Gone; subscription disabled');
+    else if (gone) logger.warn(log, `subscriber returned 410 Gone; ${sub.origin === 'hook' ? 'REST hook removed' : 'subscription disabled'}`);
     else logger.warn({ ...log, error: result.error, nextAttemptInMs: delay }, outcome === 'failed' ? 'delivery failed for good' : 'delivery failed; will retry');
   }
 }
@@ -255,4 +263,15 @@ function safe<T>(fn: () => T): T | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * A receiver that echoes its request (httpbin-style) would put the subscription's header values in
+ * the attempt log, which the API shows; they are secrets, so they are cut out of the excerpt.
+ */
+function scrubEcho(excerpt: string | null, secrets: readonly string[]): string | null {
+  if (excerpt === null) return null;
+  let out = excerpt;
+  for (const value of secrets) if (value.length >= 4) out = out.split(value).join('[redacted]');
+  return out;
 }

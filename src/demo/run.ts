@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { validateConfig } from '../config/index.js';
-import { createLogger } from '../log.js';
+import { createLogger, prettyDestination } from '../log.js';
 import { startRelay } from '../relay.js';
 import { generateSecret } from '../delivery/sign.js';
 import type { SimServerHandle, VendorSimulator } from '../sim/common/types.js';
@@ -74,7 +74,9 @@ export async function runDemo(env: Record<string, string | undefined> = process.
   });
   if (!parsed.ok) throw new Error(`demo config invalid: ${JSON.stringify(parsed.problems)}`);
 
-  const relay = await startRelay(parsed.config, { logger: createLogger({ level: env.LEADRELAY_LOG_LEVEL ?? 'warn' }) });
+  // warn by default, so the webhooks stay readable; human-readable lines when pino-pretty is installed.
+  const logger = createLogger({ level: env.LEADRELAY_LOG_LEVEL || 'warn', destination: await prettyDestination() });
+  const relay = await startRelay(parsed.config, { logger });
   const activities = vendors.map((v) => v.activity());
 
   console.log(`leadrelay demo

@@ -39,7 +39,10 @@ export interface AttemptRecord {
   /** Set when the delivery stays pending; null when it is finished. */
   nextAttemptAt: number | null;
   outcome: 'succeeded' | 'retry' | 'failed';
-  /** Set when this outcome disables the subscription (e.g. 410 Gone). */
+  /**
+   * Set when this outcome disables the subscription (e.g. 410 Gone). A REST hook (origin 'hook')
+   * answered with 410 is removed instead: the REST Hooks convention for "unsubscribe me".
+   */
   disableSubscription?: string;
 }
 
@@ -73,12 +76,14 @@ export class DeliveryStore {
   private readonly finishStmt;
   private readonly insertAttemptStmt;
   private readonly disableSubStmt;
+  private readonly deleteGoneHookStmt;
   private readonly nextDueStmt;
   private readonly releaseStmt;
   private readonly listStmt;
   private readonly attemptsStmt;
   private readonly getStmt;
   private readonly pendingCountStmt;
+  private readonly queueStmt;
   private readonly unclaimStmt;
   private readonly healthStmt;
   private readonly autoDisableStmt;
@@ -127,6 +132,8 @@ export class DeliveryStore {
     this.disableSubStmt = db.prepare(
       `UPDATE subscriptions SET enabled = 0, disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ? AND enabled = 1`,
     );
+    // Deleting the row drops its deliveries and their attempts too (ON DELETE CASCADE).
+    this.deleteGoneHookStmt = db.prepare(`DELETE FROM subscriptions WHERE id = ? AND origin = 'hook'`);
     // Concurrent attempts of one subscription all land here, so health is counted in SQL, not from
     // a snapshot the worker read earlier. The circuit opens for the cooldown at the threshold;
     // failures of attempts already in flight don't extend it; each failed probe (an attempt made
@@ -189,6 +196,11 @@ export class DeliveryStore {
     this.pendingCountStmt = db.prepare(
       `SELECT count(*) AS n FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled = 1
        WHERE d.status = 'pending'`,
+    );
+    // For /metrics at scrape time: the pending part of deliveries_due answers the count.
+    this.queueStmt = db.prepare(
+      `SELECT subscription_id, count(*) AS n, min(created_at) AS oldest FROM deliveries
+       WHERE status = 'pending' GROUP BY subscription_id`,
     );
     this.unclaimStmt = db.prepare(
       `UPDATE deliveries SET locked_until = NULL, attempts = max(attempts - 1, 0) WHERE id = ? AND status = 'pending'`,
@@ -280,7 +292,8 @@ export class DeliveryStore {
         cooldown: health.circuitBreakerCooldownMs,
       });
       if (a.disableSubscription) {
-        this.disableSubStmt.run(a.disableSubscription, now, nowIso, subscriptionId);
+        const hookRemoved = a.statusCode === 410 && this.deleteGoneHookStmt.run(subscriptionId).changes > 0;
+        if (!hookRemoved) this.disableSubStmt.run(a.disableSubscription, now, nowIso, subscriptionId);
       } else if (a.outcome !== 'succeeded') {
         this.autoDisableStmt.run({ id: subscriptionId, now, nowIso, after: health.autoDisableAfterMs, afterText: health.autoDisableAfterText });
       }
@@ -348,6 +361,12 @@ export class DeliveryStore {
   /** Deliveries still to send to enabled subscriptions. */
   pendingCount(): number {
     return (this.pendingCountStmt.get() as { n: number }).n;
+  }
+
+  /** Pending deliveries per subscription (enabled or not) and when the oldest of them was created. */
+  queueBySubscription(): Array<{ subscriptionId: string; pending: number; oldestCreatedAt: number }> {
+    const rows = this.queueStmt.all() as Array<{ subscription_id: string; n: number; oldest: number }>;
+    return rows.map((r) => ({ subscriptionId: r.subscription_id, pending: r.n, oldestCreatedAt: r.oldest }));
   }
 
   get(id: string): DeliveryView | undefined {

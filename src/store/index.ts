@@ -44,5 +44,5 @@ export type { SourceRow } from './sources.js';
 export type { StoredLead, LeadWrite, LeadEventWrite, PageWrite, MissingLead, MissingDecision } from './snapshot.js';
 export type { StoredEvent } from './outbox.js';
 export type { EventLogFilter } from './event-log.js';
-export type { Subscription, SubscriptionPatch } from './subscriptions.js';
+export type { Subscription, SubscriptionOrigin, SubscriptionPatch } from './subscriptions.js';
 export type { ClaimedDelivery, AttemptRecord, DeliveryView, DeliveryStatus, HealthPolicy } from './deliveries.js';

@@ -23,10 +23,13 @@ export interface Subscription {
   consecutiveFailures: number;
   /** Circuit breaker: no attempts before this time, then a single probe. */
   circuitOpenUntil: number | null;
-  origin: 'config' | 'api';
+  /** config: the config file; api: POST /v1/subscriptions; hook: a REST hook (POST /v1/hooks, Zapier). */
+  origin: SubscriptionOrigin;
   createdAt: string;
   updatedAt: string;
 }
+
+export type SubscriptionOrigin = 'config' | 'api' | 'hook';
 
 /** What an operator (API or config) may change. */
 export type SubscriptionPatch = Partial<
@@ -69,7 +72,7 @@ interface Row {
   failing_since: number | null;
   consecutive_failures: number;
   circuit_open_until: number | null;
-  origin: 'config' | 'api';
+  origin: SubscriptionOrigin;
   created_at: string;
   updated_at: string;
 }

@@ -70,6 +70,14 @@ export interface SyncDeps {
   logger: Logger;
   /** Called after a page committed new outbox events, so delivery can start at once. */
   onEvents(): void;
+  /** Told about every finished run and every committed batch of events (src/metrics.ts). */
+  metrics?: SyncMetrics;
+}
+
+/** The engine's instrumentation hooks; the engine itself knows nothing of Prometheus. */
+export interface SyncMetrics {
+  runFinished(sourceId: string, vendor: VendorName, result: RunResult): void;
+  eventsEmitted(sourceId: string, vendor: VendorName, events: ReadonlyArray<{ type: string }>): void;
 }
 
 export class SourceSync {
@@ -96,7 +104,9 @@ export class SourceSync {
     }, PROGRESS_LOG_EVERY_MS);
     progressTimer.unref();
     try {
-      return await this.runPages(signal, row, started, requestsBefore, stats);
+      const result = await this.runPages(signal, row, started, requestsBefore, stats);
+      this.deps.metrics?.runFinished(this.source.id, this.source.vendor, result);
+      return result;
     } finally {
       clearInterval(progressTimer);
       this.live = null;
@@ -204,7 +214,7 @@ export class SourceSync {
     if (decision.warning) logger.warn({ source: this.source.id, warning: decision.warning }, 'deletes held');
     if (decision.outbox.length > 0) {
       stats.eventsEmitted += decision.outbox.length;
-      this.deps.onEvents();
+      this.emitted(decision.outbox);
     }
   }
 
@@ -215,7 +225,7 @@ export class SourceSync {
     const decision = store.snapshot.settleMissingNow(this.source.id, MISSED_SCANS_TO_DELETE, new Date(now).toISOString(), (missing, liveCount) =>
       decideMissing({ sourceId: this.source.id, vendor: this.source.vendor, missing, liveCount, maxShare: 1, force: true, emit: true, now }),
     );
-    if (decision.outbox.length > 0) this.deps.onEvents();
+    if (decision.outbox.length > 0) this.emitted(decision.outbox);
     return decision.writes.length;
   }
 
@@ -248,7 +258,13 @@ export class SourceSync {
     stats.leadsSeen += page.leads.length;
     stats.skippedRecords += page.skipped;
     for (const k of Object.keys(summary) as Array<keyof PageSummary>) stats[k] += summary[k];
-    if (write.outbox.length > 0) this.deps.onEvents();
+    if (write.outbox.length > 0) this.emitted(write.outbox);
+  }
+
+  /** Events were committed to the outbox: count them and wake delivery. */
+  private emitted(events: ReadonlyArray<{ type: string }>): void {
+    this.deps.metrics?.eventsEmitted(this.source.id, this.source.vendor, events);
+    this.deps.onEvents();
   }
 }
 

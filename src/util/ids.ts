@@ -1,4 +1,4 @@
-// Prefixed, time-ordered ids (evt_, sub_, dlv_, att_): sortable like ULIDs, readable in logs.
+// Prefixed, time-ordered ids (evt_, sub_, dlv_, att_, req_): sortable like ULIDs, readable in logs.
 import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32
@@ -49,7 +49,7 @@ export function ulid(now: number = Date.now()): string {
   return encodeTime(now) + encodeRandom(lastRandom);
 }
 
-export type IdPrefix = 'evt' | 'sub' | 'dlv' | 'att';
+export type IdPrefix = 'evt' | 'sub' | 'dlv' | 'att' | 'req';
 
 export function newId(prefix: IdPrefix, now?: number): string {
   return `${prefix}_${ulid(now)}`;

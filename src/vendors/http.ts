@@ -110,10 +110,10 @@ export class VendorHttp {
       try {
         return JSON.parse(text);
       } catch {
-        throw new VendorError('vendor_bad_response', `${where}: response is not valid JSON (${describeBody(text)})`, status);
+        throw new VendorError('vendor_bad_response', `${where}: response is not valid JSON (${describeBody(this.scrub(text))})`, status);
       }
     }
-    const detail = vendorMessage(text);
+    const detail = vendorMessage(this.scrub(text));
     const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
     if (status === 401 || status === 403) {
       throw new VendorError('vendor_auth_failed', `${where}: ${status} ${detail || 'unauthorized'}: check the source's apiKey`, status);
@@ -127,6 +127,21 @@ export class VendorHttp {
 
   async close(): Promise<void> {
     await this.pool.close();
+  }
+
+  /**
+   * Error messages quote the vendor's response body, and those end up in logs and on GET
+   * /v1/sources: a vendor echoing the key it was sent ("invalid key abc...") must not leak it.
+   * Only error bodies pass here; lead data is never altered.
+   */
+  private scrub(text: string): string {
+    let out = text;
+    for (const value of Object.values(this.opts.headers)) {
+      for (const secret of [value, value.replace(/^Bearer\s+/i, '')]) {
+        if (secret.length >= 8) out = out.split(secret).join('[redacted]');
+      }
+    }
+    return out;
   }
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { validateConfig, type Config } from '../../src/config/index.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, resolveLogLevel } from '../../src/log.js';
 import { startRelay, type RunningRelay } from '../../src/relay.js';
 import { generateSecret } from '../../src/delivery/sign.js';
 import { AptenSimulator, AptenVendorSim } from '../../src/sim/apten/index.js';
@@ -43,6 +43,8 @@ export interface HarnessOptions {
   retention?: string;
   /** Retention pruner timing (default: the relay's, first run after 30 s, then hourly). */
   pruner?: { firstRunAfterMs?: number; intervalMs?: number };
+  /** server.logLevel in the config, applied as the daemon applies it (default: log at debug). */
+  logLevel?: string;
 }
 
 export class Harness {
@@ -73,7 +75,7 @@ export class Harness {
     const simSource = this.vendorSim.sourceConfig(this.simServer.url);
     this.sub = await new TestSubscriber(generateSecret()).start();
     const parsed = validateConfig({
-      server: { host: '127.0.0.1', port: 0, adminToken: ADMIN_TOKEN },
+      server: { host: '127.0.0.1', port: 0, adminToken: ADMIN_TOKEN, ...(this.opts.logLevel ? { logLevel: this.opts.logLevel } : {}) },
       storage: { path: join(this.dir, 'relay.db') },
       sources: [
         {
@@ -109,7 +111,7 @@ export class Harness {
 
   async startRelay(): Promise<void> {
     const logger = createLogger({
-      level: 'debug',
+      level: this.opts.logLevel ? resolveLogLevel(this.config.server.logLevel, {}) : 'debug',
       destination: { write: (line: string) => void this.logs.push(line) },
     });
     this.relay = await startRelay(this.config, { logger, shutdownGraceMs: 2000, retention: this.opts.pruner });

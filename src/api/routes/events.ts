@@ -50,7 +50,7 @@ const cursorSchema = z.string().transform((s, ctx) => {
   return seq;
 });
 
-const eventsQuery = z
+export const eventsQuerySchema = z
   .strictObject({
     type: typesSchema.optional(),
     source: sourceIdSchema.optional(),
@@ -87,7 +87,7 @@ export function eventRoutes(relay: RelayControl) {
   const app = new Hono();
 
   app.get('/', (c) => {
-    const q = parseQuery(c, eventsQuery);
+    const q = parseQuery(c, eventsQuerySchema);
     const limit = q.limit ?? 50;
     const rows = relay.store.eventLog.list({
       types: q.type,

@@ -5,7 +5,7 @@ import type { RelayControl } from '../control.js';
 import { ApiError, notFound } from '../errors.js';
 import { parseQuery } from '../validate.js';
 
-const syncQuery = z.strictObject({ wait: z.enum(['true', 'false']).optional() });
+export const syncQuerySchema = z.strictObject({ wait: z.enum(['true', 'false']).optional() });
 
 export function sourceRoutes(relay: RelayControl) {
   const app = new Hono();
@@ -45,7 +45,7 @@ export function sourceRoutes(relay: RelayControl) {
   // 202 at once; ?wait=true answers 200 with the run's result once it finished (handy in scripts).
   app.post('/:id/sync', async (c) => {
     const id = c.req.param('id');
-    const { wait } = parseQuery(c, syncQuery);
+    const { wait } = parseQuery(c, syncQuerySchema);
     const source = relay.sources.find((s) => s.id === id);
     if (!source) throw notFound('source', id);
     const run = relay.syncNow(id);

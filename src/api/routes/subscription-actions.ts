@@ -12,7 +12,7 @@ import { parseJsonBody, parseQuery } from '../validate.js';
 import { subscriptionGuards } from './subscription-guards.js';
 import { replayRange } from './replay.js';
 
-const deliveriesQuery = z.strictObject({
+export const deliveriesQuerySchema = z.strictObject({
   status: z.enum(['pending', 'succeeded', 'failed']).optional(),
   limit: z
     .string()
@@ -25,11 +25,11 @@ const deliveriesQuery = z.strictObject({
 
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-05-14T15:30:00Z' }).transform((s) => Date.parse(s));
 
-const replaySchema = z
+export const replayRequestSchema = z
   .strictObject({ since: isoTime, until: isoTime.optional() })
   .refine((r) => r.until === undefined || r.until > r.since, { error: 'must be after since', path: ['until'] });
 
-const rotateSchema = z.strictObject({ secret: secretSchema.optional() });
+export const rotateSecretSchema = z.strictObject({ secret: secretSchema.optional() });
 
 export function subscriptionActionRoutes(relay: RelayControl) {
   const app = new Hono();
@@ -38,7 +38,7 @@ export function subscriptionActionRoutes(relay: RelayControl) {
 
   app.get('/:id/deliveries', (c) => {
     const sub = guards.requireSubscription(c.req.param('id'));
-    const q = parseQuery(c, deliveriesQuery);
+    const q = parseQuery(c, deliveriesQuerySchema);
     const limit = q.limit ?? 50;
     const rows = store.deliveries.listForSubscription(sub.id, { status: q.status, before: q.cursor, limit: limit + 1 });
     const page = rows.slice(0, limit);
@@ -67,7 +67,7 @@ export function subscriptionActionRoutes(relay: RelayControl) {
         `subscription "${sub.id}" is defined in the config file; change its secret there (the old one keeps signing for delivery.secretRotationGrace)`,
       );
     }
-    const body = await parseJsonBody(c, rotateSchema, { optional: true });
+    const body = await parseJsonBody(c, rotateSecretSchema, { optional: true });
     const now = clock.now();
     const secret = body.secret ?? generateSecret();
     const next = store.subscriptions.update(
@@ -100,7 +100,7 @@ export function subscriptionActionRoutes(relay: RelayControl) {
 
   app.post('/:id/replay', async (c) => {
     const sub = guards.requireSubscription(c.req.param('id'));
-    const body = await parseJsonBody(c, replaySchema);
+    const body = await parseJsonBody(c, replayRequestSchema);
     const until = body.until ?? clock.now() + 1;
     const result = replayRange(relay, sub, body.since, until);
     return c.json({ subscriptionId: sub.id, since: iso(body.since), until: iso(until), ...result }, 202);

@@ -18,10 +18,11 @@ export function subscriptionGuards(relay: RelayControl) {
       if (details.length) throw new ApiError(400, 'invalid_request', details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
     },
 
-    async checkTarget(url: string | undefined) {
+    /** `field` names the URL in the error (`target_url` for REST hooks). */
+    async checkTarget(url: string | undefined, field = 'url') {
       if (url === undefined || relay.allowPrivateTargets) return;
       const problem = await checkTargetUrl(url);
-      if (problem) throw new ApiError(400, 'target_not_allowed', `url: ${problem}`, [{ field: 'url', message: problem }]);
+      if (problem) throw new ApiError(400, 'target_not_allowed', `${field}: ${problem}`, [{ field, message: problem }]);
     },
   };
 }

@@ -24,7 +24,7 @@ const descriptionSchema = z.string().max(1000);
 const maxPerSecondSchema = z.number().gt(0).max(10_000);
 const maxConcurrencySchema = z.number().int().min(1).max(1000);
 
-const createSchema = z.strictObject({
+export const createSubscriptionSchema = z.strictObject({
   url: webhookUrlSchema,
   events: eventsSchema.optional(),
   sources: sourcesSchema.nullable().optional(),
@@ -35,7 +35,7 @@ const createSchema = z.strictObject({
   maxConcurrency: maxConcurrencySchema.nullable().optional(),
 });
 
-const patchSchema = z
+export const updateSubscriptionSchema = z
   .strictObject({
     url: webhookUrlSchema.optional(),
     events: eventsSchema.optional(),
@@ -58,7 +58,7 @@ export function subscriptionRoutes(relay: RelayControl) {
   const nowIso = () => new Date(clock.now()).toISOString();
 
   app.post('/', async (c) => {
-    const body = await parseJsonBody(c, createSchema);
+    const body = await parseJsonBody(c, createSubscriptionSchema);
     guards.checkSources(body.sources);
     await guards.checkTarget(body.url);
     const now = nowIso();
@@ -95,7 +95,7 @@ export function subscriptionRoutes(relay: RelayControl) {
 
   app.patch('/:id', async (c) => {
     const current = guards.requireSubscription(c.req.param('id'));
-    const { replayMissed: wantReplay, ...patch } = await parseJsonBody(c, patchSchema);
+    const { replayMissed: wantReplay, ...patch } = await parseJsonBody(c, updateSubscriptionSchema);
     guards.checkSources(patch.sources);
     if (current.origin === 'config') {
       const other = Object.keys(patch).filter((k) => k !== 'enabled');

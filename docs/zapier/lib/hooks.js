@@ -1,0 +1,48 @@
+// What every leadrelay trigger does: subscribe, unsubscribe, take a delivered webhook, and sample
+// payloads. The triggers differ only in the event type they subscribe to.
+const { relayRequest } = require('./relay');
+
+/** Optional input field: limit the trigger to some sources (ids from the leadrelay config). */
+const sourcesField = {
+  key: 'sources',
+  label: 'Sources',
+  type: 'string',
+  list: true,
+  required: false,
+  helpText: 'Only leads from these sources (the `id`s in the leadrelay config, e.g. `apten`). Leave empty for every source.',
+};
+
+/** performSubscribe: POST /v1/hooks. The answer ({id, event, target_url}) becomes bundle.subscribeData. */
+function subscribe(event) {
+  return (z, bundle) => {
+    const sources = (bundle.inputData.sources || []).map((s) => String(s).trim()).filter(Boolean);
+    return relayRequest(z, bundle, {
+      method: 'POST',
+      path: '/v1/hooks',
+      body: { target_url: bundle.targetUrl, event, ...(sources.length ? { sources } : {}) },
+    });
+  };
+}
+
+/**
+ * performUnsubscribe: DELETE /v1/hooks/:id. A hook that is already gone (deleted by an operator,
+ * or removed by leadrelay after Zapier answered 410) counts as unsubscribed.
+ */
+async function unsubscribe(z, bundle) {
+  const id = bundle.subscribeData && bundle.subscribeData.id;
+  if (!id) return {};
+  await relayRequest(z, bundle, { method: 'DELETE', path: `/v1/hooks/${encodeURIComponent(id)}`, allow: [404] });
+  return {};
+}
+
+/** perform: leadrelay POSTs the webhook body ({type, timestamp, data}); it is the trigger's one result. */
+function perform(z, bundle) {
+  return [bundle.cleanedRequest];
+}
+
+/** performList: sample payloads of exactly the live shape, for field mapping and "Test trigger". */
+function samples(event) {
+  return (z, bundle) => relayRequest(z, bundle, { path: `/v1/hooks/samples/${encodeURIComponent(event)}` });
+}
+
+module.exports = { sourcesField, subscribe, unsubscribe, perform, samples };

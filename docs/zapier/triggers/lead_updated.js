@@ -1,0 +1,24 @@
+// "Updated Lead": an instant trigger on leadrelay's `lead.updated` webhooks.
+const { sourcesField, subscribe, unsubscribe, perform, samples } = require('../lib/hooks');
+const SAMPLES = require('../samples.json');
+
+const EVENT = 'lead.updated';
+
+module.exports = {
+  key: 'lead_updated',
+  noun: 'Lead',
+  display: {
+    label: 'Updated Lead',
+    description: 'Triggers when anything in a known lead changes (status, tags, contact details, ...). The changed fields are listed in data.changes.',
+    important: true,
+  },
+  operation: {
+    type: 'hook',
+    inputFields: [sourcesField],
+    performSubscribe: subscribe(EVENT),
+    performUnsubscribe: unsubscribe,
+    perform,
+    performList: samples(EVENT),
+    sample: SAMPLES[EVENT],
+  },
+};

@@ -1,0 +1,86 @@
+// REST hooks (Zapier's "REST Hook" triggers, also usable by Make, Pipedream, ...): subscribe a target
+// URL to one event type or pattern, unsubscribe it, and sample payloads for field mapping.
+// A hook is a subscription with origin 'hook': same table, same delivery, signing and retries; it
+// shows up in GET /v1/subscriptions. A 410 Gone from its target removes it (store/deliveries.ts).
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { RelayControl } from '../control.js';
+import type { Subscription } from '../../store/index.js';
+import { EVENT_TYPE_FILTERS, eventTypeFilterSchema, sourceIdSchema, webhookUrlSchema } from '../../config/index.js';
+import { generateSecret } from '../../delivery/sign.js';
+import { newId } from '../../util/ids.js';
+import { ApiError, notFound } from '../errors.js';
+import { parseJsonBody } from '../validate.js';
+import { hookSamples } from '../hook-samples.js';
+import { subscriptionGuards } from './subscription-guards.js';
+
+export const createHookSchema = z.strictObject({
+  target_url: webhookUrlSchema,
+  event: eventTypeFilterSchema,
+  sources: z.array(sourceIdSchema).min(1).max(100).nullable().optional(),
+});
+
+export function presentHook(sub: Subscription) {
+  return { id: sub.id, event: sub.events[0] ?? '*', target_url: sub.url, sources: sub.sources };
+}
+
+export function hookRoutes(relay: RelayControl) {
+  const app = new Hono();
+  const { store, clock } = relay;
+  const guards = subscriptionGuards(relay);
+
+  app.post('/', async (c) => {
+    const body = await parseJsonBody(c, createHookSchema);
+    guards.checkSources(body.sources);
+    await guards.checkTarget(body.target_url, 'target_url');
+    const now = new Date(clock.now()).toISOString();
+    const sub: Subscription = {
+      id: newId('sub', clock.now()),
+      url: body.target_url,
+      // Zapier does not check signatures, but every webhook is signed all the same.
+      secret: generateSecret(),
+      previousSecret: null,
+      previousSecretExpiresAt: null,
+      events: [body.event],
+      sources: body.sources ?? null,
+      description: `REST hook: ${body.event}`,
+      headers: {},
+      maxPerSecond: null,
+      maxConcurrency: null,
+      enabled: true,
+      disabledReason: null,
+      disabledAt: null,
+      failingSince: null,
+      consecutiveFailures: 0,
+      circuitOpenUntil: null,
+      origin: 'hook',
+      createdAt: now,
+      updatedAt: now,
+    };
+    store.subscriptions.insert(sub);
+    relay.deliveryChanged();
+    return c.json(presentHook(sub), 201);
+  });
+
+  app.get('/samples/:type', (c) => {
+    const type = c.req.param('type');
+    const apten = relay.sources.find((s) => s.vendor === 'apten');
+    const samples = hookSamples(type, apten?.id);
+    if (!samples) {
+      throw new ApiError(404, 'not_found', `no samples for event type "${type}"; one of ${EVENT_TYPE_FILTERS.join(', ')}`);
+    }
+    return c.json(samples);
+  });
+
+  app.delete('/:id', (c) => {
+    const id = c.req.param('id');
+    const sub = store.subscriptions.get(id);
+    // Only hooks: a subscription made otherwise is not this route's to remove.
+    if (!sub || sub.origin !== 'hook') throw notFound('hook', id);
+    store.subscriptions.delete(sub.id);
+    relay.deliveryChanged();
+    return c.body(null, 204);
+  });
+
+  return app;
+}

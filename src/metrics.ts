@@ -1,0 +1,220 @@
+// Prometheus metrics of one relay: counters fed by the sync engine's and the delivery worker's hooks,
+// gauges read from the store at scrape time. Labels carry only source ids, vendor names and
+// subscription ids: never a secret, a URL or lead data.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { VendorName } from './model.js';
+import type { Store } from './store/index.js';
+import type { Clock } from './util/time.js';
+import type { RunResult, SyncMetrics } from './sync/engine.js';
+import type { DeliveryMetrics } from './delivery/worker.js';
+
+/** Webhook round trips: a fast receiver answers in a few ms, the default timeout is 15 s. */
+const ATTEMPT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** A sync run: one page takes well under a second, a first sync of a big account many minutes. */
+const SYNC_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
+
+let processRegistry: Registry | null = null;
+
+/**
+ * Node's process metrics live once per process: each collectDefaultMetrics call starts an event
+ * loop monitor and a GC observer that are never stopped, so relays (tests start dozens) share one.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+export interface MetricsDeps {
+  store: Store;
+  clock: Clock;
+  /** The polled sources: their series exist (at zero) from the start. */
+  sources: ReadonlyArray<{ id: string; vendor: VendorName }>;
+}
+
+export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
+  /** This relay's own metrics: several relays in one process never clash. */
+  readonly registry = new Registry();
+  private readonly exposed: Registry;
+  private readonly startedAt: number;
+
+  private readonly syncRuns;
+  private readonly syncErrors;
+  private readonly leadsSeen;
+  private readonly events;
+  private readonly syncDuration;
+  private readonly attempts;
+  private readonly attemptDuration;
+
+  constructor(private readonly deps: MetricsDeps) {
+    const registers = [this.registry];
+    const { store, clock } = deps;
+    this.startedAt = clock.now();
+    const sourceLabels = ['source', 'vendor'] as const;
+
+    this.syncRuns = new Counter({
+      name: 'leadrelay_sync_runs_total',
+      help: 'Sync runs (polls) finished, by result (ok or error).',
+      labelNames: [...sourceLabels, 'result'],
+      registers,
+    });
+    this.syncErrors = new Counter({
+      name: 'leadrelay_sync_errors_total',
+      help: 'Failed sync runs by error code (vendor_auth_failed, vendor_unreachable, ...).',
+      labelNames: [...sourceLabels, 'code'],
+      registers,
+    });
+    this.leadsSeen = new Counter({
+      name: 'leadrelay_sync_leads_seen_total',
+      help: 'Lead records read from the vendor, changed or not.',
+      labelNames: sourceLabels,
+      registers,
+    });
+    this.events = new Counter({
+      name: 'leadrelay_events_emitted_total',
+      help: 'Events written to the outbox, by type.',
+      labelNames: [...sourceLabels, 'type'],
+      registers,
+    });
+    this.syncDuration = new Histogram({
+      name: 'leadrelay_sync_duration_seconds',
+      help: 'How long a sync run took, failed runs included.',
+      labelNames: sourceLabels,
+      buckets: SYNC_BUCKETS,
+      registers,
+    });
+
+    const startedAt = this.startedAt;
+    const sources = () => {
+      const polled = new Map(deps.sources.map((s) => [s.id, s.vendor]));
+      return store.sources.list().filter((row) => polled.has(row.id));
+    };
+    new Gauge({
+      name: 'leadrelay_source_lag_seconds',
+      help: 'Seconds since the last successful sync (since the relay started, if none yet).',
+      labelNames: sourceLabels,
+      registers,
+      collect() {
+        this.reset();
+        const now = clock.now();
+        for (const s of sources()) {
+          const at = s.lastSuccessAt ? Date.parse(s.lastSuccessAt) : NaN;
+          this.set({ source: s.id, vendor: s.vendor }, (now - (Number.isNaN(at) ? startedAt : at)) / 1000);
+        }
+      },
+    });
+    new Gauge({
+      name: 'leadrelay_source_leads',
+      help: 'Leads in the snapshot that are not deleted.',
+      labelNames: sourceLabels,
+      registers,
+      collect() {
+        this.reset();
+        for (const s of sources()) this.set({ source: s.id, vendor: s.vendor }, s.leadCount);
+      },
+    });
+
+    this.attempts = new Counter({
+      name: 'leadrelay_delivery_attempts_total',
+      help: 'Delivery attempts by outcome: succeeded, retry (will be tried again) or failed (given up).',
+      labelNames: ['subscription', 'outcome'],
+      registers,
+    });
+    this.attemptDuration = new Histogram({
+      name: 'leadrelay_delivery_attempt_duration_seconds',
+      help: 'Duration of one webhook attempt, until the response or the timeout.',
+      labelNames: ['subscription'],
+      buckets: ATTEMPT_BUCKETS,
+      registers,
+    });
+
+    // Every subscription gets a value (0 when nothing waits), so a queue that drains reads 0, not stale.
+    const current = () => ({
+      at: clock.now(),
+      queue: new Map(store.deliveries.queueBySubscription().map((q) => [q.subscriptionId, q])),
+      subs: store.subscriptions.list(),
+    });
+    new Gauge({
+      name: 'leadrelay_delivery_queue_depth',
+      help: 'Deliveries waiting to be sent (due now or retrying later).',
+      labelNames: ['subscription'],
+      registers,
+      collect() {
+        this.reset();
+        const { queue, subs } = current();
+        for (const s of subs) this.set({ subscription: s.id }, queue.get(s.id)?.pending ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'leadrelay_delivery_oldest_pending_age_seconds',
+      help: 'Age of the oldest delivery still waiting to be sent; 0 when none waits.',
+      labelNames: ['subscription'],
+      registers,
+      collect() {
+        this.reset();
+        const { at, queue, subs } = current();
+        for (const s of subs) {
+          const q = queue.get(s.id);
+          this.set({ subscription: s.id }, q ? Math.max(0, at - q.oldestCreatedAt) / 1000 : 0);
+        }
+      },
+    });
+    new Gauge({
+      name: 'leadrelay_subscription_circuit_open',
+      help: '1 while the circuit breaker holds back deliveries to this subscription, else 0.',
+      labelNames: ['subscription'],
+      registers,
+      collect() {
+        this.reset();
+        const { at, subs } = current();
+        for (const s of subs) this.set({ subscription: s.id }, s.circuitOpenUntil !== null && s.circuitOpenUntil > at ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'leadrelay_subscription_enabled',
+      help: '1 when the subscription is enabled, 0 when paused or auto-disabled.',
+      labelNames: ['subscription'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of current().subs) this.set({ subscription: s.id }, s.enabled ? 1 : 0);
+      },
+    });
+
+    for (const s of deps.sources) {
+      const labels = { source: s.id, vendor: s.vendor };
+      this.syncRuns.inc({ ...labels, result: 'ok' }, 0);
+      this.syncRuns.inc({ ...labels, result: 'error' }, 0);
+      this.leadsSeen.inc(labels, 0);
+    }
+    this.exposed = Registry.merge([processMetrics(), this.registry]);
+  }
+
+  runFinished(sourceId: string, vendor: VendorName, result: RunResult): void {
+    const labels = { source: sourceId, vendor };
+    this.syncRuns.inc({ ...labels, result: result.ok ? 'ok' : 'error' });
+    if (!result.ok) this.syncErrors.inc({ ...labels, code: result.error?.code ?? 'sync_failed' });
+    this.leadsSeen.inc(labels, result.stats.leadsSeen);
+    this.syncDuration.observe(labels, result.stats.durationMs / 1000);
+  }
+
+  eventsEmitted(sourceId: string, vendor: VendorName, events: ReadonlyArray<{ type: string }>): void {
+    for (const e of events) this.events.inc({ source: sourceId, vendor, type: e.type });
+  }
+
+  attemptFinished(subscriptionId: string, outcome: 'succeeded' | 'retry' | 'failed', durationMs: number): void {
+    this.attempts.inc({ subscription: subscriptionId, outcome });
+    this.attemptDuration.observe({ subscription: subscriptionId }, durationMs / 1000);
+  }
+
+  get contentType(): string {
+    return this.exposed.contentType;
+  }
+
+  /** The Prometheus text exposition: process metrics and this relay's. */
+  render(): Promise<string> {
+    return this.exposed.metrics();
+  }
+}
