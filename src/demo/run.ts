@@ -89,9 +89,14 @@ export async function runDemo(env: Record<string, string | undefined> = process.
 `);
 
   await new Promise<void>((resolve) => {
-    if (seconds > 0) setTimeout(resolve, seconds * 1000);
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    // A pending timer would keep the process alive after a Ctrl-C: clear it whichever way we stop.
+    const timer = seconds > 0 ? setTimeout(done, seconds * 1000) : undefined;
+    function done() {
+      clearTimeout(timer);
+      resolve();
+    }
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
   });
   for (const a of activities) a.stop();
   await relay.stop();
