@@ -1,5 +1,6 @@
 // The delivery worker: fans the outbox out into deliveries, claims due ones per subscription (so a
 // slow or dead endpoint only ever holds its own slots), sends them, and records each outcome.
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { AttemptRecord, ClaimedDelivery, HealthPolicy, Store, Subscription } from '../store/index.js';
@@ -11,6 +12,7 @@ import { nextRetryDelay } from './schedule.js';
 import { sendWebhook } from './send.js';
 import { signatureHeader } from './sign.js';
 import { TokenBucket } from './rate.js';
+import { AttemptRecorder } from './recorder.js';
 
 export interface DeliveryOptions {
   timeoutMs: number;
@@ -42,6 +44,12 @@ export interface DeliveryMetrics {
 const FANOUT_BATCH = 500;
 /** Upper bound on an idle wait: a safety net, every real change wakes the loop itself. */
 const IDLE_WAIT_MS = 1000;
+/**
+ * How long the loop may use its copy of the enabled subscriptions. It is dropped at once by notify()
+ * (every API change calls it) and by any outcome that changes an endpoint's health; the age limit
+ * is a safety net. Measured: listing them cost ~0.2 ms per turn of the loop, a turn per few attempts.
+ */
+const SUBSCRIPTIONS_MAX_AGE_MS = 1000;
 
 export class DeliveryWorker {
   private readonly inflight = new Map<string, number>();
@@ -56,19 +64,38 @@ export class DeliveryWorker {
   private readonly buckets = new Map<string, TokenBucket>();
   /** Earliest time a paused subscription (open circuit, empty rate bucket) may send again. */
   private resumeAt: number | null = null;
+  /**
+   * The outbox may hold events not yet fanned out: set by notify() (new events, API changes) and
+   * by an idle wait running out, not by finished attempts, which add no events. Measured: the empty
+   * fan-out check (a transaction and two reads) cost ~0.08 ms on every turn of the loop.
+   */
+  private fanOutDue = true;
+  private readonly recorder: AttemptRecorder;
+  private subscriptions: { list: Subscription[]; byId: Map<string, Subscription>; readAt: number } | null = null;
 
   constructor(
     private readonly opts: DeliveryOptions,
     private readonly deps: DeliveryDeps,
-  ) {}
+  ) {
+    this.recorder = new AttemptRecorder(deps.store, opts.health);
+    // Every attempt in flight listens for shutdown on this one signal.
+    setMaxListeners(0, this.stopController.signal);
+  }
 
   start(): void {
     this.deps.store.deliveries.releaseLeases();
     this.loop ??= this.main();
   }
 
-  /** New outbox events, a subscription change or a finished attempt: look again now. */
+  /** New outbox events or a subscription change: look again now. */
   notify(): void {
+    this.fanOutDue = true;
+    this.subscriptions = null;
+    this.wake();
+  }
+
+  /** Look again now (a finished attempt freed a slot). */
+  private wake(): void {
     this.woken = true;
     this.wakeUp?.();
   }
@@ -91,9 +118,13 @@ export class DeliveryWorker {
       this.woken = false;
       let claimed = 0;
       try {
-        this.fanOut();
+        if (this.fanOutDue) {
+          this.fanOutDue = false;
+          this.fanOut();
+        }
         claimed = this.claimAndSend();
       } catch (err) {
+        this.fanOutDue = true;
         logger.error({ err }, 'delivery loop failed; retrying shortly');
       }
       if (this.stopping) break;
@@ -103,7 +134,10 @@ export class DeliveryWorker {
       const next = Math.min(due ?? Infinity, this.resumeAt ?? Infinity);
       const wait = next === Infinity ? IDLE_WAIT_MS : Math.min(IDLE_WAIT_MS, Math.max(1, next - now));
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
+        const timer = setTimeout(() => {
+          this.fanOutDue = true; // the safety net: look at the outbox even if no one said so
+          resolve();
+        }, wait);
         this.wakeUp = () => {
           clearTimeout(timer);
           resolve();
@@ -129,28 +163,45 @@ export class DeliveryWorker {
 
   private claimAndSend(): number {
     const { store, clock } = this.deps;
-    const subs = store.subscriptions.list().filter((s) => s.enabled);
+    const subs = this.enabledSubscriptions(clock.now());
     this.resumeAt = null;
     if (subs.length === 0) return 0;
     // Start with a different subscription each time so none is always served last.
     this.rotation = (this.rotation + 1) % subs.length;
+    // Every subscription's claim in one transaction (one commit per turn of the loop, not one per
+    // subscription); the attempts start once it has committed.
+    const claims: Array<{ sub: Subscription; batch: ClaimedDelivery[]; now: number }> = [];
     let claimed = 0;
-    for (let i = 0; i < subs.length; i++) {
-      const sub = subs[(this.rotation + i) % subs.length]!;
-      const now = clock.now();
-      const free = this.capacity(sub, now);
-      if (free <= 0) continue;
-      // The lease outlives the attempt's timeout, so only a dead process lets it lapse.
-      const batch = store.deliveries.claim(sub.id, free, now, now + this.opts.timeoutMs + 30_000);
+    store.deliveries.together(() => {
+      for (let i = 0; i < subs.length; i++) {
+        const sub = subs[(this.rotation + i) % subs.length]!;
+        const now = clock.now();
+        const free = this.capacity(sub, now, claimed);
+        if (free <= 0) continue;
+        // The lease outlives the attempt's timeout, so only a dead process lets it lapse.
+        const batch = store.deliveries.claim(sub.id, free, now, now + this.opts.timeoutMs + 30_000);
+        if (batch.length === 0) continue;
+        claims.push({ sub, batch, now });
+        claimed += batch.length;
+      }
+    });
+    for (const { sub, batch, now } of claims) {
       this.buckets.get(sub.id)?.take(batch.length, now);
       for (const d of batch) this.launch(sub, d);
-      claimed += batch.length;
     }
     return claimed;
   }
 
+  private enabledSubscriptions(now: number): Subscription[] {
+    const cached = this.subscriptions;
+    if (cached && now - cached.readAt < SUBSCRIPTIONS_MAX_AGE_MS && now >= cached.readAt) return cached.list;
+    const list = this.deps.store.subscriptions.list().filter((s) => s.enabled);
+    this.subscriptions = { list, byId: new Map(list.map((s) => [s.id, s])), readAt: now };
+    return list;
+  }
+
   /** How many attempts this subscription may start now: its concurrency, rate and circuit allow. */
-  private capacity(sub: Subscription, now: number): number {
+  private capacity(sub: Subscription, now: number, claimedThisTurn: number): number {
     const resume = (at: number) => (this.resumeAt = Math.min(this.resumeAt ?? Infinity, at));
     const inflight = this.inflight.get(sub.id) ?? 0;
     let limit = sub.maxConcurrency ?? this.opts.perSubscriptionConcurrency;
@@ -162,7 +213,7 @@ export class DeliveryWorker {
       }
       limit = 1;
     }
-    let free = Math.min(limit - inflight, this.opts.concurrency - this.total);
+    let free = Math.min(limit - inflight, this.opts.concurrency - this.total - claimedThisTurn);
     if (sub.maxPerSecond !== null) {
       let bucket = this.buckets.get(sub.id);
       if (!bucket || bucket.perSecond !== sub.maxPerSecond) this.buckets.set(sub.id, (bucket = new TokenBucket(sub.maxPerSecond, now)));
@@ -184,7 +235,7 @@ export class DeliveryWorker {
         this.inflight.set(sub.id, (this.inflight.get(sub.id) ?? 1) - 1);
         this.total--;
         this.attempts.delete(p);
-        this.notify();
+        this.wake();
       });
     this.attempts.add(p);
   }
@@ -230,8 +281,8 @@ export class DeliveryWorker {
       });
     }
     const outcome = ok ? 'succeeded' : delay === null ? 'failed' : 'retry';
-    store.deliveries.recordAttempt(
-      {
+    const recorded = await this.recorder.record({
+      attempt: {
         id: newId('att', now),
         deliveryId: delivery.id,
         attempt: delivery.attempt,
@@ -245,16 +296,23 @@ export class DeliveryWorker {
         outcome,
         disableSubscription: gone ? 'endpoint returned 410 Gone' : undefined,
       },
-      sub.id,
+      subscriptionId: sub.id,
       now,
-      this.opts.health,
-    );
+    });
+    // The subscription's health (or existence) may have changed: read the subscriptions again. A
+    // success changes nothing only when the endpoint was healthy, as launched and as cached now.
+    const cached = this.subscriptions?.byId.get(sub.id);
+    if (outcome !== 'succeeded' || !recorded || !isHealthy(sub) || (cached && !isHealthy(cached))) this.subscriptions = null;
     this.deps.metrics?.attemptFinished(sub.id, outcome, result.durationMs);
     const log = { subscription: sub.id, delivery: delivery.id, event: event.id, attempt: delivery.attempt, status: result.statusCode };
     if (ok) logger.debug(log, 'webhook delivered');
     else if (gone) logger.warn(log, `subscriber returned 410 Gone; ${sub.origin === 'hook' ? 'REST hook removed' : 'subscription disabled'}`);
     else logger.warn({ ...log, error: result.error, nextAttemptInMs: delay }, outcome === 'failed' ? 'delivery failed for good' : 'delivery failed; will retry');
   }
+}
+
+function isHealthy(sub: Subscription): boolean {
+  return sub.consecutiveFailures === 0 && sub.failingSince === null && sub.circuitOpenUntil === null;
 }
 
 function safe<T>(fn: () => T): T | null {

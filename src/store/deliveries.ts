@@ -3,7 +3,7 @@
 import type { Db } from './db.js';
 import type { StoredEvent } from './outbox.js';
 import type { Subscription } from './subscriptions.js';
-import type { OutboxStore } from './outbox.js';
+import type { EventHead, OutboxStore } from './outbox.js';
 import type { OutboxEvent } from '../model.js';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
@@ -64,6 +64,13 @@ export interface DeliveryView {
   attemptLog: Array<Omit<AttemptRecord, 'outcome' | 'disableSubscription' | 'deliveryId'>>;
 }
 
+/** One finished attempt for recordAttempts: the record, its subscription, and when it finished. */
+export interface RecordRequest {
+  attempt: AttemptRecord;
+  subscriptionId: string;
+  now: number;
+}
+
 export interface NewDeliveryIds {
   (): string;
 }
@@ -107,8 +114,8 @@ export class DeliveryStore {
     // detection order, while different leads proceed concurrently.
     this.claimStmt = db.prepare(
       `UPDATE deliveries SET attempts = attempts + 1, locked_until = @leaseUntil, updated_at = @now
-       WHERE id IN (
-         SELECT d.id FROM deliveries d
+       WHERE rowid IN (
+         SELECT d.rowid FROM deliveries d
          WHERE d.subscription_id = @subscriptionId AND d.status = 'pending'
            AND d.next_attempt_at <= @now AND (d.locked_until IS NULL OR d.locked_until <= @now)
            AND NOT EXISTS (
@@ -152,7 +159,10 @@ export class DeliveryStore {
            WHEN @ok OR circuit_open_until IS NULL THEN 0
            WHEN circuit_open_until <= @now THEN circuit_failed_probes + 1
            ELSE circuit_failed_probes END
-       WHERE id = @id`,
+       WHERE id = @id
+         -- A success on a healthy endpoint changes nothing: skip the write (the common case).
+         AND NOT (@ok AND consecutive_failures = 0 AND failing_since IS NULL AND circuit_open_until IS NULL
+                  AND circuit_failed_probes = 0)`,
     );
     this.autoDisableStmt = db.prepare(
       `UPDATE subscriptions SET enabled = 0, disabled_at = @now, updated_at = @nowIso,
@@ -173,10 +183,11 @@ export class DeliveryStore {
     );
     // Only future times matter: a row already due but not claimed is either waiting for capacity or
     // for an earlier event of its lead, and the attempt that frees either one wakes the worker.
+    // One seek into deliveries_due per enabled subscription.
     this.nextDueStmt = db.prepare(
-      `SELECT min(d.next_attempt_at) AS at FROM deliveries d
-       JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled = 1
-       WHERE d.status = 'pending' AND d.next_attempt_at > ?`,
+      `SELECT min((SELECT min(d.next_attempt_at) FROM deliveries d
+                   WHERE d.subscription_id = s.id AND d.status = 'pending' AND d.next_attempt_at > @now)) AS at
+       FROM subscriptions s WHERE s.enabled = 1`,
     );
     this.releaseStmt = db.prepare(`UPDATE deliveries SET locked_until = NULL WHERE status = 'pending' AND locked_until IS NOT NULL`);
     this.listStmt = db.prepare(
@@ -212,7 +223,7 @@ export class DeliveryStore {
    * advancing the fan-out cursor in the same transaction. Returns how many events it consumed.
    */
   fanOut(
-    match: (event: StoredEvent, sub: Subscription) => boolean,
+    match: (event: EventHead, sub: Subscription) => boolean,
     subscriptions: () => Subscription[],
     newId: () => string,
     now: number,
@@ -220,7 +231,7 @@ export class DeliveryStore {
   ): number {
     return this.db.transaction(() => {
       const cursor = (this.fanoutCursorStmt.get() as { value: number } | undefined)?.value ?? 0;
-      const events = this.outbox.after(cursor, limit);
+      const events = this.outbox.headsAfter(cursor, limit);
       if (events.length === 0) return 0;
       const subs = subscriptions().filter((s) => s.enabled);
       for (const event of events) {
@@ -235,25 +246,37 @@ export class DeliveryStore {
     })();
   }
 
+  /** Runs fn in one transaction: the claims it makes (one per subscription) share one commit. */
+  together<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   /** Claims up to `limit` due deliveries of one subscription, leasing them until leaseUntil. */
   claim(subscriptionId: string, limit: number, now: number, leaseUntil: number): ClaimedDelivery[] {
     if (limit <= 0) return [];
-    return this.db.transaction(() => {
-      const rows = this.claimStmt.all({ subscriptionId, limit, now, leaseUntil }) as Array<{
-        id: string;
-        subscription_id: string;
-        event_seq: number;
-        attempts: number;
-        manual: number;
-      }>;
-      return rows.map((r) => ({
-        id: r.id,
-        subscriptionId: r.subscription_id,
-        attempt: r.attempts,
-        manual: r.manual === 1,
-        event: this.outbox.bySeq(r.event_seq)!,
-      }));
-    })();
+    // Inside together() the caller's transaction covers it (no savepoint per subscription).
+    if (this.db.inTransaction) return this.claimRows(subscriptionId, limit, now, leaseUntil);
+    return this.db.transaction(() => this.claimRows(subscriptionId, limit, now, leaseUntil))();
+  }
+
+  private claimRows(subscriptionId: string, limit: number, now: number, leaseUntil: number): ClaimedDelivery[] {
+    const rows = this.claimStmt.all({ subscriptionId, limit, now, leaseUntil }) as Array<{
+      id: string;
+      subscription_id: string;
+      event_seq: number;
+      attempts: number;
+      manual: number;
+    }>;
+    if (rows.length === 0) return [];
+    // One read for the whole batch's bodies, not one per row.
+    const events = this.outbox.bySeqs(rows.map((r) => r.event_seq));
+    return rows.map((r) => ({
+      id: r.id,
+      subscriptionId: r.subscription_id,
+      attempt: r.attempts,
+      manual: r.manual === 1,
+      event: events.get(r.event_seq)!,
+    }));
   }
 
   /**
@@ -261,44 +284,84 @@ export class DeliveryStore {
    * Returns false when the delivery no longer exists (its subscription was deleted meanwhile).
    */
   recordAttempt(a: AttemptRecord, subscriptionId: string, now: number, health: HealthPolicy): boolean {
-    return this.db.transaction(() => {
-      const updated = this.finishStmt.run({
-        id: a.deliveryId,
-        status: a.outcome === 'retry' ? 'pending' : a.outcome,
-        nextAttemptAt: a.nextAttemptAt,
-        statusCode: a.statusCode,
-        error: a.error,
-        now,
-      }).changes;
-      if (updated === 0) return false;
-      this.insertAttemptStmt.run({
-        id: a.id,
-        deliveryId: a.deliveryId,
-        attempt: a.attempt,
-        trigger: a.trigger,
-        startedAt: a.startedAt,
-        durationMs: a.durationMs,
-        statusCode: a.statusCode,
-        error: a.error,
-        responseExcerpt: a.responseExcerpt,
-        nextAttemptAt: a.nextAttemptAt,
+    return this.db.transaction(() => this.recordOne({ attempt: a, subscriptionId, now }, health))();
+  }
+
+  /**
+   * Records several finished attempts in one transaction (a group commit), each exactly as
+   * recordAttempt would, in order. A commit costs far more than the statements inside it (measured:
+   * ~0.2 ms per single-attempt transaction on the benchmark machine), so attempts that finish
+   * together share one. Should the group fail, each attempt is tried alone, so one bad record
+   * cannot take the others down with it. Per attempt: true, false (delivery gone) or the error.
+   */
+  recordAttempts(batch: readonly RecordRequest[], health: HealthPolicy): Array<boolean | Error> {
+    if (batch.length === 0) return [];
+    try {
+      return this.db.transaction(() => {
+        // After a success a subscription's health is clean: a later success in the group need not say so again.
+        const clean = new Set<string>();
+        return batch.map((r) => this.recordOne(r, health, clean));
+      })();
+    } catch (groupError) {
+      if (batch.length === 1) return [asError(groupError)];
+      return batch.map((r) => {
+        try {
+          return this.recordAttempt(r.attempt, r.subscriptionId, r.now, health);
+        } catch (err) {
+          return asError(err);
+        }
       });
-      const nowIso = new Date(now).toISOString();
+    }
+  }
+
+  /** One attempt's writes; the caller holds the transaction. */
+  private recordOne({ attempt: a, subscriptionId, now }: RecordRequest, health: HealthPolicy, clean?: Set<string>): boolean {
+    const updated = this.finishStmt.run({
+      id: a.deliveryId,
+      status: a.outcome === 'retry' ? 'pending' : a.outcome,
+      nextAttemptAt: a.nextAttemptAt,
+      statusCode: a.statusCode,
+      error: a.error,
+      now,
+    }).changes;
+    if (updated === 0) return false;
+    this.insertAttemptStmt.run({
+      id: a.id,
+      deliveryId: a.deliveryId,
+      attempt: a.attempt,
+      trigger: a.trigger,
+      startedAt: a.startedAt,
+      durationMs: a.durationMs,
+      statusCode: a.statusCode,
+      error: a.error,
+      responseExcerpt: a.responseExcerpt,
+      nextAttemptAt: a.nextAttemptAt,
+    });
+    const ok = a.outcome === 'succeeded';
+    if (!ok || !clean?.has(subscriptionId)) {
       this.healthStmt.run({
         id: subscriptionId,
-        ok: a.outcome === 'succeeded' ? 1 : 0,
+        ok: ok ? 1 : 0,
         now,
         threshold: health.circuitBreakerAfter,
         cooldown: health.circuitBreakerCooldownMs,
       });
-      if (a.disableSubscription) {
-        const hookRemoved = a.statusCode === 410 && this.deleteGoneHookStmt.run(subscriptionId).changes > 0;
-        if (!hookRemoved) this.disableSubStmt.run(a.disableSubscription, now, nowIso, subscriptionId);
-      } else if (a.outcome !== 'succeeded') {
-        this.autoDisableStmt.run({ id: subscriptionId, now, nowIso, after: health.autoDisableAfterMs, afterText: health.autoDisableAfterText });
-      }
-      return true;
-    })();
+    }
+    if (ok) clean?.add(subscriptionId);
+    else clean?.delete(subscriptionId);
+    if (a.disableSubscription) {
+      const hookRemoved = a.statusCode === 410 && this.deleteGoneHookStmt.run(subscriptionId).changes > 0;
+      if (!hookRemoved) this.disableSubStmt.run(a.disableSubscription, now, new Date(now).toISOString(), subscriptionId);
+    } else if (a.outcome !== 'succeeded') {
+      this.autoDisableStmt.run({
+        id: subscriptionId,
+        now,
+        nowIso: new Date(now).toISOString(),
+        after: health.autoDisableAfterMs,
+        afterText: health.autoDisableAfterText,
+      });
+    }
+    return true;
   }
 
   /**
@@ -350,7 +413,7 @@ export class DeliveryStore {
 
   /** Earliest future time a pending delivery of an enabled subscription becomes due, if any. */
   nextDueAfter(now: number): number | null {
-    return (this.nextDueStmt.get(now) as { at: number | null }).at;
+    return (this.nextDueStmt.get({ now }) as { at: number | null }).at;
   }
 
   /** At start-up: leases held by a process that died are void (a single relay owns the database). */
@@ -456,4 +519,8 @@ interface AttemptRow {
   error: string | null;
   response_excerpt: string | null;
   next_attempt_at: number | null;
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }

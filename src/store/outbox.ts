@@ -12,6 +12,9 @@ export interface StoredEvent {
   body: string;
 }
 
+/** An event without its body. */
+export type EventHead = Pick<StoredEvent, 'seq' | 'type' | 'sourceId' | 'leadId'>;
+
 export interface EventRow {
   seq: number;
   id: string;
@@ -24,16 +27,18 @@ export interface EventRow {
 
 export class OutboxStore {
   private readonly insertStmt;
-  private readonly afterStmt;
+  private readonly headsAfterStmt;
   private readonly bySeqStmt;
+  private readonly bySeqsStmt;
   private readonly betweenStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
       `INSERT INTO events (id, type, source_id, lead_id, created_at, body) VALUES (?, ?, ?, ?, ?, ?)`,
     );
-    this.afterStmt = db.prepare(`SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?`);
+    this.headsAfterStmt = db.prepare(`SELECT seq, type, source_id, lead_id FROM events WHERE seq > ? ORDER BY seq LIMIT ?`);
     this.bySeqStmt = db.prepare(`SELECT * FROM events WHERE seq = ?`);
+    this.bySeqsStmt = db.prepare(`SELECT * FROM events WHERE seq IN (SELECT value FROM json_each(?))`);
     this.betweenStmt = db.prepare(
       `SELECT * FROM events WHERE created_at >= ? AND created_at < ? AND type <> 'ping' ORDER BY seq LIMIT ?`,
     );
@@ -56,13 +61,29 @@ export class OutboxStore {
     return (this.betweenStmt.all(sinceIso, untilIso, limit) as EventRow[]).map(toStoredEvent);
   }
 
-  after(seq: number, limit: number): StoredEvent[] {
-    return (this.afterStmt.all(seq, limit) as EventRow[]).map(toStoredEvent);
+  /** What fan-out needs of the events after `seq`: no bodies (~1 KB each, read again only to send). */
+  headsAfter(seq: number, limit: number): EventHead[] {
+    return (this.headsAfterStmt.all(seq, limit) as Array<Pick<EventRow, 'seq' | 'type' | 'source_id' | 'lead_id'>>).map((r) => ({
+      seq: r.seq,
+      type: r.type,
+      sourceId: r.source_id,
+      leadId: r.lead_id,
+    }));
   }
 
   bySeq(seq: number): StoredEvent | undefined {
     const row = this.bySeqStmt.get(seq) as EventRow | undefined;
     return row && toStoredEvent(row);
+  }
+
+  /** Several events in one read, by seq. */
+  bySeqs(seqs: readonly number[]): Map<number, StoredEvent> {
+    if (seqs.length === 1) {
+      const one = this.bySeq(seqs[0]!);
+      return new Map(one ? [[one.seq, one]] : []);
+    }
+    const rows = this.bySeqsStmt.all(JSON.stringify(seqs)) as EventRow[];
+    return new Map(rows.map((r) => [r.seq, toStoredEvent(r)]));
   }
 }
 

@@ -11,6 +11,10 @@ export interface StoredLead {
   deletedReason: DeleteReason | null;
   lead: NormalizedLead;
   state: unknown;
+  /** lead.raw exactly as stored (JSON.stringify of it); absent when the lead did not come from the store. */
+  rawJson?: string;
+  /** Complete scans in a row that did not list it (0 when absent). */
+  missingScans?: number;
 }
 
 export interface LeadWrite {
@@ -20,6 +24,8 @@ export interface LeadWrite {
   deletedReason: DeleteReason | null;
   lead: NormalizedLead;
   state: unknown;
+  /** JSON.stringify(lead.raw), when the caller has it already. */
+  rawJson?: string;
 }
 
 /** A lead a complete scan did not list, with how many complete scans in a row missed it. */
@@ -49,8 +55,11 @@ export interface PageWrite {
   outbox: OutboxEvent[];
   /** Undefined leaves the stored cursor as it is. */
   cursor?: unknown;
-  /** Part of a full scan: every lead id listed on the page is marked seen in this scan generation. */
-  seen?: { scan: number; leadIds: readonly string[] };
+  /**
+   * Part of a full scan: every lead id listed on the page is marked seen in this scan generation;
+   * `missed` are those of them an earlier complete scan missed (missingScans > 0), now found again.
+   */
+  seen?: { scan: number; leadIds: readonly string[]; missed: readonly string[] };
 }
 
 export class SnapshotStore {
@@ -60,7 +69,9 @@ export class SnapshotStore {
   private readonly upsertEventStmt;
   private readonly applyTx;
   private readonly markSeenStmt;
+  private readonly resetMissedStmt;
   private readonly countMissedStmt;
+  private readonly clearSeenStmt;
   private readonly missingStmt;
   private readonly liveCountStmt;
   private readonly idsAfterStmt;
@@ -72,7 +83,7 @@ export class SnapshotStore {
   ) {
     // json_each keeps this one statement for any number of ids (one round trip per page, not per lead).
     this.getLeadsStmt = db.prepare(
-      `SELECT lead_id, hash, deleted, deleted_reason, lead, raw, state FROM leads
+      `SELECT lead_id, hash, deleted, deleted_reason, lead, raw, state, missing_scans FROM leads
        WHERE source_id = ? AND lead_id IN (SELECT value FROM json_each(?))`,
     );
     this.getEventsStmt = db.prepare(
@@ -91,14 +102,24 @@ export class SnapshotStore {
       `INSERT INTO lead_events (source_id, lead_id, event_key, hash) VALUES (?, ?, ?, ?)
        ON CONFLICT (source_id, lead_id, event_key) DO UPDATE SET hash = excluded.hash`,
     );
-    this.markSeenStmt = db.prepare(
-      `UPDATE leads SET last_seen_scan = ?, missing_scans = 0
-       WHERE source_id = ? AND lead_id IN (SELECT value FROM json_each(?))`,
+    // A full scan's page: its ids are appended to scan_seen (a page or two of writes), and only the
+    // rare lead that an earlier complete scan missed is written to (the caller knows which from
+    // getLeads). Rewriting every listed lead instead cost 15-20 ms per 100-lead page (migration 0005).
+    this.markSeenStmt = db.prepare(`INSERT INTO scan_seen (source_id, scan, lead_id) SELECT ?, ?, value FROM json_each(?)`);
+    // INDEXED BY: left to itself the planner walks all of the source's leads in leads_live (covering)
+    // and probes the given ids.
+    this.resetMissedStmt = db.prepare(
+      `UPDATE leads INDEXED BY leads_key SET missing_scans = 0
+       WHERE source_id = ? AND lead_id IN (SELECT value FROM json_each(?)) AND missing_scans > 0`,
     );
+    // One anti-join at the end of a complete scan: SQLite builds a temporary index of the scan's ids
+    // and walks leads_live (covering); measured ~1 s per million leads.
     this.countMissedStmt = db.prepare(
       `UPDATE leads SET missing_scans = missing_scans + 1
-       WHERE source_id = ? AND deleted = 0 AND last_seen_scan < ?`,
+       WHERE source_id = ? AND deleted = 0
+         AND lead_id NOT IN (SELECT lead_id FROM scan_seen WHERE source_id = ? AND scan = ?)`,
     );
+    this.clearSeenStmt = db.prepare(`DELETE FROM scan_seen WHERE source_id = ?`);
     this.missingStmt = db.prepare(
       `SELECT lead_id, hash, deleted, deleted_reason, lead, raw, state, missing_scans FROM leads
        WHERE source_id = ? AND deleted = 0 AND missing_scans >= ? ORDER BY lead_id`,
@@ -117,12 +138,15 @@ export class SnapshotStore {
           deleted: w.deleted ? 1 : 0,
           deletedReason: w.deleted ? w.deletedReason : null,
           lead: JSON.stringify(lead),
-          raw: JSON.stringify(raw),
+          raw: w.rawJson ?? JSON.stringify(raw),
           state: w.state === undefined || w.state === null ? null : JSON.stringify(w.state),
           now,
         });
       }
-      if (page.seen) this.markSeenStmt.run(page.seen.scan, sourceId, JSON.stringify(page.seen.leadIds));
+      if (page.seen) {
+        this.markSeenStmt.run(sourceId, page.seen.scan, JSON.stringify(page.seen.leadIds));
+        if (page.seen.missed.length > 0) this.resetMissedStmt.run(sourceId, JSON.stringify(page.seen.missed));
+      }
       for (const e of page.leadEvents) this.upsertEventStmt.run(sourceId, e.leadId, e.key, e.hash);
       outbox.append(page.outbox);
       if (page.cursor !== undefined) sources.setCursor(sourceId, page.cursor);
@@ -183,8 +207,17 @@ export class SnapshotStore {
     decide: (missing: MissingLead[], liveCount: number) => MissingDecision,
   ): MissingDecision {
     return this.db.transaction(() => {
-      this.countMissedStmt.run(sourceId, scan);
+      this.countMissedStmt.run(sourceId, sourceId, scan);
+      this.clearSeenStmt.run(sourceId);
       return this.settleMissing(sourceId, threshold, now, decide);
+    })();
+  }
+
+  /** Starts a full scan: a new scan generation, and the marks of any scan that never completed dropped. */
+  beginScan(sourceId: string): number {
+    return this.db.transaction(() => {
+      this.clearSeenStmt.run(sourceId);
+      return this.sources.beginScan(sourceId);
     })();
   }
 
@@ -204,7 +237,7 @@ export class SnapshotStore {
     now: string,
     decide: (missing: MissingLead[], liveCount: number) => MissingDecision,
   ): MissingDecision {
-    const rows = this.missingStmt.all(sourceId, threshold) as Array<LeadRow & { missing_scans: number }>;
+    const rows = this.missingStmt.all(sourceId, threshold) as LeadRow[];
     const missing = rows.map((r) => ({ ...toStoredLead(r), leadId: r.lead_id, missingScans: r.missing_scans }));
     const live = (this.liveCountStmt.get(sourceId) as { n: number }).n;
     const decision = decide(missing, live);
@@ -222,14 +255,23 @@ interface LeadRow {
   lead: string;
   raw: string;
   state: string | null;
+  missing_scans: number;
 }
 
 function toStoredLead(r: LeadRow): StoredLead {
+  // The lead is parsed when first read: a poll compares most leads by hash alone, and parsing both
+  // JSON copies of every listed lead was 12% of a 100k-lead full scan (bench/SYNC_RESULTS.md).
+  // An own enumerable getter, so spreads and equality checks see `lead` as a plain property.
+  let lead: NormalizedLead | undefined;
   return {
     hash: r.hash,
     deleted: r.deleted === 1,
     deletedReason: r.deleted_reason,
-    lead: { ...JSON.parse(r.lead), raw: JSON.parse(r.raw) },
+    get lead(): NormalizedLead {
+      return (lead ??= { ...JSON.parse(r.lead), raw: JSON.parse(r.raw) });
+    },
     state: r.state === null ? null : JSON.parse(r.state),
+    rawJson: r.raw,
+    missingScans: r.missing_scans,
   };
 }

@@ -164,7 +164,7 @@ export class SourceSync {
         knownIdsAfter: (afterId, limit) => store.snapshot.leadIdsAfter(this.source.id, afterId, limit),
       })) {
         if (page.fullScan && scan === null) {
-          scan = store.sources.beginScan(this.source.id);
+          scan = store.snapshot.beginScan(this.source.id);
           stats.fullScan = true;
         }
         this.commitPage(page, pageKnown, emit, stats, page.fullScan ? scan : null);
@@ -252,7 +252,7 @@ export class SourceSync {
       emit,
       now,
     });
-    if (scan !== null) write.seen = { scan, leadIds: ids };
+    if (scan !== null) write.seen = { scan, leadIds: ids, missed: ids.filter((id) => (pageKnown.get(id)?.missingScans ?? 0) > 0) };
     store.snapshot.applyPage(this.source.id, write, new Date(now).toISOString());
     stats.pages++;
     stats.leadsSeen += page.leads.length;

@@ -53,7 +53,11 @@ export function buildPageWrite(input: BuildPageInput): { write: PageWrite; summa
     if (seen.get(pulled.lead.id) !== index) return;
     const { lead } = pulled;
     const prev = known.get(lead.id);
-    const hash = contentHash(lead.raw);
+    // Vendor records are parsed JSON: the same JSON text as stored means the same content, so most
+    // leads of a poll skip the key-sorted serialization and the hash (JSON.stringify is needed to
+    // store the lead anyway, and is reused below).
+    const rawJson = JSON.stringify(lead.raw);
+    const hash = prev?.rawJson !== undefined && prev.rawJson === rawJson ? prev.hash : contentHash(lead.raw);
     const change = classifyLead(prev, { hash, deleted: pulled.vendorDeleted });
     // A deleted lead that stays deleted keeps why it was deleted.
     const deleted = pulled.vendorDeleted || (change === 'unchanged' && prev?.deleted === true);
@@ -86,6 +90,7 @@ export function buildPageWrite(input: BuildPageInput): { write: PageWrite; summa
         deletedReason: !deleted ? null : pulled.vendorDeleted ? 'vendor_deleted' : (prev?.deletedReason ?? 'missing'),
         lead,
         state: pulled.state !== undefined ? pulled.state : (prev?.state ?? null),
+        rawJson,
       });
     }
 

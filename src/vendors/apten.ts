@@ -3,7 +3,7 @@
 import type { JsonObject, NormalizedLead, Json } from '../model.js';
 import type { AdapterOptions, PullContext, PulledActivity, PulledLead, PulledPage, VendorAdapter } from './types.js';
 import { VendorError } from './http.js';
-import { asArray, asObject, isoOrNull, shiftIso, stringOrNull, maxIso, mapLimit, splitRecords } from './parse.js';
+import { asArray, asObject, isoOrNull, shiftIso, stringOrNull, maxIso, mapLimit, readAhead, splitRecords } from './parse.js';
 
 const EPOCH = '1970-01-01T00:00:00.000Z';
 const LIST_PAGE_SIZE = 1000;
@@ -35,16 +35,12 @@ export class AptenAdapter implements VendorAdapter {
     let committed = stored?.updatedSince ?? null;
     // Re-query a little before the max seen: `>=` and equal timestamps make the edge ambiguous.
     const updatedSince = committed ? shiftIso(committed, -this.opts.overlapMs) : EPOCH;
+    const request = (nextToken: string | undefined) =>
+      ctx.http.getJson('/leads', { updatedSince, limit: this.opts.pageSize ?? LIST_PAGE_SIZE, nextToken }, ctx.signal);
+    let next = request(undefined);
     let nextToken: string | undefined;
     do {
-      const body = asObject(
-        await ctx.http.getJson(
-          '/leads',
-          { updatedSince, limit: this.opts.pageSize ?? LIST_PAGE_SIZE, nextToken },
-          ctx.signal,
-        ),
-        'apten GET /leads: response',
-      );
+      const body = asObject(await next, 'apten GET /leads: response');
       const records = asArray(body.leads, 'apten GET /leads: response.leads');
       const token = body.nextToken;
       if (token !== null && token !== undefined && typeof token !== 'string') {
@@ -53,6 +49,8 @@ export class AptenAdapter implements VendorAdapter {
       if (token && token === nextToken) {
         throw new VendorError('vendor_bad_response', 'apten GET /leads: nextToken did not advance');
       }
+      // The next page is asked for now, so the vendor answers while this one's events are read and it is committed.
+      if (token) next = readAhead(request(token));
 
       const { records: raws, skipped } = splitRecords(records);
       const known = ctx.known(raws.map((r) => r.id as string));

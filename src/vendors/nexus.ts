@@ -3,7 +3,7 @@
 import type { JsonObject, NormalizedLead } from '../model.js';
 import type { AdapterOptions, PullContext, PulledPage, VendorAdapter } from './types.js';
 import { VendorError } from './http.js';
-import { asArray, asObject, isoOrNull, splitRecords, stringOrNull, stringArray } from './parse.js';
+import { asArray, asObject, isoOrNull, readAhead, splitRecords, stringOrNull, stringArray } from './parse.js';
 
 /** The vendor's maximum page size. */
 const PAGE_SIZE = 100;
@@ -16,8 +16,10 @@ export class NexusAdapter implements VendorAdapter {
   async *pull(ctx: PullContext): AsyncIterable<PulledPage> {
     const where = 'nexus-erp GET /api/v1/leads';
     const pageSize = Math.min(this.opts.pageSize ?? PAGE_SIZE, PAGE_SIZE);
+    const request = (page: number) => ctx.http.getJson('/api/v1/leads', { page, pageSize }, ctx.signal);
+    let next = request(1);
     for (let page = 1; ; page++) {
-      const body = asObject(await ctx.http.getJson('/api/v1/leads', { page, pageSize }, ctx.signal), `${where}: response`);
+      const body = asObject(await next, `${where}: response`);
       const { records, skipped } = splitRecords(asArray(body.data, `${where}: response.data`));
       const pagination = asObject(body.pagination, `${where}: response.pagination`);
       const totalPages = pagination.totalPages;
@@ -30,6 +32,8 @@ export class NexusAdapter implements VendorAdapter {
         throw new VendorError('vendor_bad_response', `${where}: hasNextPage still true on page ${page} of ${totalPages}`);
       }
       const last = !hasNextPage;
+      // The next page is asked for before this one is committed, so the vendor answers while the engine works.
+      if (!last) next = readAhead(request(page + 1));
       yield {
         leads: records.map((raw) => ({ lead: normalizeNexusLead(raw, this.opts.sourceId), vendorDeleted: false })),
         cursor: null,

@@ -21,8 +21,26 @@ export function stringOrNull(value: unknown): string | null {
 /** A timestamp normalized to ISO 8601 with milliseconds, or null when absent or unparseable. */
 export function isoOrNull(value: unknown): string | null {
   if (typeof value !== 'string' || value === '') return null;
+  // Most vendor timestamps are already in this exact form; Date.parse + toISOString on each of them
+  // was 4% of a 100k-lead scan. Only a valid calendar date and time returns early.
+  if (isCanonicalIso(value)) return value;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+const CANONICAL_ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{3}Z$/;
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** YYYY-MM-DDTHH:mm:ss.sssZ naming a real instant: what new Date(ms).toISOString() gives back unchanged. */
+function isCanonicalIso(value: string): boolean {
+  const m = CANONICAL_ISO.exec(value);
+  if (!m) return false;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!);
 }
 
 export function shiftIso(iso: string, deltaMs: number): string {
@@ -64,4 +82,14 @@ export function splitRecords(items: readonly Json[]): { records: JsonObject[]; s
 /** The non-empty strings of an array value; anything else gives []. */
 export function stringArray(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '') : [];
+}
+
+/**
+ * A request made ahead of need (the next page, while the engine commits this one). If the run stops
+ * before awaiting it, its failure must not surface as an unhandled rejection; awaiting it still throws.
+ * Measured: a 100k-lead Nexus scan spent ~1.5 s waiting on pages the vendor could have been preparing.
+ */
+export function readAhead<T>(request: Promise<T>): Promise<T> {
+  request.catch(() => {});
+  return request;
 }

@@ -75,6 +75,7 @@ export function subscriptionActionRoutes(relay: RelayControl) {
       { secret, previousSecret: sub.secret, previousSecretExpiresAt: now + relay.secretRotationGraceMs },
       new Date(now).toISOString(),
     )!;
+    relay.deliveryChanged(); // the worker signs with the new secret from its next attempt on
     return c.json({ id: sub.id, secret: next.secret, previousSecretExpiresAt: iso(next.previousSecretExpiresAt) });
   });
 

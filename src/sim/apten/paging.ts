@@ -86,6 +86,60 @@ export function keysetPage<T extends { id: string }>(
   };
 }
 
+/** An item with its sort timestamp parsed once (Date.parse of the field the page is ordered by). */
+export interface Keyed<T> {
+  item: T;
+  ms: number;
+}
+
+/** Items in keysetPage's order, (timestamp, id) ascending; items whose timestamp does not parse are left out. */
+export function sortKeyed<T extends { id: string }>(items: readonly T[], timestampOf: (item: T) => string): Keyed<T>[] {
+  const keyed = items.map((item) => ({ item, ms: Date.parse(timestampOf(item)) })).filter((k) => !Number.isNaN(k.ms));
+  return keyed.sort((a, b) => a.ms - b.ms || cmp(a.item.id, b.item.id));
+}
+
+/**
+ * The page keysetPage gives for the items with timestamp >= fromMs that pass `keep`, read from an
+ * index already in that order (sortKeyed): two binary searches find where the page starts, so a
+ * request costs the page, not the account (a 100k-lead Apten scan re-sorted everything per page).
+ */
+export function keysetPageSorted<T extends { id: string }>(
+  sorted: readonly Keyed<T>[],
+  timestampOf: (item: T) => string,
+  fromMs: number,
+  keep: (item: T) => boolean,
+  after: SearchAfter | undefined,
+  limit: number,
+): KeysetPage<T> {
+  let start = lowerBound(sorted, (k) => k.ms >= fromMs);
+  if (after) start = Math.max(start, lowerBound(sorted, (k) => k.ms > after.ms || (k.ms === after.ms && cmp(k.item.id, after.id) > 0)));
+  const page: T[] = [];
+  let more = false;
+  for (let i = start; i < sorted.length; i++) {
+    const { item } = sorted[i]!;
+    if (!keep(item)) continue;
+    if (page.length === limit) {
+      more = true;
+      break;
+    }
+    page.push(item);
+  }
+  const last = page[page.length - 1];
+  return { items: page, nextToken: more && last ? encodeNextToken(timestampOf(last), last.id) : null };
+}
+
+/** First index whose item satisfies `pred`, for a predicate false then true along the array. */
+function lowerBound<T>(items: readonly T[], pred: (item: T) => boolean): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (pred(items[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 // Code-unit order, not localeCompare: a sort key must not depend on the host's locale.
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -2,14 +2,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { Hono, type MiddlewareHandler } from 'hono';
-import { BadRequest, decodeNextToken, keysetPage, parseLimit, requireDateTime } from './paging.js';
+import { BadRequest, decodeNextToken, keysetPage, keysetPageSorted, parseLimit, requireDateTime, type Keyed } from './paging.js';
 import type { AptenEvent, AptenFault, AptenLead, AptenRequestLogEntry } from './types.js';
 
 /** What the routes need from the simulator; kept narrow so the routes never mutate state. */
 export interface AptenBackend {
   readonly apiKey: string;
   now(): number;
-  allLeads(): readonly AptenLead[];
+  /** Every lead ordered by (field, id) as keysetPage orders them (sortKeyed); callers must not mutate it. */
+  leadsBy(field: 'updatedAt' | 'createdAt'): readonly Keyed<AptenLead>[];
   eventsOf(leadId: string): readonly AptenEvent[] | undefined;
   takeFault(endpoint: 'leads' | 'events'): AptenFault | undefined;
   logRequest(entry: AptenRequestLogEntry): void;
@@ -45,14 +46,12 @@ export function createAptenApp(backend: AptenBackend): Hono {
     const after = q.nextToken === undefined ? undefined : decodeNextToken(q.nextToken);
     const field = updatedMs !== undefined ? 'updatedAt' : 'createdAt';
 
-    const matching = backend
-      .allLeads()
-      .filter(
-        (l) =>
-          (updatedMs === undefined || Date.parse(l.updatedAt) >= updatedMs) &&
-          (createdMs === undefined || Date.parse(l.createdAt) >= createdMs),
-      );
-    const page = keysetPage(matching, (l) => l[field], after, limit);
+    // Filtered by both timestamps, ordered by the first: the ordering field's filter is where the
+    // page starts in the index; the other (both given, rare) is checked lead by lead.
+    const fromMs = (field === 'updatedAt' ? updatedMs : createdMs) as number;
+    const keep =
+      field === 'updatedAt' && createdMs !== undefined ? (l: AptenLead) => Date.parse(l.createdAt) >= createdMs : () => true;
+    const page = keysetPageSorted(backend.leadsBy(field), (l) => l[field], fromMs, keep, after, limit);
     return c.json({ leads: page.items, nextToken: page.nextToken });
   });
 

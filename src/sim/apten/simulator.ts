@@ -7,6 +7,7 @@ import { interaction, randomInteractionKind } from './conversation.js';
 import { eventIdFor, fakeLeadProfile, leadId as newLeadId } from './fake-data.js';
 import { int, type Random } from './random.js';
 import { createAptenApp } from './routes.js';
+import { sortKeyed, type Keyed } from './paging.js';
 import type {
   AptenChange,
   AptenChangeKind,
@@ -40,6 +41,8 @@ export class AptenSimulator {
 
   readonly #leads = new Map<string, AptenLead>();
   readonly #events = new Map<string, AptenEvent[]>();
+  /** Leads in list order per timestamp field; dropped by #record, i.e. by every change. */
+  #index: Partial<Record<'updatedAt' | 'createdAt', Keyed<AptenLead>[]>> = {};
   readonly #faults = new FaultQueue<AptenFault>();
 
   constructor(opts: AptenSimulatorOptions) {
@@ -50,7 +53,7 @@ export class AptenSimulator {
     this.app = createAptenApp({
       apiKey: this.apiKey,
       now: () => this.now(),
-      allLeads: () => [...this.#leads.values()],
+      leadsBy: (field) => (this.#index[field] ??= sortKeyed([...this.#leads.values()], (l) => l[field])),
       eventsOf: (id) => (this.#leads.has(id) ? (this.#events.get(id) ?? []) : undefined),
       takeFault: (endpoint) => this.#takeFault(endpoint),
       logRequest: (entry) => this.requests.push(entry),
@@ -261,7 +264,9 @@ export class AptenSimulator {
     return matches[0] as AptenEvent;
   }
 
+  // Every change to a lead or its events passes here, so this is where the list index goes stale.
   #record(kind: AptenChangeKind, leadId: string, at: string, eventId?: string): void {
+    this.#index = {};
     this.changes.push(eventId === undefined ? { kind, leadId, at } : { kind, leadId, eventId, at });
   }
 }

@@ -75,9 +75,35 @@ export function compareLeads(a: NexusLead, b: NexusLead): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** Offset pagination over the order as it is *now*: which is why the order shifting between requests skips and repeats leads. */
-export function listPage(all: readonly NexusLead[], q: ListQuery): NexusListResponse {
-  const sorted = all.filter((l) => matches(l, q)).sort(compareLeads);
+/** Every lead in compareLeads order; the keys are parsed once per lead, not once per comparison. */
+export function sortLeads(leads: readonly NexusLead[]): NexusLead[] {
+  const keyed = leads.map((lead) => ({
+    lead,
+    call: lead.nextCallAt === null ? null : Date.parse(lead.nextCallAt),
+    created: Date.parse(lead.createdAt),
+  }));
+  keyed.sort((a, b) => {
+    // The same rules as compareLeads, over the pre-parsed keys.
+    if (a.lead.nextCallAt !== b.lead.nextCallAt) {
+      if (a.call === null) return 1;
+      if (b.call === null) return -1;
+      const d = a.call - b.call;
+      if (d !== 0) return d;
+    }
+    const c = b.created - a.created;
+    if (c !== 0) return c;
+    return a.lead.id < b.lead.id ? -1 : a.lead.id > b.lead.id ? 1 : 0;
+  });
+  return keyed.map((k) => k.lead);
+}
+
+/**
+ * Offset pagination over the order as it is *now*: which is why the order shifting between requests
+ * skips and repeats leads. `ordered` is every lead already in compareLeads order (see sortLeads).
+ */
+export function listPage(ordered: readonly NexusLead[], q: ListQuery): NexusListResponse {
+  const unfiltered = q.status === undefined && q.search === undefined && q.assignedToId === undefined;
+  const sorted = unfiltered ? ordered : ordered.filter((l) => matches(l, q));
   const total = sorted.length;
   const totalPages = Math.ceil(total / q.pageSize);
   const start = (q.page - 1) * q.pageSize;

@@ -13,7 +13,8 @@ export const LEADS_PATH = '/api/v1/leads';
 export interface NexusBackend {
   readonly apiKey: string;
   now(): number;
-  allLeads(): readonly NexusLead[];
+  /** Every lead in the documented order (compareLeads). */
+  leadsInOrder(): readonly NexusLead[];
   /**
    * Runs once per accepted list request, before the page is cut: the one place a request changes
    * state, standing in for the sales team rescheduling calls while a client pages (volatility).
@@ -66,7 +67,7 @@ export function createNexusApp(backend: NexusBackend): Hono {
   app.get(LEADS_PATH, (c) => {
     const query = parseListQuery(c.req.query());
     backend.beforeList();
-    return c.json(listPage(backend.allLeads(), query));
+    return c.json(listPage(backend.leadsInOrder(), query));
   });
 
   app.notFound((c) => c.json({ error: 'Not Found' }, 404));

@@ -2,6 +2,8 @@
 import { m0001_initial } from './0001_initial.js';
 import { m0002_absence } from './0002_absence.js';
 import { m0003_delivery_control } from './0003_delivery_control.js';
+import { m0004_claim_order } from './0004_claim_order.js';
+import { m0005_snapshot_layout } from './0005_snapshot_layout.js';
 
 export interface Migration {
   version: number;
@@ -9,4 +11,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [m0001_initial, m0002_absence, m0003_delivery_control];
+export const migrations: readonly Migration[] = [m0001_initial, m0002_absence, m0003_delivery_control, m0004_claim_order, m0005_snapshot_layout];

@@ -1,0 +1,57 @@
+// The benchmarks keep working: each scenario runs in smoke mode (tiny sizes). No timing is asserted:
+// benchmarks are measurements, not tests; only that each reports finite, positive figures.
+import { describe, expect, it } from 'vitest';
+import type { ScenarioResult } from '../bench/lib.js';
+import { delivery } from '../bench/delivery.js';
+import { hangingSubscribers } from '../bench/hanging-subscribers.js';
+import { latency } from '../bench/latency.js';
+import { initialSync } from '../bench/initial-sync.js';
+import { steadyState } from '../bench/steady-state.js';
+import { scale } from '../bench/scale.js';
+
+function expectFigures(result: ScenarioResult, labels: string[]) {
+  expect(Object.keys(result.figures).sort()).toEqual([...labels].sort());
+  for (const [label, f] of Object.entries(result.figures)) {
+    for (const value of [f.relay, f.baseline, f.ratio]) {
+      expect(Number.isFinite(value), `${result.name} ${label}`).toBe(true);
+      expect(value, `${result.name} ${label}`).toBeGreaterThan(0);
+    }
+  }
+}
+
+describe('delivery benchmarks (smoke)', () => {
+  it('delivery: relay vs raw signed POSTs', async () => {
+    const result = await delivery.run({ smoke: true });
+    expectFigures(result, ['throughput']);
+    expect(result.details?.subscriberRequests).toBe(result.details?.events);
+  });
+
+  it('hanging-subscribers: healthy rate with and without hanging endpoints', async () => {
+    const result = await hangingSubscribers.run({ smoke: true });
+    expectFigures(result, ['healthyRate']);
+  });
+
+  it('latency: change-to-webhook p50 and p99', async () => {
+    const result = await latency.run({ smoke: true });
+    expectFigures(result, ['p50', 'p99']);
+    expect(result.details?.received).toBeGreaterThan(0);
+  });
+});
+
+// The sync scenarios start a simulator process, and scale a relay process from dist/ (npm test builds it first).
+describe('sync benchmarks (smoke)', () => {
+  it('initial-sync: relay vs raw fetch+parse then insert, Nexus and Apten', async () => {
+    const result = await initialSync.run({ smoke: true });
+    expectFigures(result, ['nexus-erp', 'apten']);
+  });
+
+  it('steady-state: relay vs raw fetch+parse then compare/update, Nexus full scan and Apten incremental', async () => {
+    const result = await steadyState.run({ smoke: true });
+    expectFigures(result, ['nexus-erp', 'apten']);
+  });
+
+  it('scale: µs per lead at each size and peak RSS of the relay process', async () => {
+    const result = await scale.run({ smoke: true });
+    expectFigures(result, ['first sync @200', 'full scan @200', 'first sync @600', 'full scan @600', 'peak RSS @600']);
+  });
+});
