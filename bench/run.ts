@@ -1,6 +1,6 @@
 // `npm run bench [scenario ...] [--smoke]`: runs the benchmarks, prints each figure next to its raw
 // baseline and the ratio, and writes bench/results.json (BENCHMARKS.md is written from it).
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Scenario, ScenarioResult } from './lib.js';
 import { scenarios } from './scenarios.js';
@@ -34,7 +34,25 @@ async function main() {
       console.log(`  ${label}: relay ${f.relay} ${f.unit} | baseline ${f.baseline} ${f.unit} | ratio ${f.ratio}${target}${f.notes ? `  — ${f.notes}` : ''}`);
     }
   }
-  if (!smoke) writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ machine, results }, null, 2) + '\n');
+  if (!smoke) writeResults(machine, results);
+}
+
+/**
+ * Merges into bench/results.json by scenario name: running some scenarios (npm run bench -- scale)
+ * replaces their entries and keeps the others'. Each entry records when and on what it ran.
+ */
+function writeResults(machine: Record<string, unknown>, results: ScenarioResult[]) {
+  const file = new URL('./results.json', import.meta.url);
+  let previous: Array<ScenarioResult & { machine?: unknown }> = [];
+  if (existsSync(file)) {
+    const old = JSON.parse(readFileSync(file, 'utf8')) as { machine?: unknown; results?: Array<ScenarioResult & { machine?: unknown }> };
+    previous = (old.results ?? []).map((r) => ({ ...r, machine: r.machine ?? old.machine }));
+  }
+  const fresh = results.map((r) => ({ ...r, machine }));
+  const merged = [...previous.filter((r) => !results.some((n) => n.name === r.name)), ...fresh];
+  const order = scenarios.map((s) => s.name);
+  merged.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  writeFileSync(file, JSON.stringify({ machine, results: merged }, null, 2) + '\n');
 }
 
 main().catch((err) => {

@@ -136,6 +136,8 @@ const patient = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
 
 export interface ChildRelayProcess {
   pid: number;
+  /** Its admin API. */
+  url: string;
   sync(): Promise<{ ms: number; stats: RunResult['stats'] }>;
   /** Peak resident set size of the relay process so far (VmHWM), in MB. */
   peakRssMb(): number;
@@ -173,6 +175,7 @@ export async function startChildRelay(
   proc.stderr!.removeAllListeners('data').on('data', (c: Buffer) => process.stderr.write(c));
   return {
     pid: proc.pid!,
+    url,
     async sync() {
       const start = performance.now();
       const res = await request(`${url}/v1/sources/${SOURCE_ID}/sync?wait=true`, {

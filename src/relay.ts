@@ -43,7 +43,7 @@ export interface RunningRelay {
 export async function startRelay(config: Config, opts: RelayOptions): Promise<RunningRelay> {
   const { logger } = opts;
   const clock = opts.clock ?? systemClock;
-  const store = Store.open(config.storage.path);
+  const store = Store.open(config.storage.path, { backgroundCheckpoints: true });
   const nowIso = () => new Date(clock.now()).toISOString();
 
   store.sources.register(config.sources.map((s) => ({ id: s.id, vendor: s.vendor })));
@@ -189,6 +189,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
         }
         await Promise.all(https.map((h) => h.close()));
         await agent.close();
+        await store.stopBackground();
         store.close();
         logger.info('leadrelay stopped');
       })();

@@ -487,3 +487,23 @@ describe('activity', () => {
     expect(sim.changes.length).toBe(count);
   });
 });
+
+// The listing keeps the sorted order between changes (a 100k-lead scan re-sorted everything per page).
+describe('cached order', () => {
+  it('equals a fresh compareLeads sort after every kind of change', () => {
+    const s = new NexusSimulator({ apiKey: KEY, random: mulberry32(11), now: () => T0 });
+    const ids = s.seed(300);
+    const fresh = () => s.leads().sort(compareLeads).map((l) => l.id);
+    expect(s.leadIds()).toEqual(fresh());
+    s.rescheduleToFront(ids[150]!);
+    expect(s.leadIds()).toEqual(fresh());
+    s.rescheduleToBack(ids[0]!);
+    s.updateLead(ids[7]!, { nextCallAt: null });
+    s.deleteLead(ids[9]!);
+    const added = s.createLead({ nextCallAt: iso(T0 + HOUR) });
+    ids.push(added);
+    expect(s.leadIds()).toEqual(fresh());
+    expect(s.leadIds()).toContain(added);
+    expect(s.leadIds()).not.toContain(ids[9]);
+  });
+});

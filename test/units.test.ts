@@ -1,6 +1,6 @@
 // The pure pieces: record classification, canonical hashing, change paths, retry timing, signing.
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
@@ -13,6 +13,7 @@ import { typeMatches } from '../src/delivery/match.js';
 import { newId } from '../src/util/ids.js';
 import { Store } from '../src/store/index.js';
 import { migrations } from '../src/store/migrations/index.js';
+import { isoOrNull } from '../src/vendors/parse.js';
 
 describe('classifyLead', () => {
   const live = { hash: 'a', deleted: false };
@@ -47,6 +48,35 @@ describe('canonical hashing', () => {
     ]);
     expect(changedPaths({ a: 1 }, { a: 1, b: null })).toEqual([]);
     expect(changedPaths({ a: 1 }, { a: 1, b: 2 })).toEqual(['b']);
+  });
+
+  it('compares leaves as their JSON: null, undefined and non-finite numbers alike, -0 as 0, types apart', () => {
+    const leaves = [undefined, null, 0, -0, 1, NaN, Infinity, '', '0', 'null', true, false, [], [null], [undefined]];
+    for (const a of leaves) {
+      for (const b of leaves) {
+        // The definition: a leaf changed when its canonical JSON (absent as null) changed.
+        const asJson = canonicalJson(a ?? null) === canonicalJson(b ?? null);
+        expect(changedPaths({ k: a }, { k: b }), `${String(a)} vs ${String(b)}`).toEqual(asJson ? [] : ['k']);
+      }
+    }
+  });
+});
+
+describe('isoOrNull', () => {
+  it('returns what Date.parse + toISOString give, with or without the fast path for canonical input', () => {
+    const reference = (v: string) => {
+      const ms = Date.parse(v);
+      return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+    };
+    const samples = [
+      '2024-02-29T00:00:00.000Z', '2023-02-29T00:00:00.000Z', '1900-02-29T12:00:00.000Z', '2000-02-29T23:59:59.999Z',
+      '2026-04-31T10:00:00.000Z', '2026-12-31T23:59:59.999Z', '2026-01-01T24:00:00.000Z', '2026-01-01T00:60:00.000Z',
+      '2026-01-01T00:00:60.000Z', '2026-13-01T00:00:00.000Z', '2026-00-10T00:00:00.000Z', '2026-01-00T00:00:00.000Z',
+      '0000-01-01T00:00:00.000Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00.000+02:00', '2026-01-01', 'soon',
+    ];
+    for (const v of samples) expect(isoOrNull(v), v).toBe(reference(v));
+    expect(isoOrNull('')).toBeNull();
+    expect(isoOrNull(42)).toBeNull();
   });
 });
 
@@ -116,5 +146,117 @@ describe('store migrations', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('0005 keeps every lead, its deleted state and missed-scan count when it rebuilds the snapshot table', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leadrelay-store-'));
+    const path = join(dir, 'relay.db');
+    try {
+      // A database as 0004 left it.
+      const old = new Database(path);
+      old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+      for (const m of migrations.filter((m) => m.version <= 4)) {
+        old.exec(m.sql);
+        old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, 'then');
+      }
+      const insert = old.prepare(
+        `INSERT INTO leads (source_id, lead_id, hash, deleted, deleted_reason, lead, raw, state, first_seen_at, changed_at, last_seen_scan, missing_scans)
+         VALUES ('s', ?, ?, ?, ?, ?, ?, ?, 'then', 'then', 3, ?)`,
+      );
+      insert.run('a', 'ha', 0, null, JSON.stringify({ id: 'a', name: 'A' }), JSON.stringify({ id: 'a' }), null, 1);
+      insert.run('b', 'hb', 1, 'missing', JSON.stringify({ id: 'b', name: 'B' }), JSON.stringify({ id: 'b' }), JSON.stringify({ since: 1 }), 2);
+      old.close();
+
+      const store = Store.open(path);
+      const leads = store.snapshot.getLeads('s', ['a', 'b']);
+      expect(leads.get('a')).toMatchObject({ hash: 'ha', deleted: false, deletedReason: null, state: null, missingScans: 1 });
+      expect(leads.get('a')!.lead).toEqual({ id: 'a', name: 'A', raw: { id: 'a' } });
+      expect(leads.get('b')).toMatchObject({ hash: 'hb', deleted: true, deletedReason: 'missing', state: { since: 1 }, missingScans: 2 });
+      store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('background checkpoints', () => {
+  it('copy the WAL into the database off the writing thread, and stop cleanly before close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leadrelay-store-'));
+    const path = join(dir, 'relay.db');
+    try {
+      const store = Store.open(path, { backgroundCheckpoints: true });
+      store.sources.register([{ id: 's', vendor: 'apten' }]);
+      const big = 'x'.repeat(2000);
+      for (let page = 0; page < 20; page++) {
+        const leads = Array.from({ length: 50 }, (_, i) => ({
+          leadId: `l${page}-${i}`,
+          hash: 'h',
+          deleted: false,
+          deletedReason: null,
+          lead: { id: `l${page}-${i}`, raw: { big } } as never,
+          state: null,
+        }));
+        store.snapshot.applyPage('s', { leads, leadEvents: [], outbox: [] }, 'now');
+      }
+      // ~2 MB of leads sit in the WAL; only a checkpoint copies them into the database file, and the
+      // writer's own automatic checkpoint is a backstop far above this WAL (16,000 pages).
+      const dbBytes = () => statSync(path).size;
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && dbBytes() < 1_000_000) await new Promise((r) => setTimeout(r, 50));
+      expect(dbBytes()).toBeGreaterThan(1_000_000);
+      await store.stopBackground();
+      store.close();
+      expect(Store.open(path).snapshot.getLeads('s', ['l19-49']).get('l19-49')?.hash).toBe('h');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('full-scan bookkeeping (snapshot store)', () => {
+  const decideNothing = () => ({ apply: true, writes: [], outbox: [], warning: null });
+  const lead = (id: string) => ({
+    leadId: id,
+    hash: `h-${id}`,
+    deleted: false,
+    deletedReason: null,
+    lead: { id, raw: { id } } as never,
+    state: null,
+  });
+
+  function withStore(fn: (store: Store) => void) {
+    const dir = mkdtempSync(join(tmpdir(), 'leadrelay-store-'));
+    const store = Store.open(join(dir, 'relay.db'));
+    store.sources.register([{ id: 's', vendor: 'nexus-erp' }]);
+    try {
+      fn(store);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** One scan listing `ids` (one page), completed or abandoned; returns each lead's missed-scan count. */
+  function scan(store: Store, ids: string[], complete: boolean) {
+    const n = store.snapshot.beginScan('s');
+    const known = store.snapshot.getLeads('s', ids);
+    const missed = ids.filter((id) => (known.get(id)?.missingScans ?? 0) > 0);
+    const fresh = ids.filter((id) => !known.has(id)).map(lead);
+    store.snapshot.applyPage('s', { leads: fresh, leadEvents: [], outbox: [], seen: { scan: n, leadIds: ids, missed } }, 'now');
+    if (complete) store.snapshot.completeScan('s', n, 2, 'now', decideNothing);
+    const all = store.snapshot.getLeads('s', ['a', 'b', 'c']);
+    return Object.fromEntries([...all].map(([id, l]) => [id, l.missingScans]));
+  }
+
+  it('counts a miss only at the end of a complete scan, and a lead listed again starts over', () => {
+    withStore((store) => {
+      expect(scan(store, ['a', 'b', 'c'], true)).toEqual({ a: 0, b: 0, c: 0 });
+      expect(scan(store, ['a', 'b'], true)).toEqual({ a: 0, b: 0, c: 1 });
+      expect(scan(store, ['a'], true)).toEqual({ a: 0, b: 1, c: 2 });
+      // An abandoned scan counts no miss, but what it listed is found again (c).
+      expect(scan(store, ['a', 'c'], false)).toEqual({ a: 0, b: 1, c: 0 });
+      // The next scan starts clean: the abandoned scan's marks do not count as seen.
+      expect(scan(store, ['a'], true)).toEqual({ a: 0, b: 2, c: 1 });
+    });
   });
 });

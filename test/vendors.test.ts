@@ -35,6 +35,9 @@ describe('Nexus ERP: full scans with shifting order', () => {
     const sim = new NexusSimulator({ apiKey: 'nexus-key' });
     h = await new Harness({ sim, source: { pageSize: 5 } }).start();
     sim.seed(10);
+    // Every lead gets a call time (in the current order): a lead without one sorts after the moved
+    // lead, and enough of those would keep it on page 1, already read, so it would not be listed twice.
+    for (const id of sim.leadIds()) sim.rescheduleToBack(id);
     await syncAndCollect();
     await syncAndCollect();
 

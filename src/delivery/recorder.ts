@@ -1,56 +1,47 @@
-// Group commit of attempt outcomes: attempts that finish in the same turn of the event loop are
-// recorded in one transaction. Each attempt waits for its own record to commit before its slot is
-// freed, so no attempt counts as done before its outcome is durable.
-import type { HealthPolicy, RecordRequest, Store } from '../store/index.js';
+// Finished attempts waiting to be recorded. The worker records all of them in its next turn, in
+// the same transaction as that turn's claims (a group commit); each attempt waits for its own
+// outcome to commit, so none counts as done before it is durable.
+import type { RecordRequest } from '../store/index.js';
 
 interface Waiting {
   request: RecordRequest;
+  /** The subscription had a clean health record when the attempt started. */
+  subscriptionWasHealthy: boolean;
   resolve: (recorded: boolean) => void;
   reject: (err: Error) => void;
 }
 
 // Measured on the delivery benchmark (bench/DELIVERY_RESULTS.md): one transaction per attempt cost
-// ~0.27 ms, most of it the commit; flushing at setImmediate adds no wait (the check phase follows
-// the poll phase whose responses finished the attempts) yet groups every response read together.
+// ~0.27 ms, most of it the commit, and the claim that followed each finished attempt another. The
+// worker's turn runs at setImmediate after responses arrive, so it adds no wait, yet gathers every
+// response read in that poll phase into one commit.
 export class AttemptRecorder {
   private queue: Waiting[] = [];
-  private scheduled = false;
 
-  constructor(
-    private readonly store: Store,
-    private readonly health: HealthPolicy,
-  ) {}
-
-  /** Resolves once the attempt is committed: true, or false when its delivery no longer exists. */
-  record(request: RecordRequest): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+  get size(): number {
+    return this.queue.length;
   }
 
-  private flush(): void {
-    this.scheduled = false;
+  /** Resolves once the outcome is committed: true, or false when its delivery no longer exists. */
+  add(request: RecordRequest, subscriptionWasHealthy: boolean): Promise<boolean> {
+    return new Promise((resolve, reject) => this.queue.push({ request, subscriptionWasHealthy, resolve, reject }));
+  }
+
+  /** Everything waiting, in the order the attempts finished. */
+  take(): Waiting[] {
     const batch = this.queue;
     this.queue = [];
-    let results: Array<boolean | Error>;
-    try {
-      results = this.store.deliveries.recordAttempts(
-        batch.map((w) => w.request),
-        this.health,
-      );
-    } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
-      for (const w of batch) w.reject(error);
-      return;
-    }
+    return batch;
+  }
+
+  /** Tells each attempt of a taken batch how its record went (per attempt, or one error for all). */
+  static settle(batch: readonly Waiting[], results: ReadonlyArray<boolean | Error> | Error): void {
     batch.forEach((w, i) => {
-      const result = results[i]!;
+      const result = results instanceof Error ? results : results[i]!;
       if (result instanceof Error) w.reject(result);
       else w.resolve(result);
     });
   }
 }
+
+export type { Waiting as FinishedAttempt };

@@ -1,5 +1,6 @@
 // The store: the only module that speaks SQL. Its surface stays narrow so a Postgres twin can follow.
 import { openDatabase, type Db } from './db.js';
+import { BACKSTOP_AUTOCHECKPOINT_PAGES, Checkpointer } from './checkpointer.js';
 import { SourceStore } from './sources.js';
 import { SnapshotStore } from './snapshot.js';
 import { OutboxStore } from './outbox.js';
@@ -17,6 +18,8 @@ export class Store {
   readonly eventLog: EventLogStore;
   readonly retention: RetentionStore;
 
+  private checkpointer: Checkpointer | null = null;
+
   private constructor(private readonly db: Db) {
     this.sources = new SourceStore(db);
     this.outbox = new OutboxStore(db);
@@ -27,8 +30,24 @@ export class Store {
     this.retention = new RetentionStore(db);
   }
 
-  static open(path: string): Store {
-    return new Store(openDatabase(path));
+  /**
+   * backgroundCheckpoints: WAL checkpoints run on a thread of their own (the relay turns this on;
+   * see checkpointer.ts), with SQLite's automatic checkpoint left only as a backstop.
+   */
+  static open(path: string, opts: { backgroundCheckpoints?: boolean } = {}): Store {
+    const store = new Store(openDatabase(path));
+    if (opts.backgroundCheckpoints && path !== ':memory:') {
+      store.db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+      store.checkpointer = new Checkpointer(path);
+    }
+    return store;
+  }
+
+  /** Stops background checkpoints (before close, so the writer's close is the last and checkpoints what is left). */
+  async stopBackground(): Promise<void> {
+    const c = this.checkpointer;
+    this.checkpointer = null;
+    await c?.stop();
   }
 
   integrityCheck(): string {
@@ -36,6 +55,7 @@ export class Store {
   }
 
   close(): void {
+    void this.stopBackground();
     if (this.db.open) this.db.close();
   }
 }

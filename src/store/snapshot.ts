@@ -112,12 +112,14 @@ export class SnapshotStore {
       `UPDATE leads INDEXED BY leads_key SET missing_scans = 0
        WHERE source_id = ? AND lead_id IN (SELECT value FROM json_each(?)) AND missing_scans > 0`,
     );
-    // One anti-join at the end of a complete scan: SQLite builds a temporary index of the scan's ids
-    // and walks leads_live (covering); measured ~1 s per million leads.
+    // One anti-join at the end of a complete scan: SQLite builds a temporary index of the scan's ids,
+    // and the ids the scan did not list come from leads_key alone (lead_id + rowid); only those rows
+    // are read. Walking the live leads instead read every 1.3 KB row (~5 µs a lead at 100k).
     this.countMissedStmt = db.prepare(
       `UPDATE leads SET missing_scans = missing_scans + 1
-       WHERE source_id = ? AND deleted = 0
-         AND lead_id NOT IN (SELECT lead_id FROM scan_seen WHERE source_id = ? AND scan = ?)`,
+       WHERE deleted = 0 AND rowid IN (
+         SELECT rowid FROM leads INDEXED BY leads_key
+         WHERE source_id = ? AND lead_id NOT IN (SELECT lead_id FROM scan_seen WHERE source_id = ? AND scan = ?))`,
     );
     this.clearSeenStmt = db.prepare(`DELETE FROM scan_seen WHERE source_id = ?`);
     this.missingStmt = db.prepare(
@@ -157,7 +159,7 @@ export class SnapshotStore {
     const out = new Map<string, StoredLead>();
     if (leadIds.length === 0) return out;
     const rows = this.getLeadsStmt.all(sourceId, JSON.stringify(leadIds)) as LeadRow[];
-    for (const r of rows) out.set(r.lead_id, toStoredLead(r));
+    for (const r of rows) out.set(r.lead_id, new StoredRow(r));
     return out;
   }
 
@@ -238,7 +240,10 @@ export class SnapshotStore {
     decide: (missing: MissingLead[], liveCount: number) => MissingDecision,
   ): MissingDecision {
     const rows = this.missingStmt.all(sourceId, threshold) as LeadRow[];
-    const missing = rows.map((r) => ({ ...toStoredLead(r), leadId: r.lead_id, missingScans: r.missing_scans }));
+    const missing = rows.map((r): MissingLead => {
+      const s = new StoredRow(r);
+      return { leadId: r.lead_id, hash: s.hash, deleted: s.deleted, deletedReason: s.deletedReason, lead: s.lead, state: s.state, missingScans: s.missingScans };
+    });
     const live = (this.liveCountStmt.get(sourceId) as { n: number }).n;
     const decision = decide(missing, live);
     if (decision.apply) this.applyTx(sourceId, { leads: decision.writes, leadEvents: [], outbox: decision.outbox }, now);
@@ -258,20 +263,34 @@ interface LeadRow {
   missing_scans: number;
 }
 
-function toStoredLead(r: LeadRow): StoredLead {
-  // The lead is parsed when first read: a poll compares most leads by hash alone, and parsing both
-  // JSON copies of every listed lead was 12% of a 100k-lead full scan (bench/SYNC_RESULTS.md).
-  // An own enumerable getter, so spreads and equality checks see `lead` as a plain property.
-  let lead: NormalizedLead | undefined;
-  return {
-    hash: r.hash,
-    deleted: r.deleted === 1,
-    deletedReason: r.deleted_reason,
-    get lead(): NormalizedLead {
-      return (lead ??= { ...JSON.parse(r.lead), raw: JSON.parse(r.raw) });
-    },
-    state: r.state === null ? null : JSON.parse(r.state),
-    rawJson: r.raw,
-    missingScans: r.missing_scans,
-  };
+/**
+ * A lead as read back. Its JSON is parsed when `lead` is first read: a poll compares most leads by
+ * their stored JSON text alone, and parsing both JSON copies of every listed lead was 12% of a
+ * 100k-lead full scan (bench/SYNC_RESULTS.md). `lead` is a getter on the prototype (an accessor in
+ * an object literal made each row slow to build), so spreading a StoredRow leaves it out: copy
+ * fields by name, as settleMissing does.
+ */
+class StoredRow implements StoredLead {
+  readonly hash: string;
+  readonly deleted: boolean;
+  readonly deletedReason: DeleteReason | null;
+  readonly state: unknown;
+  readonly rawJson: string;
+  readonly missingScans: number;
+  readonly #leadJson: string;
+  #lead: NormalizedLead | undefined;
+
+  constructor(r: LeadRow) {
+    this.hash = r.hash;
+    this.deleted = r.deleted === 1;
+    this.deletedReason = r.deleted_reason;
+    this.state = r.state === null ? null : JSON.parse(r.state);
+    this.rawJson = r.raw;
+    this.missingScans = r.missing_scans;
+    this.#leadJson = r.lead;
+  }
+
+  get lead(): NormalizedLead {
+    return (this.#lead ??= { ...JSON.parse(this.#leadJson), raw: JSON.parse(this.rawJson) });
+  }
 }

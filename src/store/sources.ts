@@ -42,6 +42,7 @@ interface RawSourceRow {
 export class SourceStore {
   private readonly upsertStmt;
   private readonly getStmt;
+  private readonly syncStartStmt;
   private readonly listStmt;
   private readonly startStmt;
   private readonly finishOkStmt;
@@ -60,6 +61,7 @@ export class SourceStore {
         (SELECT count(*) FROM leads l WHERE l.source_id = s.id AND l.deleted = 1) AS deleted_count
       FROM sources s`;
     this.getStmt = db.prepare(`${select} WHERE s.id = ?`);
+    this.syncStartStmt = db.prepare(`SELECT cursor, initial_sync_completed_at FROM sources WHERE id = ?`);
     this.listStmt = db.prepare(`${select} ORDER BY s.id`);
     this.startStmt = db.prepare(
       `UPDATE sources SET last_sync_started_at = ?, last_sync_result = 'running' WHERE id = ?`,
@@ -97,6 +99,15 @@ export class SourceStore {
   get(id: string): SourceRow | undefined {
     const row = this.getStmt.get(id) as RawSourceRow | undefined;
     return row && toSourceRow(row);
+  }
+
+  /**
+   * What a sync run starts from, without get()'s lead counts: those count every lead of the source
+   * (8 ms at 100k, 80 ms at 1M), a fixed cost on every poll, even one that finds nothing new.
+   */
+  syncStart(id: string): Pick<SourceRow, 'cursor' | 'initialSyncCompletedAt'> | undefined {
+    const row = this.syncStartStmt.get(id) as Pick<RawSourceRow, 'cursor' | 'initial_sync_completed_at'> | undefined;
+    return row && { cursor: row.cursor === null ? null : JSON.parse(row.cursor), initialSyncCompletedAt: row.initial_sync_completed_at };
   }
 
   list(): SourceRow[] {

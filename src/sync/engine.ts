@@ -93,7 +93,7 @@ export class SourceSync {
     const started = clock.now();
     const requestsBefore = this.http.requestCount;
     const stats = emptyRunStats();
-    const row = store.sources.get(this.source.id);
+    const row = store.sources.syncStart(this.source.id);
     if (!row) throw new Error(`source ${this.source.id} is not registered`);
     store.sources.markStarted(this.source.id, new Date(started).toISOString());
     this.live = { startedAt: started, stats };
@@ -132,7 +132,7 @@ export class SourceSync {
 
   private async runPages(
     signal: AbortSignal,
-    row: NonNullable<ReturnType<Store['sources']['get']>>,
+    row: NonNullable<ReturnType<Store['sources']['syncStart']>>,
     started: number,
     requestsBefore: number,
     stats: RunStats,
