@@ -51,7 +51,7 @@ async function measure(vendor: SimVendor, n: number, rounds: number) {
     // for it and runs one more poll with nothing changed, which warms every path measured below.
     const relay = await startInProcessRelay(sim, scratch.dir, 'baseline');
     const warmup = await relay.sync();
-    log(`${vendor}: ${n} leads known; a poll with nothing changed took ${Math.round(warmup.ms)} ms`);
+    log(`${vendor}: ${n} leads known; first sync (baseline) and a poll with nothing changed took ${Math.round(warmup.ms)} ms`);
 
     // The raw side's own snapshot of the same leads.
     const raw = new RawStore(`${scratch.dir}/raw.db`);

@@ -138,7 +138,8 @@ export interface ChildRelayProcess {
   pid: number;
   /** Its admin API. */
   url: string;
-  sync(): Promise<{ ms: number; stats: RunResult['stats'] }>;
+  /** One sync by the admin API: wall time, and the relay process's CPU time during it. */
+  sync(): Promise<{ ms: number; cpuMs: number; stats: RunResult['stats'] }>;
   /** Peak resident set size of the relay process so far (VmHWM), in MB. */
   peakRssMb(): number;
   stop(): Promise<void>;
@@ -178,6 +179,7 @@ export async function startChildRelay(
     url,
     async sync() {
       const start = performance.now();
+      const cpuBefore = cpuMsOf(proc.pid!);
       const res = await request(`${url}/v1/sources/${SOURCE_ID}/sync?wait=true`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
@@ -186,12 +188,26 @@ export async function startChildRelay(
       const body = (await res.body.json()) as { status: string; stats: RunResult['stats']; error: unknown };
       const ms = performance.now() - start;
       if (res.statusCode !== 200 || body.status !== 'ok') throw new Error(`relay sync failed: ${res.statusCode} ${JSON.stringify(body)}`);
-      return { ms, stats: body.stats };
+      return { ms, cpuMs: cpuMsOf(proc.pid!) - cpuBefore, stats: body.stats };
     },
     peakRssMb: () => vmHwmMb(proc.pid!),
     stop: () => exitOf(proc, () => proc.kill('SIGTERM')),
   };
 }
+
+/**
+ * CPU time (user + system, all threads) a process has used so far, in ms. Unlike wall time it does
+ * not grow while the process waits for a core that other work on a shared machine holds.
+ */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) in parentheses; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+/** USER_HZ: 100 on Linux on every common architecture (getconf CLK_TCK). */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 /** VmHWM of a process: the peak of its resident set size, kept by the kernel. */
 export function vmHwmMb(pid: number): number {

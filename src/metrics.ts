@@ -42,11 +42,13 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
 
   private readonly syncRuns;
   private readonly syncErrors;
+  private readonly vendorRequestErrors;
   private readonly leadsSeen;
   private readonly events;
   private readonly syncDuration;
   private readonly attempts;
   private readonly attemptDuration;
+  private readonly storageErrors;
 
   constructor(private readonly deps: MetricsDeps) {
     const registers = [this.registry];
@@ -60,10 +62,22 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
       labelNames: [...sourceLabels, 'result'],
       registers,
     });
+    this.storageErrors = new Counter({
+      name: 'leadrelay_storage_errors_total',
+      help: 'Writes the database refused (storage_full, storage_read_only, storage_io_error), by component (sync or delivery); the work is retried.',
+      labelNames: ['component', 'code'],
+      registers,
+    });
     this.syncErrors = new Counter({
       name: 'leadrelay_sync_errors_total',
       help: 'Failed sync runs by error code (vendor_auth_failed, vendor_unreachable, ...).',
       labelNames: [...sourceLabels, 'code'],
+      registers,
+    });
+    this.vendorRequestErrors = new Counter({
+      name: 'leadrelay_vendor_request_errors_total',
+      help: 'Failed vendor HTTP requests, every attempt counted (also those a retry made good), by error code and HTTP status ("none": no answer came).',
+      labelNames: [...sourceLabels, 'code', 'status'],
       registers,
     });
     this.leadsSeen = new Counter({
@@ -198,6 +212,15 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
     if (!result.ok) this.syncErrors.inc({ ...labels, code: result.error?.code ?? 'sync_failed' });
     this.leadsSeen.inc(labels, result.stats.leadsSeen);
     this.syncDuration.observe(labels, result.stats.durationMs / 1000);
+  }
+
+  /** One vendor request failed (it may still be retried): a run that ends well can hide a flaky vendor, this does not. */
+  vendorRequestFailed(sourceId: string, vendor: VendorName, code: string, httpStatus: number | null): void {
+    this.vendorRequestErrors.inc({ source: sourceId, vendor, code, status: httpStatus === null ? 'none' : String(httpStatus) });
+  }
+
+  storageFailed(component: 'sync' | 'delivery', code: string): void {
+    this.storageErrors.inc({ component, code });
   }
 
   eventsEmitted(sourceId: string, vendor: VendorName, events: ReadonlyArray<{ type: string }>): void {

@@ -43,7 +43,11 @@ export interface RunningRelay {
 export async function startRelay(config: Config, opts: RelayOptions): Promise<RunningRelay> {
   const { logger } = opts;
   const clock = opts.clock ?? systemClock;
-  const store = Store.open(config.storage.path, { backgroundCheckpoints: true });
+  const maxSizeMb = config.storage.maxSizeMb;
+  const store = Store.open(config.storage.path, {
+    backgroundCheckpoints: true,
+    maxSizeBytes: maxSizeMb === undefined ? undefined : Math.floor(maxSizeMb * 1024 * 1024),
+  });
   const nowIso = () => new Date(clock.now()).toISOString();
 
   store.sources.register(config.sources.map((s) => ({ id: s.id, vendor: s.vendor })));
@@ -104,6 +108,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       headers: entry.headers(source),
       timeoutMs: source.requestTimeout,
       retries: source.maxRetries,
+      onRequestError: (err) => metrics.vendorRequestFailed(source.id, source.vendor, err.code, err.httpStatus),
       budget: new RequestBudget(source.rateLimits?.map((l) => ({ requests: l.requests, perMs: l.per })) ?? entry.rateLimits),
     });
     https.push(http);
@@ -144,6 +149,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     syncNow: (id) => loops.get(id)?.trigger(),
     isSyncing: (id) => loops.get(id)?.running ?? false,
     syncProgress: (id) => syncs.get(id)?.progress() ?? null,
+    unsavedSyncOutcome: (id) => syncs.get(id)?.unsavedOutcome() ?? null,
     releaseHeldDeletes: (id) => syncs.get(id)?.releaseHeldDeletes(),
     deliveryChanged: () => worker.notify(),
     allowPrivateTargets: config.delivery.allowPrivateTargets,

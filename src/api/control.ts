@@ -19,6 +19,8 @@ export interface RelayControl {
   /** Runs a sync of the source as soon as possible; undefined when the source is unknown or disabled. */
   syncNow(sourceId: string): Promise<RunResult> | undefined;
   isSyncing(sourceId: string): boolean;
+  /** The last run's failure when the database could not record it (full or read-only), else null. */
+  unsavedSyncOutcome?(sourceId: string): { finishedAt: string; error: { code: string; message: string } } | null;
   /** How far the run in progress got (pages, leads, rate), or null when idle. */
   syncProgress(sourceId: string): SyncProgress | null;
   /** Applies deletes the mass-delete guard held; returns how many, or undefined for an unknown/disabled source. */

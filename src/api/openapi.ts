@@ -68,7 +68,7 @@ export interface Operation {
   /** The body may be left out (an empty body counts as {}). */
   bodyOptional?: boolean;
   responses: Record<number, ResponseSpec>;
-  /** Error statuses besides the automatic ones (401 on /v1/*, 400 with a body or query, 413 with a body). */
+  /** Error statuses besides the automatic ones (401 on /v1/*, 400 with a body or query, 413 and 415 with a body). */
   errors?: number[];
 }
 
@@ -337,6 +337,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'Not found.',
   409: 'Conflict with the current state (see the error code).',
   413: 'Request body larger than 64 KB.',
+  415: 'Request body sent with a content-type other than application/json.',
 };
 
 function queryParameters(schema: z.ZodType, operationId: string, docs: Record<string, string> = {}) {
@@ -381,7 +382,10 @@ function operation(op: Operation) {
   const errors = new Set(op.errors ?? []);
   if (op.body || op.query) errors.add(400);
   if (authed) errors.add(401);
-  if (op.body) errors.add(413);
+  if (op.body) {
+    errors.add(413);
+    errors.add(415);
+  }
   for (const status of [...errors].sort()) responses[status] = errorResponse(ERROR_TEXT[status] ?? 'Error.');
 
   return {

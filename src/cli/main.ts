@@ -60,7 +60,10 @@ async function main(): Promise<number> {
   try {
     relay = await startRelay(config, { logger });
   } catch (err) {
-    logger.fatal({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'leadrelay failed to start');
+    // A full or read-only database at start says so in words, not as a bare SQLITE_* code.
+    const { storageErrorOf } = await import('../store/errors.js');
+    const e = storageErrorOf(err, `cannot use database ${config.storage.path}`) ?? (err as Error & { code?: string });
+    logger.fatal({ err: { message: e.message, code: e.code } }, 'leadrelay failed to start');
     return 1;
   }
   await new Promise<void>((resolve) => {

@@ -79,7 +79,11 @@ export interface Config {
     /** Least severe level logged; LEADRELAY_LOG_LEVEL overrides it. */
     logLevel: LogLevel;
   };
-  storage: { path: string };
+  storage: {
+    path: string;
+    /** Cap on the database file in MB; writes past it fail with storage_full (sync and delivery pause, nothing is lost). */
+    maxSizeMb?: number;
+  };
   sources: SourceConfig[];
   subscriptions: SubscriptionConfig[];
   delivery: {
@@ -300,6 +304,8 @@ const serverSchema = z.strictObject({
 
 const storageSchema = z.strictObject({
   path: nonEmptyString.default(DEFAULTS.storagePath),
+  // At least 1 MB: the empty schema alone takes a few hundred KB.
+  maxSizeMb: z.preprocess(coerceNumber, z.number().min(1).max(16_000_000)).optional(),
 });
 
 export const sourceSchema = z.strictObject({

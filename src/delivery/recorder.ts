@@ -34,6 +34,14 @@ export class AttemptRecorder {
     return batch;
   }
 
+  /**
+   * Puts a taken batch back, ahead of anything added since, when its commit failed for a reason that
+   * passes (a full or read-only database): the outcomes wait in memory and commit in a later turn.
+   */
+  putBack(batch: readonly Waiting[]): void {
+    this.queue = [...batch, ...this.queue];
+  }
+
   /** Tells each attempt of a taken batch how its record went (per attempt, or one error for all). */
   static settle(batch: readonly Waiting[], results: ReadonlyArray<boolean | Error> | Error): void {
     batch.forEach((w, i) => {

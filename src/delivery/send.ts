@@ -48,13 +48,29 @@ export async function sendWebhook(input: SendInput): Promise<SendResult> {
       dispatcher: input.dispatcher,
       signal: controller.signal,
     });
-    const excerpt = await readExcerpt(res.body);
+    const { excerpt, failure } = await readExcerpt(res.body);
     const retryAfter = res.headers['retry-after'];
+    const retryAfterHeader = (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null;
+    if (failure !== null) {
+      // A status line followed by a body cut short (timeout, reset) is no answer: "200" then a dead
+      // connection may come from a proxy in front of a receiver that never finished. At-least-once
+      // means it is retried. Cut short by shutdown, it counts as not attempted (the lease is released).
+      if (input.signal?.aborted && !timedOut) {
+        return done({ statusCode: null, error: 'aborted: relay shutting down', responseExcerpt: null, retryAfterHeader: null });
+      }
+      const problem = timedOut ? `timed out after ${input.timeoutMs} ms` : describeNetworkError(failure.err);
+      return done({
+        statusCode: res.statusCode,
+        error: `${problem} while reading the response body (HTTP ${res.statusCode})`,
+        responseExcerpt: excerpt,
+        retryAfterHeader,
+      });
+    }
     return done({
       statusCode: res.statusCode,
       error: res.statusCode >= 200 && res.statusCode < 300 ? null : describeStatus(res.statusCode),
       responseExcerpt: excerpt,
-      retryAfterHeader: (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null,
+      retryAfterHeader,
     });
   } catch (err) {
     const message = timedOut
@@ -69,20 +85,25 @@ export async function sendWebhook(input: SendInput): Promise<SendResult> {
   }
 }
 
-async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<string | null> {
+/**
+ * Reads at most RESPONSE_EXCERPT_BYTES: the response is complete once the body ends or the excerpt
+ * is full (the rest is never read, so a 50 MB answer costs 1 KiB). `failure`: the body broke off first.
+ */
+async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<{ excerpt: string | null; failure: { err: unknown } | null }> {
   const chunks: Buffer[] = [];
   let size = 0;
+  let failure: { err: unknown } | null = null;
   try {
     for await (const chunk of body) {
       chunks.push(chunk as Buffer);
       size += (chunk as Buffer).length;
       if (size >= RESPONSE_EXCERPT_BYTES) break; // leaving the loop destroys the stream: no huge reads
     }
-  } catch {
-    // A body that fails mid-way still leaves the status code as the outcome.
+  } catch (err) {
+    failure = { err };
   }
-  if (size === 0) return null;
-  return Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
+  const excerpt = size === 0 ? null : Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
+  return { excerpt, failure };
 }
 
 function describeStatus(status: number): string {

@@ -14,6 +14,7 @@ import { sendWebhook } from './send.js';
 import { signatureHeader } from './sign.js';
 import { TokenBucket } from './rate.js';
 import { AttemptRecorder, type FinishedAttempt } from './recorder.js';
+import { storageErrorOf } from '../store/errors.js';
 
 export interface DeliveryOptions {
   timeoutMs: number;
@@ -40,9 +41,13 @@ export interface DeliveryDeps {
 /** The worker's instrumentation hook; the worker itself knows nothing of Prometheus. */
 export interface DeliveryMetrics {
   attemptFinished(subscriptionId: string, outcome: AttemptRecord['outcome'], durationMs: number): void;
+  /** The database refused a write (full, read-only, I/O error). */
+  storageFailed?(component: 'sync' | 'delivery', code: string): void;
 }
 
 const FANOUT_BATCH = 500;
+/** Keeps the slow-start window a small integer; the subscription's own limit is lower anyway. */
+const MAX_WINDOW = 1 << 16;
 /** Upper bound on an idle wait: a safety net, every real change wakes the loop itself. */
 const IDLE_WAIT_MS = 1000;
 /**
@@ -63,6 +68,13 @@ export class DeliveryWorker {
   private loop: Promise<void> | null = null;
   private rotation = 0;
   private readonly buckets = new Map<string, TokenBucket>();
+  /**
+   * Slow start per endpoint, as TCP does it: an endpoint not yet seen to answer may have one attempt
+   * in flight, doubling with each success up to its limit; any failure drops it back to one. Endpoints
+   * that hang then hold one global slot each, not their whole share, while healthy ones have work
+   * (measured in bench/hanging-subscribers.ts). Pacing only, so it lives in memory.
+   */
+  private readonly windows = new Map<string, number>();
   /** Earliest time a paused subscription (open circuit, empty rate bucket) may send again. */
   private resumeAt: number | null = null;
   /**
@@ -75,6 +87,8 @@ export class DeliveryWorker {
   /** A turn is queued for the check phase (setImmediate): attempts finishing meanwhile join it. */
   private turnScheduled = false;
   private subscriptions: { list: Subscription[]; byId: Map<string, Subscription>; readAt: number } | null = null;
+  /** The storage error code of the current run of failed turns: logged once, not every turn. */
+  private storageFailing: string | null = null;
 
   constructor(
     private readonly opts: DeliveryOptions,
@@ -175,10 +189,11 @@ export class DeliveryWorker {
    * claims cost as much per turn as the records' own). Returns how many deliveries it claimed.
    */
   private turn(): number {
-    const { store, logger } = this.deps;
-    const done = this.recorder.take();
+    const { store } = this.deps;
+    let done = this.recorder.take();
     let results: Array<boolean | Error> | Error = [];
     let claims: Claim[] = [];
+    let innerFailed = false;
     try {
       store.deliveries.together(() => {
         if (done.length > 0) {
@@ -197,18 +212,30 @@ export class DeliveryWorker {
           }
           claims = store.deliveries.together(() => this.claim());
         } catch (err) {
+          // SQLite may have rolled back the whole transaction (docs: "Response To Errors Within A
+          // Transaction"), so the turn as a whole has failed: the outer handler takes it.
+          if (storageErrorOf(err)) throw err;
           this.fanOutDue = true;
           claims = [];
-          logger.error({ err }, 'delivery loop failed; retrying shortly');
+          innerFailed = true;
+          this.turnFailed(err);
         }
       });
+      if (!innerFailed && !this.stopping) this.storageRecovered();
     } catch (err) {
-      // The commit failed: nothing was recorded or claimed. Those attempts keep their leases, and
-      // the deliveries go out again once the leases run out.
-      results = err instanceof Error ? err : new Error(String(err));
       claims = [];
       this.fanOutDue = true;
-      logger.error({ err }, 'delivery loop failed; retrying shortly');
+      this.turnFailed(err);
+      if (storageErrorOf(err) && !this.stopping) {
+        // A full or read-only database: the outcomes wait in memory (their deliveries stay leased)
+        // and commit in a later turn, so nothing is sent again once the disk has room.
+        this.recorder.putBack(done);
+        done = [];
+      } else {
+        // Nothing was recorded or claimed. Those attempts keep their leases, and the deliveries go
+        // out again once the leases run out (at the latest after a restart).
+        results = err instanceof Error ? err : new Error(String(err));
+      }
     }
     AttemptRecorder.settle(done, results);
     let claimed = 0;
@@ -218,6 +245,25 @@ export class DeliveryWorker {
       claimed += batch.length;
     }
     return claimed;
+  }
+
+  /** Logs a failed turn; a storage failure only when it starts (turns retry every second until it passes). */
+  private turnFailed(err: unknown): void {
+    const storage = storageErrorOf(err, 'delivery paused');
+    if (!storage) {
+      this.deps.logger.error({ err }, 'delivery loop failed; retrying shortly');
+      return;
+    }
+    this.deps.metrics?.storageFailed?.('delivery', storage.code);
+    if (this.storageFailing === storage.code) return;
+    this.storageFailing = storage.code;
+    this.deps.logger.error({ err: { code: storage.code, message: storage.message } }, 'delivery paused: the database refuses writes; retrying every second');
+  }
+
+  private storageRecovered(): void {
+    if (this.storageFailing === null) return;
+    this.storageFailing = null;
+    this.deps.logger.info('delivery resumed: the database accepts writes again');
   }
 
   /** Claims for every subscription with free capacity; the caller holds the transaction. */
@@ -271,7 +317,7 @@ export class DeliveryWorker {
   private capacity(sub: Subscription, now: number, claimedThisTurn: number): number {
     const resume = (at: number) => (this.resumeAt = Math.min(this.resumeAt ?? Infinity, at));
     const inflight = this.inflight.get(sub.id) ?? 0;
-    let limit = sub.maxConcurrency ?? this.opts.perSubscriptionConcurrency;
+    let limit = Math.min(sub.maxConcurrency ?? this.opts.perSubscriptionConcurrency, this.windows.get(sub.id) ?? 1);
     if (sub.circuitOpenUntil !== null) {
       // Open: a failing endpoint costs nothing until the pause ends; then one probe at a time.
       if (sub.circuitOpenUntil > now) {
@@ -344,7 +390,8 @@ export class DeliveryWorker {
       return;
     }
     const now = clock.now();
-    const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+    // A 2xx whose body broke off carries an error: not a success.
+    const ok = result.error === null && result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
     const gone = result.statusCode === 410;
     let delay: number | null = null;
     if (!ok && !gone) {
@@ -357,6 +404,7 @@ export class DeliveryWorker {
       });
     }
     const outcome = ok ? 'succeeded' : delay === null ? 'failed' : 'retry';
+    this.windows.set(sub.id, ok ? Math.min(2 * (this.windows.get(sub.id) ?? 1), MAX_WINDOW) : 1);
     freeSlot();
     const recording = this.recorder.add(
       {

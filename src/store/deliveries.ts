@@ -5,6 +5,7 @@ import type { StoredEvent } from './outbox.js';
 import type { Subscription } from './subscriptions.js';
 import type { EventHead, OutboxStore } from './outbox.js';
 import type { OutboxEvent } from '../model.js';
+import { isStorageError } from './errors.js';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
@@ -303,11 +304,15 @@ export class DeliveryStore {
         return batch.map((r) => this.recordOne(r, health, clean));
       })();
     } catch (groupError) {
+      // A full or unwritable database fails every record alike: the caller keeps the outcomes and
+      // tries again later, instead of dropping them one by one.
+      if (isStorageError(groupError)) throw groupError;
       if (batch.length === 1) return [asError(groupError)];
       return batch.map((r) => {
         try {
           return this.recordAttempt(r.attempt, r.subscriptionId, r.now, health);
         } catch (err) {
+          if (isStorageError(err)) throw err;
           return asError(err);
         }
       });

@@ -7,6 +7,7 @@ import type { KnownLead, PulledPage, VendorAdapter } from '../vendors/types.js';
 import type { VendorHttp } from '../vendors/http.js';
 import type { Clock } from '../util/time.js';
 import { RelayError } from '../util/errors.js';
+import { storageErrorOf } from '../store/errors.js';
 import { buildPageWrite, emptySummary, type PageSummary } from './page.js';
 import { decideMissing, MISSED_SCANS_TO_DELETE } from './absence.js';
 
@@ -78,6 +79,14 @@ export interface SyncDeps {
 export interface SyncMetrics {
   runFinished(sourceId: string, vendor: VendorName, result: RunResult): void;
   eventsEmitted(sourceId: string, vendor: VendorName, events: ReadonlyArray<{ type: string }>): void;
+  /** The database refused a write (full, read-only, I/O error). */
+  storageFailed?(component: 'sync' | 'delivery', code: string): void;
+}
+
+/** A run's outcome that the database could not record (it was full or read-only at the time). */
+export interface UnsavedOutcome {
+  finishedAt: string;
+  error: { code: string; message: string };
 }
 
 export class SourceSync {
@@ -93,9 +102,22 @@ export class SourceSync {
     const started = clock.now();
     const requestsBefore = this.http.requestCount;
     const stats = emptyRunStats();
-    const row = store.sources.syncStart(this.source.id);
+    let row: ReturnType<Store['sources']['syncStart']>;
+    try {
+      row = store.sources.syncStart(this.source.id);
+      if (row) store.sources.markStarted(this.source.id, new Date(started).toISOString());
+    } catch (err) {
+      // An unwritable database fails the run before any vendor request: nothing to roll back.
+      const storage = storageErrorOf(err, 'sync run not started');
+      if (!storage) throw err;
+      const error = { code: storage.code, message: storage.message };
+      this.deps.metrics?.storageFailed?.('sync', error.code);
+      this.failedUnsaved(error, started, stats);
+      const result: RunResult = { ok: false, stats, error };
+      this.deps.metrics?.runFinished(this.source.id, this.source.vendor, result);
+      return result;
+    }
     if (!row) throw new Error(`source ${this.source.id} is not registered`);
-    store.sources.markStarted(this.source.id, new Date(started).toISOString());
     this.live = { startedAt: started, stats };
     // A long run (a first sync of a big account) reports how far it got, in the log and on GET /v1/sources.
     const progressTimer = setInterval(() => {
@@ -129,6 +151,33 @@ export class SourceSync {
   }
 
   private live: { startedAt: number; stats: RunStats } | null = null;
+  private unsaved: UnsavedOutcome | null = null;
+  /**
+   * A run in this process listed everything: later runs emit even if recording that (markSucceeded)
+   * failed, or changes made after a baseline would be taken in silently on the next run.
+   */
+  private completedOnce = false;
+
+  /** The last run's failure when the database could not record it; null once a later outcome was recorded. */
+  unsavedOutcome(): UnsavedOutcome | null {
+    return this.unsaved;
+  }
+
+  /** Records a failed run's outcome, or keeps it in memory (and in the log) when the database refuses. */
+  private recordFailure(error: { code: string; message: string }, at: number, stats: RunStats): void {
+    try {
+      this.deps.store.sources.markFailed(this.source.id, new Date(at).toISOString(), error, { ...stats });
+      this.unsaved = null;
+    } catch (err) {
+      if (!storageErrorOf(err)) throw err;
+      this.failedUnsaved(error, at, stats);
+    }
+  }
+
+  private failedUnsaved(error: { code: string; message: string }, at: number, stats: RunStats): void {
+    this.unsaved = { finishedAt: new Date(at).toISOString(), error };
+    this.deps.logger.error({ source: this.source.id, err: error, stats }, 'sync failed; the database could not record it');
+  }
 
   private async runPages(
     signal: AbortSignal,
@@ -138,7 +187,7 @@ export class SourceSync {
     stats: RunStats,
   ): Promise<RunResult> {
     const { store, clock, logger } = this.deps;
-    const emit = this.source.initialSync === 'emit' || row.initialSyncCompletedAt !== null;
+    const emit = this.source.initialSync === 'emit' || row.initialSyncCompletedAt !== null || this.completedOnce;
 
     let scan: number | null = null;
     // Leads looked up by the adapter for the current page, reused by the diff (one query per page).
@@ -176,13 +225,27 @@ export class SourceSync {
       const error = describeError(err, signal);
       stats.requests = this.http.requestCount - requestsBefore;
       stats.durationMs = clock.now() - started;
-      store.sources.markFailed(this.source.id, new Date(clock.now()).toISOString(), error, { ...stats });
+      if (storageErrorOf(err)) this.deps.metrics?.storageFailed?.('sync', error.code);
       logger.warn({ source: this.source.id, err: error, stats }, 'sync failed');
+      this.recordFailure(error, clock.now(), stats);
       return { ok: false, stats, error };
     }
+    this.completedOnce = true;
     stats.requests = this.http.requestCount - requestsBefore;
     stats.durationMs = clock.now() - started;
-    store.sources.markSucceeded(this.source.id, new Date(clock.now()).toISOString(), { ...stats });
+    try {
+      store.sources.markSucceeded(this.source.id, new Date(clock.now()).toISOString(), { ...stats });
+      this.unsaved = null;
+    } catch (err) {
+      // Every page is committed; only the run's summary is lost. Reported as a failure so that
+      // the operator sees the database problem; the next run reads on from the committed cursor.
+      const storage = storageErrorOf(err, 'sync finished but its outcome was not recorded');
+      if (!storage) throw err;
+      this.deps.metrics?.storageFailed?.('sync', storage.code);
+      const error = { code: storage.code, message: storage.message };
+      this.failedUnsaved(error, clock.now(), stats);
+      return { ok: false, stats, error };
+    }
     logger[stats.eventsEmitted > 0 ? 'info' : 'debug']({ source: this.source.id, stats }, 'sync finished');
     return { ok: true, stats };
   }
@@ -269,6 +332,9 @@ export class SourceSync {
 }
 
 function describeError(err: unknown, signal: AbortSignal): { code: string; message: string } {
+  // The page's transaction was rolled back: snapshot, outbox and cursor stay as the last page left them.
+  const storage = storageErrorOf(err, 'sync run rolled back, retried at the next poll');
+  if (storage) return { code: storage.code, message: storage.message };
   if (err instanceof RelayError) return { code: err.code, message: err.message };
   if (signal.aborted) return { code: 'sync_aborted', message: 'sync stopped by shutdown' };
   return { code: 'sync_failed', message: err instanceof Error ? err.message : String(err) };

@@ -59,6 +59,13 @@ export function buildPageWrite(input: BuildPageInput): { write: PageWrite; summa
     const rawJson = JSON.stringify(lead.raw);
     const hash = prev?.rawJson !== undefined && prev.rawJson === rawJson ? prev.hash : contentHash(lead.raw);
     const change = classifyLead(prev, { hash, deleted: pulled.vendorDeleted });
+    // First seen already soft-deleted: never announced, so not recorded either. Were it kept, a vendor
+    // restore would come out as lead.updated (and its events as event.added) about a lead receivers
+    // never got a lead.created for; unrecorded, the restore is a lead.created, then its events.
+    if (change === 'created_deleted') {
+      summary.unchanged++;
+      return;
+    }
     // A deleted lead that stays deleted keeps why it was deleted.
     const deleted = pulled.vendorDeleted || (change === 'unchanged' && prev?.deleted === true);
     const base = { source: sourceId, vendor };

@@ -30,6 +30,8 @@ export interface VendorHttpOptions {
   maxRetryAfterMs?: number;
   /** The source's request budget; every request (retries included) takes from it. */
   budget?: RequestBudget;
+  /** Told about every failed request, retried or not (metrics: a retry that works must not hide a flaky vendor). */
+  onRequestError?: (error: VendorError) => void;
 }
 
 export class VendorHttp {
@@ -57,7 +59,15 @@ export class VendorHttp {
     for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, String(v));
     const qs = search.toString();
     const fullPath = `${this.basePath}${path}${qs ? `?${qs}` : ''}`;
-    return pRetry(() => this.once(fullPath, signal), {
+    const attempt = async () => {
+      try {
+        return await this.once(fullPath, signal);
+      } catch (err) {
+        if (err instanceof VendorError) this.opts.onRequestError?.(err);
+        throw err;
+      }
+    };
+    return pRetry(attempt, {
       retries: this.opts.retries ?? 4,
       minTimeout: this.opts.minRetryDelayMs ?? 250,
       maxTimeout: this.opts.maxRetryDelayMs ?? 10_000,
@@ -87,22 +97,14 @@ export class VendorHttp {
       });
     } catch (err) {
       if (signal.aborted) throw err;
-      const timeout =
-        err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError;
-      throw new VendorError(
-        'vendor_unreachable',
-        `${where}: ${timeout ? 'timed out' : (err as Error).message}`,
-        null,
-        null,
-        true,
-      );
+      throw new VendorError('vendor_unreachable', `${where}: ${networkProblem(err, 'no response')}`, null, null, true);
     }
     let text: string;
     try {
       text = await res.body.text();
     } catch (err) {
       if (signal.aborted) throw err;
-      throw new VendorError('vendor_unreachable', `${where}: response body failed: ${(err as Error).message}`, null, null, true);
+      throw new VendorError('vendor_unreachable', `${where}: ${networkProblem(err, 'body')}`, null, null, true);
     }
     const status = res.statusCode;
     this.budget.observe(res.headers);
@@ -143,6 +145,24 @@ export class VendorHttp {
     }
     return out;
   }
+}
+
+/**
+ * What went wrong on the wire, in words an operator can act on. undici says "other side closed" or
+ * "read ECONNRESET" for a reset and "Body Timeout Error" for a stalled body; the message keeps its
+ * words and adds which it was.
+ */
+function networkProblem(err: unknown, phase: 'no response' | 'body'): string {
+  if (err instanceof undiciErrors.HeadersTimeoutError) return 'timed out waiting for the response (requestTimeout)';
+  if (err instanceof undiciErrors.BodyTimeoutError) return 'timed out: the response body stalled part-way (requestTimeout)';
+  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const code = e.code ?? e.cause?.code;
+  const message = e.message || String(err);
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || /other side closed|socket hang up/i.test(message)) {
+    return `connection reset by the vendor${phase === 'body' ? ' mid-body' : ''} (${message})`;
+  }
+  if (code === 'ECONNREFUSED') return `connection refused (${message})`;
+  return phase === 'body' ? `response body failed: ${message}` : message;
 }
 
 /** Retry-After as delay-seconds or an HTTP date; null when absent or unparseable. */

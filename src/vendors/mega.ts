@@ -49,12 +49,15 @@ export class MegaAdapter implements VendorAdapter {
         `${where}: response`,
       );
       const { records, skipped } = splitRecords(asArray(body.leads, `${where}: response.leads`));
+      // Both are documented as required. Read as "absent = no more pages" and "absent = 0", a page
+      // missing them would end a full scan early and call it complete: every later lead looks deleted.
       const token = body.next_cursor;
-      if (token !== null && token !== undefined && typeof token !== 'string') {
+      if (token !== null && typeof token !== 'string') {
         throw new VendorError('vendor_bad_response', `${where}: response.next_cursor must be a string or null`);
       }
       if (token && token === next) throw new VendorError('vendor_bad_response', `${where}: next_cursor did not advance`);
-      if (typeof body.total === 'number') total = body.total;
+      if (typeof body.total !== 'number') throw new VendorError('vendor_bad_response', `${where}: response.total must be a number`);
+      total = body.total;
       const known = ctx.known(records.map((r) => r.id as string));
       const leads = records.map((raw) => {
         seen.add(raw.id as string);

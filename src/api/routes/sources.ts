@@ -14,6 +14,8 @@ export function sourceRoutes(relay: RelayControl) {
     const rows = new Map(relay.store.sources.list().map((r) => [r.id, r]));
     const data = relay.sources.map((s) => {
       const r = rows.get(s.id);
+      // A failure the database could not record is newer than the row, and is what the operator needs to see.
+      const unsaved = relay.unsavedSyncOutcome?.(s.id) ?? null;
       return {
         id: s.id,
         vendor: s.vendor,
@@ -25,12 +27,12 @@ export function sourceRoutes(relay: RelayControl) {
         initialSyncCompletedAt: r?.initialSyncCompletedAt ?? null,
         lastSync: {
           startedAt: r?.lastSyncStartedAt ?? null,
-          finishedAt: r?.lastSyncFinishedAt ?? null,
-          result: r?.lastSyncResult ?? null,
+          finishedAt: unsaved?.finishedAt ?? r?.lastSyncFinishedAt ?? null,
+          result: unsaved ? 'error' : (r?.lastSyncResult ?? null),
           stats: r?.lastStats ?? null,
         },
         lastSuccessAt: r?.lastSuccessAt ?? null,
-        lastError: r?.lastError ?? null,
+        lastError: unsaved?.error ?? r?.lastError ?? null,
         cursor: r?.cursor ?? null,
         leadCount: r?.leadCount ?? 0,
         deletedLeadCount: r?.deletedLeadCount ?? 0,

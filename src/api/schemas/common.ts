@@ -18,7 +18,7 @@ export const errorResponseSchema = z
         description:
           'Stable and machine-readable: unauthorized (401); invalid_request, invalid_json, target_not_allowed, range_too_large (400); ' +
           'not_found (404); managed_by_config, source_disabled, subscription_disabled, attempt_in_flight (409); ' +
-          'body_too_large (413); internal_error (500).',
+          'body_too_large (413); unsupported_media_type (415); internal_error (500).',
       }),
       message: z.string().meta({ description: 'For people; names the offending field where there is one.' }),
       details: z

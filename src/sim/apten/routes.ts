@@ -1,9 +1,9 @@
 // The Apten HTTP surface (GET /leads, GET /leads/:leadId/events) as a Hono app over the simulator's state.
 import { timingSafeEqual } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { BadRequest, decodeNextToken, keysetPage, keysetPageSorted, parseLimit, requireDateTime, type Keyed } from './paging.js';
 import type { AptenEvent, AptenFault, AptenLead, AptenRequestLogEntry } from './types.js';
+import { answerWithFault } from '../common/fault-answer.js';
 
 /** What the routes need from the simulator; kept narrow so the routes never mutate state. */
 export interface AptenBackend {
@@ -89,20 +89,11 @@ export function createAptenApp(backend: AptenBackend): Hono {
 }
 
 function faultGate(backend: AptenBackend, endpoint: 'leads' | 'events'): MiddlewareHandler {
-  return async (_c, next) => {
+  return async (c, next) => {
     const fault = backend.takeFault(endpoint);
-    if (fault) return faultResponse(fault);
-    await next();
+    if (!fault) return next();
+    return answerWithFault(c, next, fault, (_status, reason) => ({ message: reason }));
   };
-}
-
-function faultResponse(fault: AptenFault): Response {
-  const headers = new Headers({ 'content-type': fault.contentType ?? 'application/json' });
-  if (fault.retryAfterSeconds !== undefined) headers.set('retry-after', String(fault.retryAfterSeconds));
-  const body = fault.body ?? JSON.stringify({ message: STATUS_CODES[fault.status] ?? 'Error' });
-  // The Fetch API refuses a body on these statuses; a fault asking for one gets an empty response.
-  const bodyless = fault.status === 204 || fault.status === 205 || fault.status === 304;
-  return new Response(bodyless ? null : body, { status: fault.status, headers });
 }
 
 // Constant-time so the simulator does not model a timing oracle the real gateway would not have.

@@ -1,4 +1,5 @@
 // Wire shapes of the Apten API (docs: seeds/apten-list-leads.txt, apten-lead-events.txt) and the simulator's control types.
+import type { SimFaultAction } from '../common/types.js';
 
 export interface AptenTag {
   id: string;
@@ -66,13 +67,7 @@ export interface AptenRequestLogEntry {
   at: number;
 }
 
-export interface AptenFault {
-  status: number;
-  /** Sent verbatim; when absent the body is `{"message": <reason phrase>}`. */
-  body?: string;
-  /** Defaults to application/json, since a broken vendor usually still claims JSON. */
-  contentType?: string;
-  retryAfterSeconds?: number;
+export interface AptenFault extends SimFaultAction {
   /** Restrict the fault to one endpoint; both when absent. */
   path?: 'leads' | 'events';
   /** Let this many matching requests through first. */

@@ -26,5 +26,11 @@ export class FaultQueue<F extends QueuedFault> {
   }
 }
 
-/** The usual match: the request path contains the fault's path (any path when it has none). */
-export const pathContains = (path: string) => (fault: QueuedFault) => fault.path === undefined || path.includes(fault.path);
+/**
+ * The usual match: the request path contains the fault's path (any path when it has none). A fault
+ * path ending in `$` must end the request path: `/api/v1/tenant/leads$` is the list, not a lead's details.
+ */
+export const pathContains = (path: string) => (fault: QueuedFault) => {
+  if (fault.path === undefined) return true;
+  return fault.path.endsWith('$') ? path.endsWith(fault.path.slice(0, -1)) : path.includes(fault.path);
+};

@@ -8,13 +8,36 @@ export interface SimServerHandle {
   close(): Promise<void>;
 }
 
-export interface SimFault {
-  status: number;
-  /** Sent verbatim; default: the vendor's own error shape with the status's reason phrase. */
+/**
+ * How a scripted fault breaks an answer (default `status`):
+ * - `status`: `status` (default 500) with `body` instead of the real answer;
+ * - `reset`: the TCP connection is reset before anything is sent;
+ * - `hang`: the request is read and never answered (until `stallMs`, then the connection drops);
+ * - `stall-body`: the real answer's status, headers and first half of its body, then nothing;
+ * - `rewrite`: the real answer with its JSON body passed through `rewrite` (e.g. a field dropped).
+ */
+export type SimFaultKind = 'status' | 'reset' | 'hang' | 'stall-body' | 'rewrite';
+
+/** What a fault does to the one request it hits, whatever the vendor. */
+export interface SimFaultAction {
+  kind?: SimFaultKind;
+  /** Kind `status`: the status sent (default 500). */
+  status?: number;
+  /** Kind `status`: sent verbatim; default: the vendor's own error shape with the status's reason phrase. */
   body?: string;
   contentType?: string;
   retryAfterSeconds?: number;
-  /** Restrict the fault to requests whose path contains this string; all endpoints when absent. */
+  /** Kind `rewrite`: the answer to send, given the real one's parsed JSON body (which it may mutate). */
+  rewrite?: (body: any) => unknown;
+  /** Kinds `hang` and `stall-body`: how long the connection stays stuck before it is dropped (default 60 s). */
+  stallMs?: number;
+}
+
+export interface SimFault extends SimFaultAction {
+  /**
+   * Restrict the fault to requests whose path contains this string (ends with it, when it ends in
+   * `$`); all endpoints when absent.
+   */
   path?: string;
   /** Let this many matching requests through first (e.g. fail the second page of a scan). */
   skip?: number;

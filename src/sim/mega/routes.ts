@@ -4,6 +4,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { RateDecision } from '../common/rate-limit.js';
 import type { SimFault, SimRequest } from '../common/types.js';
 import { defaultFaultBody, errorBody, MegaApiError } from './errors.js';
+import { answerWithFault } from '../common/fault-answer.js';
 import { keysetPage } from './paging.js';
 import { isUuid, matchesQuery, parseListQuery } from './query.js';
 import type { MegaLead, MegaListResponse, MegaWireLead } from './types.js';
@@ -118,18 +119,9 @@ function rateHeaders(c: Context, d: RateDecision, policy: string | undefined): v
 function faultGate(backend: MegaBackend): MiddlewareHandler {
   return async (c, next) => {
     const fault = backend.takeFault(c.req.path);
-    if (fault) return faultResponse(fault);
-    await next();
+    if (!fault) return next();
+    return answerWithFault(c, next, fault, (status) => defaultFaultBody(status));
   };
-}
-
-function faultResponse(fault: SimFault): Response {
-  const headers = new Headers({ 'content-type': fault.contentType ?? 'application/json' });
-  if (fault.retryAfterSeconds !== undefined) headers.set('retry-after', String(fault.retryAfterSeconds));
-  const body = fault.body ?? JSON.stringify(defaultFaultBody(fault.status));
-  // The Fetch API refuses a body on these statuses; a fault asking for one gets an empty response.
-  const bodyless = fault.status === 204 || fault.status === 205 || fault.status === 304;
-  return new Response(bodyless ? null : body, { status: fault.status, headers });
 }
 
 // Constant-time so the simulator does not model a timing oracle the real gateway would not have.

@@ -1,9 +1,9 @@
 // The Nexus ERP HTTP surface (GET /api/v1/leads) as a Hono app over the simulator's state.
 import { timingSafeEqual } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import { Hono } from 'hono';
 import type { RateDecision } from '../common/rate-limit.js';
 import type { SimFault, SimRequest } from '../common/types.js';
+import { answerWithFault } from '../common/fault-answer.js';
 import { BadRequest, listPage, parseListQuery } from './listing.js';
 import type { NexusLead } from './types.js';
 
@@ -60,8 +60,8 @@ export function createNexusApp(backend: NexusBackend): Hono {
 
   app.use('*', async (c, next) => {
     const fault = backend.takeFault(c.req.path);
-    if (fault) return faultResponse(fault);
-    await next();
+    if (!fault) return next();
+    return answerWithFault(c, next, fault, (_status, reason) => ({ error: reason }));
   });
 
   app.get(LEADS_PATH, (c) => {
@@ -84,15 +84,6 @@ export function createNexusApp(backend: NexusBackend): Hono {
 function bearerToken(header: string | undefined): string | undefined {
   const m = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
   return m?.[1];
-}
-
-function faultResponse(fault: SimFault): Response {
-  const headers = new Headers({ 'content-type': fault.contentType ?? 'application/json' });
-  if (fault.retryAfterSeconds !== undefined) headers.set('retry-after', String(fault.retryAfterSeconds));
-  const body = fault.body ?? JSON.stringify({ error: STATUS_CODES[fault.status] ?? 'Error' });
-  // The Fetch API refuses a body on these statuses; a fault asking for one gets an empty response.
-  const bodyless = fault.status === 204 || fault.status === 205 || fault.status === 304;
-  return new Response(bodyless ? null : body, { status: fault.status, headers });
 }
 
 // Constant-time so the simulator does not model a timing oracle the real gateway would not have.

@@ -1,9 +1,9 @@
 // The PenguinMails HTTP surface (list, create, detail, update under /api/v1/tenant/leads) as a Hono app.
 import { timingSafeEqual } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import { Hono, type Context } from 'hono';
 import type { RateDecision } from '../common/rate-limit.js';
 import type { SimFault, SimRequest } from '../common/types.js';
+import { answerWithFault } from '../common/fault-answer.js';
 import type { PenguinMailsLead, PenguinMailsLeadPatch, PenguinMailsLeadRow } from './types.js';
 import {
   BadRequest,
@@ -69,8 +69,8 @@ export function createPenguinMailsApp(backend: PenguinMailsBackend): Hono {
   // After auth, like Apten's: a fault never hides a credentials problem, nor is used up by one.
   app.use('*', async (c, next) => {
     const fault = backend.takeFault(c.req.path);
-    if (fault) return faultResponse(fault);
-    await next();
+    if (!fault) return next();
+    return answerWithFault(c, next, fault, (_status, reason) => ({ success: false, error: reason }));
   });
 
   app.get(LEADS_PATH, (c) => {
@@ -147,15 +147,6 @@ function setRateHeaders(headers: Headers, d: RateDecision): void {
   headers.set('x-ratelimit-remaining', String(d.remaining));
   // Seconds until the window resets (not an epoch time): the simulator's assumption, as above.
   headers.set('x-ratelimit-reset', String(d.resetSeconds));
-}
-
-function faultResponse(fault: SimFault): Response {
-  const headers = new Headers({ 'content-type': fault.contentType ?? 'application/json' });
-  if (fault.retryAfterSeconds !== undefined) headers.set('retry-after', String(fault.retryAfterSeconds));
-  const body = fault.body ?? JSON.stringify({ success: false, error: STATUS_CODES[fault.status] ?? 'Error' });
-  // The Fetch API refuses a body on these statuses; a fault asking for one gets an empty response.
-  const bodyless = fault.status === 204 || fault.status === 205 || fault.status === 304;
-  return new Response(bodyless ? null : body, { status: fault.status, headers });
 }
 
 // Constant-time so the simulator does not model a timing oracle the real gateway would not have.
