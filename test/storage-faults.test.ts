@@ -128,6 +128,17 @@ async function expectNothingLost(r: Rig): Promise<{ leads: number; webhooks: num
   return { leads: ids.length, webhooks: created.length, duplicates: created.length - idsByLead.size };
 }
 
+/** Once the fault is gone: more vendor changes, everything delivered, a clean sync, all without a restart. */
+async function expectRecoveredInPlace(r: Rig, dbPath: string): Promise<Awaited<ReturnType<typeof expectNothingLost>>> {
+  addLeads(r.apten, 10);
+  const result = await expectNothingLost(r);
+  await waitFor(async () => (await api(r.relay, '/v1/sources')).data[0].lastSync.result === 'ok', { what: 'a clean sync' });
+  expect(r.relay.proc?.exitCode).toBeNull();
+  expect(await r.relay.terminate()).toBe(0);
+  expectSound(dbPath);
+  return result;
+}
+
 function expectSound(dbPath: string): void {
   const db = new Database(dbPath, { readonly: true });
   try {
@@ -243,12 +254,7 @@ describe.skipIf(noTmpfs !== null)('a real disk fills up (a small tmpfs)', () => 
 
       // Space returns: no restart, the relay carries on by itself.
       unlinkSync(filler);
-      addLeads(r.apten, 10);
-      const result = await expectNothingLost(r);
-      await waitFor(async () => (await api(r.relay, '/v1/sources')).data[0].lastSync.result === 'ok', { what: 'a clean sync' });
-      expect(r.relay.proc?.exitCode).toBeNull();
-      expect(await r.relay.terminate()).toBe(0);
-      expectSound(dbPath);
+      const result = await expectRecoveredInPlace(r, dbPath);
       figures.tmpfs = { ...result, fillerMb: Math.round(filled / 1048576), ...pauses(r) };
     } finally {
       await close(r);
@@ -305,12 +311,7 @@ describe.skipIf(noImmutable !== null)('the database turns unwritable while runni
       addLeads(r.apten, 20);
 
       execFileSync('chattr', ['-i', ...files]);
-      addLeads(r.apten, 10);
-      const result = await expectNothingLost(r);
-      await waitFor(async () => (await api(r.relay, '/v1/sources')).data[0].lastSync.result === 'ok', { what: 'a clean sync' });
-      expect(r.relay.proc?.exitCode).toBeNull();
-      expect(await r.relay.terminate()).toBe(0);
-      expectSound(dbPath);
+      const result = await expectRecoveredInPlace(r, dbPath);
       figures.immutable = { ...result, errorCode: error.code, ...pauses(r) };
     } finally {
       try {
