@@ -433,6 +433,15 @@ sources:
 `));
     expect(problems).toEqual(['sources[0].workspace: only used by vendor penguinmails']);
   });
+
+  it('takes fullScanEvery for apten and mega only', () => {
+    const problems = problemsOf(withServer(`
+sources:
+  - { id: a, vendor: apten, baseUrl: "https://a.example", apiKey: k, fullScanEvery: 10 }
+  - { id: n, vendor: nexus-erp, baseUrl: "https://n.example", apiKey: k, fullScanEvery: 10 }
+`));
+    expect(problems).toEqual(['sources[1].fullScanEvery: only used by vendor apten and mega']);
+  });
 });
 
 describe('reading and parsing', () => {

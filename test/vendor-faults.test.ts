@@ -442,6 +442,24 @@ describe.concurrent.each(cases)('$vendor: vendor clock skew', (c) => {
       }
     });
   }
+
+  if (c.vendor === 'apten' || c.vendor === 'mega') {
+    it.sequential('a clock that steps back past the overlap delays changes until the next full listing, never loses them', async () => {
+      // Changes stamped a minute before what the relay has seen are invisible to `updatedSince`; the
+      // periodic full listing (fullScanEvery) is what finds them.
+      const v = new VendorRun({ ...c, source: { ...c.source, fullScanEvery: 3 } });
+      try {
+        await v.start(6);
+        v.change(1, 1, 0); // stamped now: the relay's cursor reaches the vendor's present
+        await v.settle();
+        v.clock.skewMs = -60_000;
+        v.change(2, 2, 0);
+        await v.settle(3);
+      } finally {
+        await v.h?.stop();
+      }
+    });
+  }
 });
 
 describe('mega: a listing page without its required next_cursor and total', () => {

@@ -398,11 +398,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-const VENDOR_ONLY_FIELDS: readonly { field: string; vendor: Vendor; required: boolean }[] = [
-  { field: 'workspace', vendor: 'penguinmails', required: true },
-  { field: 'customerId', vendor: 'mega', required: true },
-  { field: 'fullScanEvery', vendor: 'mega', required: false },
-  { field: 'detailRefreshPerPoll', vendor: 'penguinmails', required: false },
+const VENDOR_ONLY_FIELDS: readonly { field: string; vendors: readonly Vendor[]; required: boolean }[] = [
+  { field: 'workspace', vendors: ['penguinmails'], required: true },
+  { field: 'customerId', vendors: ['mega'], required: true },
+  { field: 'fullScanEvery', vendors: ['apten', 'mega'], required: false },
+  { field: 'detailRefreshPerPoll', vendors: ['penguinmails'], required: false },
 ];
 
 function duplicateIdProblems(list: unknown, section: string): PathProblem[] {
@@ -449,12 +449,13 @@ export function crossFieldProblems(raw: unknown): PathProblem[] {
   if (Array.isArray(sources)) {
     sources.forEach((src, i) => {
       if (!isRecord(src) || typeof src.vendor !== 'string' || !(VENDORS as readonly string[]).includes(src.vendor)) return;
-      for (const { field, vendor, required } of VENDOR_ONLY_FIELDS) {
+      for (const { field, vendors, required } of VENDOR_ONLY_FIELDS) {
         const present = src[field] !== undefined && src[field] !== null;
-        if (src.vendor === vendor && !present && required) {
-          problems.push({ path: ['sources', i, field], message: `required for vendor ${vendor}` });
-        } else if (src.vendor !== vendor && present) {
-          problems.push({ path: ['sources', i, field], message: `only used by vendor ${vendor}` });
+        const applies = vendors.includes(src.vendor as Vendor);
+        if (applies && !present && required) {
+          problems.push({ path: ['sources', i, field], message: `required for vendor ${src.vendor}` });
+        } else if (!applies && present) {
+          problems.push({ path: ['sources', i, field], message: `only used by vendor ${vendors.join(' and ')}` });
         }
       }
     });
