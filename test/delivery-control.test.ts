@@ -548,6 +548,37 @@ describe('static headers', () => {
     expect(leaks(h.logs.join('\n'))).toBe(false);
   });
 
+  it('a URL with user:password@ sends HTTP Basic auth, and the API and logs never show the password', async () => {
+    h = await new Harness().start();
+    const mine = await subscriber();
+    const url = mine.url.replace('http://', 'http://relay%40acme:url-secret%3Apw@');
+    const created = await createSub({ url, secret: mine.secret });
+    const id = created.id as string;
+    expect(created.url).toBe(mine.url.replace('http://', 'http://relay%40acme:***@'));
+
+    h.apten.createLead();
+    await h.sync();
+    await h.waitIdle();
+    expect(mine.accepted).toHaveLength(1);
+    // Percent-encoded userinfo is decoded first, as curl does.
+    expect(mine.received[0]!.headers.authorization).toBe(`Basic ${Buffer.from('relay@acme:url-secret:pw').toString('base64')}`);
+
+    const texts = [
+      JSON.stringify((await h.api('GET', `/v1/subscriptions/${id}`)).body),
+      JSON.stringify((await h.api('GET', '/v1/subscriptions')).body),
+      JSON.stringify((await h.api('GET', `/v1/subscriptions/${id}/deliveries`)).body),
+      h.logs.join('\n'),
+    ];
+    for (const t of texts) expect(t).not.toContain('url-secret');
+
+    // An Authorization header configured on the subscription wins over the URL's credentials.
+    expect((await h.api('PATCH', `/v1/subscriptions/${id}`, { headers: { Authorization: AUTH } })).status).toBe(200);
+    h.apten.createLead();
+    await h.sync();
+    await h.waitIdle();
+    expect(mine.received.at(-1)!.headers.authorization).toBe(AUTH);
+  });
+
   it('refuses reserved names and values with line breaks, naming the header', async () => {
     h = await new Harness().start();
     const mine = await subscriber();

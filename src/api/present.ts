@@ -9,11 +9,28 @@ function maskHeader(value: string): string {
   return `[redacted sha256:${createHash('sha256').update(value).digest('hex').slice(0, 8)}]`;
 }
 
+/**
+ * Credentials in a URL's userinfo (`https://user:password@host`, or a token as the user name) are
+ * secrets like header values: shown as `***`. A URL without them is returned exactly as stored.
+ */
+export function presentUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return url;
+  }
+  if (!u.username && !u.password) return url;
+  if (u.password) u.password = '***';
+  else u.username = '***';
+  return u.toString();
+}
+
 export function presentSubscription(s: Subscription, now: number) {
   const rotating = s.previousSecret !== null && (s.previousSecretExpiresAt ?? 0) > now;
   return {
     id: s.id,
-    url: s.url,
+    url: presentUrl(s.url),
     events: s.events,
     sources: s.sources,
     description: s.description,

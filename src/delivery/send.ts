@@ -19,6 +19,26 @@ export interface SendResult {
   retryAfterHeader: string | null;
 }
 
+/**
+ * `https://user:password@host/…` means HTTP Basic auth, as in curl and browsers; undici would drop
+ * the userinfo silently and the receiver would answer 401. A configured Authorization header wins.
+ */
+export function withUrlCredentials(url: string, headers: Record<string, string>): { url: string; headers: Record<string, string> } {
+  if (!url.includes('@')) return { url, headers };
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { url, headers };
+  }
+  if (!u.username && !u.password) return { url, headers };
+  const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+  u.username = '';
+  u.password = '';
+  const hasAuthorization = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
+  return { url: u.toString(), headers: hasAuthorization ? headers : { ...headers, authorization: `Basic ${basic}` } };
+}
+
 /** How much of a receiver's response we keep for the attempt log. */
 export const RESPONSE_EXCERPT_BYTES = 1024;
 
@@ -40,10 +60,11 @@ export async function sendWebhook(input: SendInput): Promise<SendResult> {
     durationMs: Math.round(performance.now() - started),
   });
   try {
+    const { url, headers } = withUrlCredentials(input.url, input.headers);
     // undici's request never follows redirects unless a redirect interceptor is added: a 3xx is a failure.
-    const res = await request(input.url, {
+    const res = await request(url, {
       method: 'POST',
-      headers: input.headers,
+      headers,
       body: input.body,
       dispatcher: input.dispatcher,
       signal: controller.signal,

@@ -13,6 +13,7 @@ import { ApiError, notFound } from '../errors.js';
 import { parseJsonBody } from '../validate.js';
 import { hookSamples } from '../hook-samples.js';
 import { subscriptionGuards } from './subscription-guards.js';
+import { presentUrl } from '../present.js';
 
 export const createHookSchema = z.strictObject({
   target_url: webhookUrlSchema,
@@ -21,7 +22,7 @@ export const createHookSchema = z.strictObject({
 });
 
 export function presentHook(sub: Subscription) {
-  return { id: sub.id, event: sub.events[0] ?? '*', target_url: sub.url, sources: sub.sources };
+  return { id: sub.id, event: sub.events[0] ?? '*', target_url: presentUrl(sub.url), sources: sub.sources };
 }
 
 export function hookRoutes(relay: RelayControl) {
