@@ -1,7 +1,7 @@
 // In-memory Apten account: leads and room events with the vendor's timestamp rules, plus test controls.
 import { FaultQueue } from '../common/faults.js';
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { listenApp } from '../common/serve.js';
+import type { SimServerHandle } from '../common/types.js';
 import type { Hono } from 'hono';
 import { interaction, randomInteractionKind } from './conversation.js';
 import { eventIdFor, fakeLeadProfile, leadId as newLeadId } from './fake-data.js';
@@ -19,11 +19,7 @@ import type {
   NewAptenEvent,
 } from './types.js';
 
-export interface AptenServerHandle {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+export type AptenServerHandle = SimServerHandle;
 
 // Fields the vendor maintains itself; letting updateLead set them would let tests fake impossible states.
 const MANAGED_FIELDS = ['id', 'createdAt', 'updatedAt', 'lastActivityAt', 'deleted', 'deletedAt'] as const;
@@ -61,22 +57,7 @@ export class AptenSimulator {
   }
 
   listen(port = 0, host = '127.0.0.1'): Promise<AptenServerHandle> {
-    return new Promise((resolve, reject) => {
-      const server = serve({ fetch: this.app.fetch, port, hostname: host }, (info) => {
-        const urlHost = host.includes(':') ? `[${host}]` : host;
-        resolve({
-          url: `http://${urlHost}:${info.port}`,
-          port: info.port,
-          close: () =>
-            new Promise<void>((done, fail) => {
-              server.close((err) => (err ? fail(err) : done()));
-              // Keep-alive sockets from the client would otherwise hold close() open for seconds.
-              (server as Server).closeAllConnections?.();
-            }),
-        });
-      });
-      server.once('error', reject);
-    });
+    return listenApp(this.app, port, host);
   }
 
   /** `n` leads with histories backdated over the last 30 days; eventsPerLead fixes the count (default 0-4 each). */

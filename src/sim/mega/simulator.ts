@@ -1,8 +1,7 @@
 // In-memory MEGA CRM account: leads with the vendor's timestamp rules, hard deletes, and test controls.
 import { FaultQueue, pathContains } from '../common/faults.js';
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { listenApp } from '../common/serve.js';
 import type { Hono } from 'hono';
 import { int, pick, type Random } from '../apten/random.js';
 import { SimRateLimiter, type SimRateLimit } from '../common/rate-limit.js';
@@ -71,22 +70,7 @@ export class MegaSimulator implements VendorSimulator {
   }
 
   listen(port = 0, host = '127.0.0.1'): Promise<SimServerHandle> {
-    return new Promise((resolve, reject) => {
-      const server = serve({ fetch: this.app.fetch, port, hostname: host }, (info) => {
-        const urlHost = host.includes(':') ? `[${host}]` : host;
-        resolve({
-          url: `http://${urlHost}:${info.port}`,
-          port: info.port,
-          close: () =>
-            new Promise<void>((done, fail) => {
-              server.close((err) => (err ? fail(err) : done()));
-              // Keep-alive sockets from the client would otherwise hold close() open for seconds.
-              (server as Server).closeAllConnections?.();
-            }),
-        });
-      });
-      server.once('error', reject);
-    });
+    return listenApp(this.app, port, host);
   }
 
   /** `n` leads created over the last 60 days, some worked since (interactions, later updates). */

@@ -1,7 +1,6 @@
 // In-memory PenguinMails workspace: leads with attributes and id-less activity, hard deletes, plus test controls.
 import { FaultQueue, pathContains } from '../common/faults.js';
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { listenApp } from '../common/serve.js';
 import type { Hono } from 'hono';
 import type { JsonObject } from '../../model.js';
 import { int, pick, type Random } from '../apten/random.js';
@@ -75,22 +74,7 @@ export class PenguinMailsSimulator implements VendorSimulator {
   }
 
   listen(port = 0, host = '127.0.0.1'): Promise<SimServerHandle> {
-    return new Promise((resolve, reject) => {
-      const server = serve({ fetch: this.app.fetch, port, hostname: host }, (info) => {
-        const urlHost = host.includes(':') ? `[${host}]` : host;
-        resolve({
-          url: `http://${urlHost}:${info.port}`,
-          port: info.port,
-          close: () =>
-            new Promise<void>((done, fail) => {
-              server.close((err) => (err ? fail(err) : done()));
-              // Keep-alive sockets from the client would otherwise hold close() open for seconds.
-              (server as Server).closeAllConnections?.();
-            }),
-        });
-      });
-      server.once('error', reject);
-    });
+    return listenApp(this.app, port, host);
   }
 
   /** `n` leads created over the last 90 days, statuses spread over the funnel, each with a matching campaign history. */
