@@ -7,7 +7,8 @@
 // Needs dist/ (the pretest script runs `npm run build`).
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -319,6 +320,32 @@ describe.skipIf(noImmutable !== null)('the database turns unwritable while runni
       } catch {
         // not set, or already removed
       }
+      await close(r);
+    }
+  });
+
+  it('a database that is unwritable when the relay starts: exit 1 naming the problem, the file untouched', async () => {
+    const dir = join(root, 'immutable-at-start');
+    const dbPath = join(dir, 'relay.db');
+    const r = await rig(dir, { path: dbPath });
+    try {
+      await r.relay.start(); // creates the database; a clean stop checkpoints it and removes the WAL
+      expect(await r.relay.terminate()).toBe(0);
+      const before = createHash('sha256').update(readFileSync(dbPath)).digest('hex');
+      execFileSync('chattr', ['+i', dbPath]);
+      const from = r.relay.output.length;
+      try {
+        await expect(r.relay.start()).rejects.toThrow(/exited early/);
+        expect(r.relay.proc?.exitCode).toBe(1);
+        const output = r.relay.output.slice(from);
+        expect(output).toMatch(/storage_read_only|read-only/);
+        expect(output).not.toMatch(/leadrelay listening/);
+      } finally {
+        execFileSync('chattr', ['-i', dbPath]);
+      }
+      expect(createHash('sha256').update(readFileSync(dbPath)).digest('hex')).toBe(before);
+      expect(r.sub.received).toHaveLength(0);
+    } finally {
       await close(r);
     }
   });

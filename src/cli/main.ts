@@ -56,6 +56,16 @@ async function main(): Promise<number> {
     return 1;
   }
   const logger = createLogger({ level });
+  // Listening before startRelay returns ("leadrelay listening" is logged inside it): a SIGTERM sent
+  // as soon as that line appears must still shut down cleanly, not kill the process outright.
+  const shutdown = new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      logger.info({ signal }, 'shutdown requested');
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
   let relay;
   try {
     relay = await startRelay(config, { logger });
@@ -66,14 +76,7 @@ async function main(): Promise<number> {
     logger.fatal({ err: { message: e.message, code: e.code } }, 'leadrelay failed to start');
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: string) => {
-      logger.info({ signal }, 'shutdown requested');
-      resolve();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  await shutdown;
   await relay.stop();
   return 0;
 }
