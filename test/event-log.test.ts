@@ -326,15 +326,19 @@ describe('retention: old finished deliveries and the events nothing needs are pr
     await h.sync(); // lead.created(a) -> "all" only, succeeded
 
     // A second endpoint: P's webhook keeps failing (pending), Q's gets 410 (failed; disables it).
+    // P's attempt comes first, in a sync of its own: once Q's 410 disables the endpoint, nothing more is sent there.
     down = await new TestSubscriber(generateSecret()).start();
-    const p = h.apten.createLead();
-    const q = h.apten.createLead();
-    down.respond = ({ body }) => (body.data.lead.id === q.id ? 410 : 503);
+    let q: ReturnType<typeof h.apten.createLead> | undefined;
+    down.respond = ({ body }) => (body.data.lead.id === q?.id ? 410 : 503);
     const created = await h.api('POST', '/v1/subscriptions', { url: down.url, secret: down.secret, events: ['lead.created'] });
     expect(created.status).toBe(201);
     const downId: string = created.body.id;
+    const p = h.apten.createLead();
     await h.sync();
-    await waitFor(() => down!.received.length >= 2, { what: 'both attempts at the failing endpoint' });
+    await waitFor(() => down!.received.length === 1, { what: "P's failed attempt" });
+    q = h.apten.createLead();
+    await h.sync();
+    await waitFor(() => down!.received.length === 2, { what: "Q's attempt" });
     await waitFor(async () => (await h.api('GET', `/v1/subscriptions/${downId}`)).body.enabled === false, { what: '410 to disable it' });
     await h.waitIdle();
 
