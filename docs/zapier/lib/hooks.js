@@ -1,6 +1,7 @@
 // What every leadrelay trigger does: subscribe, unsubscribe, take a delivered webhook, and sample
 // payloads. The triggers differ only in the event type they subscribe to.
 const { relayRequest } = require('./relay');
+const SAMPLES = require('../samples.json');
 
 /** Optional input field: limit the trigger to some sources (ids from the leadrelay config). */
 const sourcesField = {
@@ -45,4 +46,17 @@ function samples(event) {
   return (z, bundle) => relayRequest(z, bundle, { path: `/v1/hooks/samples/${encodeURIComponent(event)}` });
 }
 
-module.exports = { sourcesField, subscribe, unsubscribe, perform, samples };
+/** The whole `operation` of an instant (REST hook) trigger on one leadrelay event type. */
+function hookOperation(event) {
+  return {
+    type: 'hook',
+    inputFields: [sourcesField],
+    performSubscribe: subscribe(event),
+    performUnsubscribe: unsubscribe,
+    perform,
+    performList: samples(event),
+    sample: SAMPLES[event],
+  };
+}
+
+module.exports = { sourcesField, subscribe, unsubscribe, perform, samples, hookOperation };

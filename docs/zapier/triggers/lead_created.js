@@ -1,6 +1,5 @@
 // "New Lead": an instant trigger on leadrelay's `lead.created` webhooks.
-const { sourcesField, subscribe, unsubscribe, perform, samples } = require('../lib/hooks');
-const SAMPLES = require('../samples.json');
+const { hookOperation } = require('../lib/hooks');
 
 const EVENT = 'lead.created';
 
@@ -12,13 +11,5 @@ module.exports = {
     description: 'Triggers when a vendor has a lead leadrelay has not seen before.',
     important: true,
   },
-  operation: {
-    type: 'hook',
-    inputFields: [sourcesField],
-    performSubscribe: subscribe(EVENT),
-    performUnsubscribe: unsubscribe,
-    perform,
-    performList: samples(EVENT),
-    sample: SAMPLES[EVENT],
-  },
+  operation: hookOperation(EVENT),
 };

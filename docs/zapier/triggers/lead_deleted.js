@@ -1,6 +1,5 @@
 // "Deleted Lead": an instant trigger on leadrelay's `lead.deleted` webhooks.
-const { sourcesField, subscribe, unsubscribe, perform, samples } = require('../lib/hooks');
-const SAMPLES = require('../samples.json');
+const { hookOperation } = require('../lib/hooks');
 
 const EVENT = 'lead.deleted';
 
@@ -12,13 +11,5 @@ module.exports = {
     description: 'Triggers when a vendor deletes a lead, or it is confirmed gone (data.reason tells which).',
     important: false,
   },
-  operation: {
-    type: 'hook',
-    inputFields: [sourcesField],
-    performSubscribe: subscribe(EVENT),
-    performUnsubscribe: unsubscribe,
-    perform,
-    performList: samples(EVENT),
-    sample: SAMPLES[EVENT],
-  },
+  operation: hookOperation(EVENT),
 };

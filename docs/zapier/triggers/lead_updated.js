@@ -1,6 +1,5 @@
 // "Updated Lead": an instant trigger on leadrelay's `lead.updated` webhooks.
-const { sourcesField, subscribe, unsubscribe, perform, samples } = require('../lib/hooks');
-const SAMPLES = require('../samples.json');
+const { hookOperation } = require('../lib/hooks');
 
 const EVENT = 'lead.updated';
 
@@ -12,13 +11,5 @@ module.exports = {
     description: 'Triggers when anything in a known lead changes (status, tags, contact details, ...). The changed fields are listed in data.changes.',
     important: true,
   },
-  operation: {
-    type: 'hook',
-    inputFields: [sourcesField],
-    performSubscribe: subscribe(EVENT),
-    performUnsubscribe: unsubscribe,
-    perform,
-    performList: samples(EVENT),
-    sample: SAMPLES[EVENT],
-  },
+  operation: hookOperation(EVENT),
 };
