@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AptenSimulator, type AptenServerHandle } from '../src/sim/apten/index.js';
+import { cliEnv, runCli } from './helpers/run-cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -57,40 +58,7 @@ delivery:
 `;
 }
 
-/** The child's environment: ours, without any LEADRELAY_CONFIG we might have, plus `extra`. */
-function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  if (!('LEADRELAY_CONFIG' in extra)) delete env.LEADRELAY_CONFIG;
-  delete env.LEADRELAY_LOG_LEVEL;
-  return env;
-}
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string> = {}, timeoutMs = 8000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // Killed by the timer below if it hangs, so it needs no afterEach (these tests run concurrently).
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: dir, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`leadrelay ${args.join(' ')} did not exit within ${timeoutMs}ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}, timeoutMs = 8000) => runCli(args, { cwd: dir, env, timeoutMs });
 
 // Each spawn costs a Node start plus the CLI's imports, so independent runs go concurrently.
 describe.concurrent('version and help', () => {
@@ -272,7 +240,7 @@ describe('start runs the daemon: JSON log lines, the admin API, clean exit 0 on 
     const file = writeConfig(`start-${signal}.yaml`, goodConfig({ baseUrl: aptenServer.url, storagePath }));
     const child = spawn(process.execPath, [MAIN, 'start', '--config', file], {
       cwd: dir,
-      env: childEnv(SECRET_ENV),
+      env: cliEnv(SECRET_ENV),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);

@@ -3,7 +3,6 @@
 // intact and its webhooks still flow; a newer one is refused and left untouched.
 // Needs dist/ (the pretest script runs `npm run build`).
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -17,11 +16,11 @@ import { AptenSimulator } from '../src/sim/apten/index.js';
 import { migrations } from '../src/store/migrations/index.js';
 import { Store } from '../src/store/index.js';
 import { ChildRelay } from './helpers/child-relay.js';
+import { runCli } from './helpers/run-cli.js';
 import { TestSubscriber } from './helpers/subscriber.js';
 import { waitFor } from './helpers/wait.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
 const LATEST = migrations.at(-1)!.version;
 const TOKEN = 'config-faults-admin-token-77c1';
 const KEY = 'config-faults-vendor-key-5e2a';
@@ -46,34 +45,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-    delete childEnv.LEADRELAY_CONFIG;
-    delete childEnv.LEADRELAY_LOG_LEVEL;
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    // A faulty config must make it exit by itself; a hang is a failure, not something to wait out.
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`leadrelay ${args.join(' ')} did not exit\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, 10_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+// A faulty config must make it exit by itself; a hang fails the test.
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { cwd: dir, env, timeoutMs: 10_000 });
 
 /** A config whose every part is valid; each case breaks some of it. */
 function config(name: string, overrides: { server?: string; storage?: string; sources?: string; delivery?: string } = {}): string {
