@@ -65,4 +65,5 @@ export type { StoredLead, LeadWrite, LeadEventWrite, PageWrite, MissingLead, Mis
 export type { StoredEvent } from './outbox.js';
 export type { EventLogFilter } from './event-log.js';
 export type { Subscription, SubscriptionOrigin, SubscriptionPatch } from './subscriptions.js';
+export { CLEAN_HEALTH, newSubscription } from './subscriptions.js';
 export type { ClaimedDelivery, AttemptRecord, DeliveryView, DeliveryStatus, HealthPolicy, RecordRequest } from './deliveries.js';

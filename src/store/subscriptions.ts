@@ -31,6 +31,23 @@ export interface Subscription {
 
 export type SubscriptionOrigin = 'config' | 'api' | 'hook';
 
+/** Enabled, never failed, circuit closed: a new subscription, or one an operator re-enabled. */
+export const CLEAN_HEALTH = {
+  disabledReason: null,
+  disabledAt: null,
+  failingSince: null,
+  consecutiveFailures: 0,
+  circuitOpenUntil: null,
+} as const satisfies Partial<Subscription>;
+
+/** A new subscription from what its creator chose; no secret rotation in progress, clean health. */
+export function newSubscription(
+  fields: Omit<Subscription, keyof typeof CLEAN_HEALTH | 'previousSecret' | 'previousSecretExpiresAt' | 'enabled' | 'createdAt' | 'updatedAt'>,
+  nowIso: string,
+): Subscription {
+  return { ...fields, ...CLEAN_HEALTH, previousSecret: null, previousSecretExpiresAt: null, enabled: true, createdAt: nowIso, updatedAt: nowIso };
+}
+
 /** What an operator (API or config) may change. */
 export type SubscriptionPatch = Partial<
   Pick<
@@ -158,19 +175,10 @@ export class SubscriptionStore {
           throw new Error(`subscriptions: id "${w.id}" is already used by a subscription created through the API`);
         }
         if (!current) {
+          const { enabled, ...chosen } = w;
           this.insert({
-            ...w,
-            secret: w.secret ?? generateSecret(),
-            previousSecret: null,
-            previousSecretExpiresAt: null,
-            origin: 'config',
-            disabledReason: w.enabled ? null : 'disabled in config',
-            disabledAt: w.enabled ? null : now,
-            failingSince: null,
-            consecutiveFailures: 0,
-            circuitOpenUntil: null,
-            createdAt: nowIso,
-            updatedAt: nowIso,
+            ...newSubscription({ ...chosen, secret: w.secret ?? generateSecret(), origin: 'config' }, nowIso),
+            ...(enabled ? {} : { enabled: false, disabledReason: 'disabled in config', disabledAt: now }),
           });
           continue;
         }

@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { RelayControl } from '../control.js';
 import type { Subscription } from '../../store/index.js';
+import { newSubscription } from '../../store/index.js';
 import { EVENT_TYPE_FILTERS, eventTypeFilterSchema, sourceIdSchema, webhookUrlSchema } from '../../config/index.js';
 import { generateSecret } from '../../delivery/sign.js';
 import { newId } from '../../util/ids.js';
@@ -34,30 +35,22 @@ export function hookRoutes(relay: RelayControl) {
     const body = await parseJsonBody(c, createHookSchema);
     guards.checkSources(body.sources);
     await guards.checkTarget(body.target_url, 'target_url');
-    const now = new Date(clock.now()).toISOString();
-    const sub: Subscription = {
-      id: newId('sub', clock.now()),
-      url: body.target_url,
-      // Zapier does not check signatures, but every webhook is signed all the same.
-      secret: generateSecret(),
-      previousSecret: null,
-      previousSecretExpiresAt: null,
-      events: [body.event],
-      sources: body.sources ?? null,
-      description: `REST hook: ${body.event}`,
-      headers: {},
-      maxPerSecond: null,
-      maxConcurrency: null,
-      enabled: true,
-      disabledReason: null,
-      disabledAt: null,
-      failingSince: null,
-      consecutiveFailures: 0,
-      circuitOpenUntil: null,
-      origin: 'hook',
-      createdAt: now,
-      updatedAt: now,
-    };
+    const sub = newSubscription(
+      {
+        id: newId('sub', clock.now()),
+        url: body.target_url,
+        // Zapier does not check signatures, but every webhook is signed all the same.
+        secret: generateSecret(),
+        events: [body.event],
+        sources: body.sources ?? null,
+        description: `REST hook: ${body.event}`,
+        headers: {},
+        maxPerSecond: null,
+        maxConcurrency: null,
+        origin: 'hook',
+      },
+      new Date(clock.now()).toISOString(),
+    );
     store.subscriptions.insert(sub);
     relay.deliveryChanged();
     return c.json(presentHook(sub), 201);

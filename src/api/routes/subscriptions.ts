@@ -2,7 +2,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { RelayControl } from '../control.js';
-import type { Subscription, SubscriptionPatch } from '../../store/index.js';
+import type { SubscriptionPatch } from '../../store/index.js';
+import { CLEAN_HEALTH, newSubscription } from '../../store/index.js';
 import {
   eventTypeFilterSchema,
   secretSchema,
@@ -61,29 +62,21 @@ export function subscriptionRoutes(relay: RelayControl) {
     const body = await parseJsonBody(c, createSubscriptionSchema);
     guards.checkSources(body.sources);
     await guards.checkTarget(body.url);
-    const now = nowIso();
-    const sub: Subscription = {
-      id: newId('sub', clock.now()),
-      url: body.url,
-      secret: body.secret ?? generateSecret(),
-      previousSecret: null,
-      previousSecretExpiresAt: null,
-      events: body.events ?? ['*'],
-      sources: body.sources ?? null,
-      description: body.description ?? null,
-      headers: body.headers ?? {},
-      maxPerSecond: body.maxPerSecond ?? null,
-      maxConcurrency: body.maxConcurrency ?? null,
-      enabled: true,
-      disabledReason: null,
-      disabledAt: null,
-      failingSince: null,
-      consecutiveFailures: 0,
-      circuitOpenUntil: null,
-      origin: 'api',
-      createdAt: now,
-      updatedAt: now,
-    };
+    const sub = newSubscription(
+      {
+        id: newId('sub', clock.now()),
+        url: body.url,
+        secret: body.secret ?? generateSecret(),
+        events: body.events ?? ['*'],
+        sources: body.sources ?? null,
+        description: body.description ?? null,
+        headers: body.headers ?? {},
+        maxPerSecond: body.maxPerSecond ?? null,
+        maxConcurrency: body.maxConcurrency ?? null,
+        origin: 'api',
+      },
+      nowIso(),
+    );
     store.subscriptions.insert(sub);
     relay.deliveryChanged();
     return c.json({ ...presentSubscription(sub, clock.now()), secret: sub.secret }, 201);
@@ -113,7 +106,7 @@ export function subscriptionRoutes(relay: RelayControl) {
     if (change.headers === undefined) delete change.headers;
     if (patch.enabled === true && !current.enabled) {
       // A fresh start: the endpoint's failure history no longer counts against it.
-      Object.assign(change, { disabledReason: null, disabledAt: null, failingSince: null, consecutiveFailures: 0, circuitOpenUntil: null });
+      Object.assign(change, CLEAN_HEALTH);
     } else if (patch.enabled === false && current.enabled) {
       Object.assign(change, { disabledReason: 'disabled through the API', disabledAt: now });
     }
