@@ -7,11 +7,16 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkAccepted } from './helpers/crash-check.js';
 import { CrashScenario, PHASES } from './helpers/crash-run.js';
 import { Harness } from './helpers/harness.js';
 import { waitFor } from './helpers/wait.js';
+import { ChildRelay } from './helpers/child-relay.js';
+import { TestSubscriber } from './helpers/subscriber.js';
+import { AptenSimulator } from '../src/sim/apten/index.js';
+import { generateSecret } from '../src/delivery/sign.js';
 
 const KILLS = Number(process.env.LEADRELAY_CRASH_KILLS ?? 32);
 const SEED = Number(process.env.LEADRELAY_CRASH_SEED ?? 42);
@@ -136,6 +141,60 @@ describe('found by the crash harness', () => {
       await h.stop();
     }
   });
+});
+
+describe('restart after a kill', () => {
+  it('sends what was in flight at once: the dead process\'s leases are released at start, not waited out', async () => {
+    const key = 'lease-test-apten-key-0123';
+    const apten = new AptenSimulator({ apiKey: key });
+    const sim = await apten.listen();
+    const sub = await new TestSubscriber(generateSecret()).start();
+    const runDir = mkdtempSync(join(dir, 'lease-'));
+    const dbPath = join(runDir, 'relay.db');
+    const relay = new ChildRelay(runDir, {
+      server: { host: '127.0.0.1', port: 0, adminToken: 'lease-test-admin-token-0123456' },
+      storage: { path: dbPath },
+      sources: [{ id: 'apten', vendor: 'apten', baseUrl: sim.url, apiKey: key, pollInterval: '1h', initialSync: 'emit' }],
+      subscriptions: [{ id: 'all', url: sub.url, secret: sub.secret }],
+      // A lease lasts the attempt timeout + 30 s: long enough that waiting it out would show.
+      delivery: { allowPrivateTargets: true, timeout: '5s' },
+    });
+    try {
+      for (let i = 0; i < 5; i++) apten.createLead();
+      // The first webhook that arrives kills the relay while that attempt holds its lease.
+      sub.respond = () => {
+        relay.killNow();
+        return { status: 204, hold: new Promise(() => {}) };
+      };
+      await relay.start();
+      await relay.exited;
+      const db = new Database(dbPath);
+      const leased = db.prepare(`SELECT id, locked_until FROM deliveries WHERE locked_until IS NOT NULL`).all() as Array<{ id: string; locked_until: number }>;
+      db.close();
+      expect(leased.length, 'deliveries leased by the killed process').toBeGreaterThan(0);
+
+      sub.respond = () => 204;
+      const beforeRestart = sub.received.length; // the killed attempt's request arrived, its answer never did
+      await relay.start();
+      const afterRestart = () => new Set(sub.received.slice(beforeRestart).filter((w) => w.verified && w.status === 204).map((w) => w.id));
+      await waitFor(() => afterRestart().size === 5, { timeoutMs: 60_000, what: 'all five webhooks after the restart' });
+      const check = new Database(dbPath, { readonly: true });
+      try {
+        for (const { id, locked_until: leaseEnd } of leased) {
+          const first = check.prepare(`SELECT min(started_at) AS at FROM delivery_attempts WHERE delivery_id = ?`).get(id) as { at: number };
+          // The relay's own record: the attempt after the restart started before the old lease would have run out.
+          expect(first.at, `delivery ${id}`).toBeLessThan(leaseEnd);
+        }
+      } finally {
+        check.close();
+      }
+      expect(await relay.terminate()).toBe(0);
+    } finally {
+      await relay.kill();
+      await sub.close();
+      await sim.close();
+    }
+  }, 120_000);
 });
 
 /** Merges this run's figures into the shared reliability file under "crash" (other suites add theirs). */

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateSecret } from '../src/delivery/sign.js';
 import { Harness } from './helpers/harness.js';
 import { TestSubscriber } from './helpers/subscriber.js';
-import { waitFor } from './helpers/wait.js';
+import { sleep, waitFor } from './helpers/wait.js';
 
 let h: Harness;
 const extra: TestSubscriber[] = [];
@@ -62,7 +62,7 @@ describe('retries', () => {
     h.sub.respond = ({ count }) => (count === 1 ? { status: 429, headers: { 'retry-after': '1' } } : 204);
     h.apten.createLead();
     await h.sync();
-    await waitFor(() => h.sub.accepted.length === 1, { timeoutMs: 5000 });
+    await waitFor(() => h.sub.accepted.length === 1, { what: 'the retry after Retry-After' });
     const [first, second] = h.sub.received;
     expect(first!.status).toBe(429);
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
@@ -126,15 +126,18 @@ describe('410 Gone and redirects', () => {
 
 describe('ordering and isolation', () => {
   it('delivers one lead\'s events in detection order even when an earlier one needs retries', async () => {
-    h = await new Harness({ retrySchedule: ['100ms', '100ms', '100ms'] }).start();
+    h = await new Harness({ retrySchedule: Array<string>(50).fill('100ms') }).start();
     const a = h.apten.createLead();
     const b = h.apten.createLead();
     await h.sync();
     await h.waitIdle();
-    // a's next event fails twice; a's later events must wait for it, b's must not.
+    // a's next event fails at least twice, and until b's update has arrived (however slow the
+    // machine): a's later events must wait for it, b's must not.
     let failuresLeft = 2;
+    let bArrived = false;
     h.sub.respond = ({ body }) => {
-      if (body.data.lead?.id === a.id && body.data.lead.raw.isHot === true && body.type === 'lead.updated' && failuresLeft > 0) {
+      if (body.type === 'lead.updated' && body.data.lead.id === b.id) bArrived = true;
+      if (body.data.lead?.id === a.id && body.data.lead.raw.isHot === true && body.type === 'lead.updated' && (failuresLeft > 0 || !bArrived)) {
         failuresLeft--;
         return 503;
       }
@@ -154,8 +157,45 @@ describe('ordering and isolation', () => {
     expect(ofA[0]!.body.data.changes).toContain('raw.isHot');
     expect(ofA[1]!.body.data.changes).toContain('raw.isQualified');
     const bUpdate = h.sub.accepted.find((r) => r.type === 'lead.updated' && r.body.data.lead.id === b.id)!;
-    // b's update overtook a's stuck one: different leads don't wait for each other.
+    // b's update overtook a's stuck one (which could only succeed once b's had arrived): different
+    // leads don't wait for each other.
     expect(bUpdate.at).toBeLessThan(ofA[0]!.at);
+  });
+
+  it('keeps each lead\'s events in detection order while many leads are delivered concurrently', async () => {
+    h = await new Harness({ timeout: '30s' }).start(); // held answers must not time out
+    const leads = Array.from({ length: 8 }, () => h.apten.createLead());
+    await h.sync();
+    await h.waitIdle();
+    // Answers are held until every update is queued, then go out after uneven delays, so an attempt
+    // started later often finishes first: only the relay's per-lead ordering keeps a lead in order.
+    let gate!: () => void;
+    const opened = new Promise<void>((resolve) => (gate = resolve));
+    const inFlight = new Map<string, number>();
+    let peakPerLead = 0;
+    let peak = 0;
+    let n = 0;
+    h.sub.respond = ({ body }) => {
+      const id = body.data.lead?.id ?? body.data.leadId;
+      inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
+      peakPerLead = Math.max(peakPerLead, inFlight.get(id)!);
+      peak = Math.max(peak, [...inFlight.values()].reduce((a, b) => a + b, 0));
+      const delay = ((n++ * 7) % 5) * 15;
+      return { status: 204, hold: opened.then(() => sleep(delay)).then(() => void inFlight.set(id, inFlight.get(id)! - 1)) };
+    };
+    for (let round = 1; round <= 4; round++) {
+      for (const lead of leads) h.apten.updateLead(lead.id, { summary: `round ${round}` });
+      await h.sync();
+    }
+    gate();
+    await h.waitIdle(20_000);
+
+    for (const lead of leads) {
+      const got = h.sub.accepted.filter((r) => r.type === 'lead.updated' && r.body.data.lead.id === lead.id);
+      expect(got.map((r) => r.body.data.lead.raw.summary), lead.id).toEqual(['round 1', 'round 2', 'round 3', 'round 4']);
+    }
+    expect(peakPerLead, 'attempts of one lead in flight at once').toBe(1);
+    expect(peak, 'attempts in flight at once across leads').toBeGreaterThan(1);
   });
 
   it('never lets a hanging subscriber delay a healthy one', async () => {
@@ -175,7 +215,7 @@ describe('ordering and isolation', () => {
     for (let i = 0; i < 20; i++) h.apten.createLead();
     await h.sync();
     // All 20 reach the healthy subscriber while the slow one has not completed a single attempt.
-    await waitFor(() => h.sub.accepted.length === 20, { timeoutMs: 9000, what: 'fast subscriber to get all 20' });
+    await waitFor(() => h.sub.accepted.length === 20, { what: 'fast subscriber to get all 20' });
     expect(slow.received.length).toBeLessThanOrEqual(2); // only its concurrency limit's worth is in flight
     const slowDeliveries = await deliveries('slow');
     expect(slowDeliveries).toHaveLength(20);

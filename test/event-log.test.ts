@@ -443,7 +443,6 @@ describe('retention: old finished deliveries and the events nothing needs are pr
       expect(eventsOf(oldLead.id)).toBe(1);
       // No pruneNow() here: the timer runs it, and its log line reports what it deleted.
       await waitFor(() => h.logs.some((l) => l.includes('retention pruned') && l.includes('"events":1')), {
-        timeoutMs: 3000,
         what: 'the scheduled run to prune the old event',
       });
       expect(eventsOf(oldLead.id)).toBe(0);

@@ -50,7 +50,7 @@ describe('POST /v1/hooks', () => {
 
     const lead = h.apten.createLead();
     await h.sync();
-    await waitFor(() => target.accepted.length === 1, { timeoutMs: 5000, what: 'the hook to get lead.created' });
+    await waitFor(() => target.accepted.length === 1, { what: 'the hook to get lead.created' });
     const [r] = target.received;
     expect(r!.verified).toBe(true); // standard headers and signature, even though Zapier ignores them
     expect(r!.headers['content-type']).toMatch(/^application\/json/);
@@ -160,7 +160,6 @@ describe('410 Gone from a hook target', () => {
     h.apten.createLead();
     await h.sync();
     await waitFor(async () => (await h.api('GET', `/v1/subscriptions/${created.id}`)).status === 404, {
-      timeoutMs: 5000,
       what: 'the hook to be removed',
     });
     await h.waitIdle();

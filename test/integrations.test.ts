@@ -194,7 +194,7 @@ describe('Zapier integration (docs/zapier)', () => {
     await h.waitIdle();
 
     for (const zap of zaps) {
-      await waitFor(() => zap.target.accepted.length > 0, { timeoutMs: 5000, what: `${zap.event} at its Zap` });
+      await waitFor(() => zap.target.accepted.length > 0, { what: `${zap.event} at its Zap` });
       expect(zap.target.received.every((r) => r.verified && r.type === zap.event), zap.event).toBe(true);
       const [first] = zap.target.received;
       // perform: what Zapier parsed from the POST (bundle.cleanedRequest) is the trigger's result.
@@ -383,7 +383,7 @@ async function captureSignedWebhook(): Promise<{ received: Received; secret: str
   expect(sub.status).toBe(201);
   const lead = h.apten.createLead({ firstName: 'Zoë', lastName: "O'Brien" }); // non-ASCII: bytes, not characters, are signed
   await h.sync();
-  await waitFor(() => receiver.accepted.length === 1, { timeoutMs: 5000, what: 'a signed webhook' });
+  await waitFor(() => receiver.accepted.length === 1, { what: 'a signed webhook' });
   const received = receiver.received[0]!;
   expect(received.body.data.lead.id).toBe(lead.id);
   return { received, secret };
@@ -497,7 +497,7 @@ describe('n8n workflow: Header Auth (examples/n8n-leadrelay-header-auth-workflow
     expect(JSON.stringify(sub.body)).not.toContain(token); // masked in the API
     const lead = h.apten.createLead();
     await h.sync();
-    await waitFor(() => receiver.accepted.length === 1, { timeoutMs: 5000, what: 'a webhook with the header' });
+    await waitFor(() => receiver.accepted.length === 1, { what: 'a webhook with the header' });
     const r = receiver.received[0]!;
 
     // n8n's Header Auth: the credential's header name, lower-cased, must carry exactly its value (else 403).

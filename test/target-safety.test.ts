@@ -7,9 +7,18 @@ import { generateSecret } from '../src/delivery/sign.js';
 import { formatProblem, validateConfig } from '../src/config/index.js';
 import { Harness } from './helpers/harness.js';
 import { TestSubscriber } from './helpers/subscriber.js';
+import { waitFor } from './helpers/wait.js';
 
 let h: Harness;
 afterEach(async () => h?.stop());
+
+/** The first recorded attempt of a subscription's first delivery. */
+async function waitForAttempt(subscriptionId: string) {
+  return waitFor(async () => {
+    const res = await h.api('GET', `/v1/subscriptions/${subscriptionId}/deliveries`);
+    return res.body.data[0]?.attemptLog[0];
+  }, { what: `an attempt for ${subscriptionId}` });
+}
 
 describe('isPrivateAddress', () => {
   it.each([
@@ -67,6 +76,37 @@ describe('allowPrivateTargets: false', () => {
     } finally {
       await agent.close();
       await sub.close();
+    }
+  });
+
+  it('the running relay delivers through the guarded agent: saved URLs that lead to loopback get nothing', async () => {
+    // Saved while private targets were allowed; then the operator turns the guard on. What the relay
+    // checks when a URL is saved no longer applies, so only the agent the relay built for sending can
+    // refuse them: at connect time, for a literal IP and for a host name resolved then (as a public
+    // name re-pointed at 127.0.0.1 by DNS would be).
+    h = await new Harness({ allowPrivateTargets: true, subscriptions: () => [] }).start();
+    const receiver = await new TestSubscriber(generateSecret()).start();
+    try {
+      const urls = [receiver.url, receiver.url.replace('127.0.0.1', 'localhost')];
+      const ids: string[] = [];
+      for (const url of urls) {
+        const res = await h.api('POST', '/v1/subscriptions', { url, secret: receiver.secret });
+        expect(res.status, url).toBe(201);
+        ids.push(res.body.id);
+      }
+      h.config.delivery.allowPrivateTargets = false;
+      await h.restartRelay();
+
+      h.apten.createLead();
+      await h.sync();
+      for (const id of ids) {
+        const failed = await waitForAttempt(id);
+        expect(failed.statusCode).toBeNull();
+        expect(failed.error).toMatch(/ETARGETNOTALLOWED: .*(127\.0\.0\.1|::1).*allowPrivateTargets/);
+      }
+      expect(receiver.received).toEqual([]);
+    } finally {
+      await receiver.close();
     }
   });
 

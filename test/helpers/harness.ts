@@ -12,6 +12,7 @@ import { AptenSimulator, AptenVendorSim } from '../../src/sim/apten/index.js';
 import type { SimServerHandle, VendorSimulator } from '../../src/sim/common/types.js';
 import { TestSubscriber } from './subscriber.js';
 import { waitFor } from './wait.js';
+import type { Clock } from '../../src/util/time.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const APTEN_KEY = 'apten-test-key-secret-value';
@@ -45,6 +46,8 @@ export interface HarnessOptions {
   pruner?: { firstRunAfterMs?: number; intervalMs?: number };
   /** server.logLevel in the config, applied as the daemon applies it (default: log at debug). */
   logLevel?: string;
+  /** The relay's clock (default: the system clock); a ManualClock makes time-based decisions deterministic. */
+  clock?: Clock;
 }
 
 export class Harness {
@@ -114,7 +117,7 @@ export class Harness {
       level: this.opts.logLevel ? resolveLogLevel(this.config.server.logLevel, {}) : 'debug',
       destination: { write: (line: string) => void this.logs.push(line) },
     });
-    this.relay = await startRelay(this.config, { logger, shutdownGraceMs: 2000, retention: this.opts.pruner });
+    this.relay = await startRelay(this.config, { logger, clock: this.opts.clock, shutdownGraceMs: 2000, retention: this.opts.pruner });
     await this.waitIdle();
   }
 

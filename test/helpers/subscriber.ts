@@ -19,7 +19,7 @@ export interface Received {
 
 export type Responder = (req: { id: string; body: any; count: number }) =>
   | number
-  | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number };
+  | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number; hold?: Promise<unknown> };
 
 export class TestSubscriber {
   readonly received: Received[] = [];
@@ -69,6 +69,7 @@ export class TestSubscriber {
           at: Date.now(),
         });
         if (a.delayMs) await new Promise((r) => setTimeout(r, a.delayMs));
+        if (a.hold) await a.hold; // the test decides when this answer goes out
         if (res.destroyed) return;
         res.writeHead(a.status, a.headers ?? {}).end(a.body ?? '');
       });
