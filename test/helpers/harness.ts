@@ -45,6 +45,8 @@ export interface HarnessOptions {
   pruner?: { firstRunAfterMs?: number; intervalMs?: number };
   /** server.logLevel in the config, applied as the daemon applies it (default: log at debug). */
   logLevel?: string;
+  /** More server config keys (e.g. tokens, metricsAuth). */
+  server?: Record<string, unknown>;
 }
 
 export class Harness {
@@ -75,7 +77,13 @@ export class Harness {
     const simSource = this.vendorSim.sourceConfig(this.simServer.url);
     this.sub = await new TestSubscriber(generateSecret()).start();
     const parsed = validateConfig({
-      server: { host: '127.0.0.1', port: 0, adminToken: ADMIN_TOKEN, ...(this.opts.logLevel ? { logLevel: this.opts.logLevel } : {}) },
+      server: {
+        host: '127.0.0.1',
+        port: 0,
+        adminToken: ADMIN_TOKEN,
+        ...(this.opts.logLevel ? { logLevel: this.opts.logLevel } : {}),
+        ...this.opts.server,
+      },
       storage: { path: join(this.dir, 'relay.db') },
       sources: [
         {

@@ -74,6 +74,7 @@ export function subscriptionRoutes(relay: RelayControl) {
         maxPerSecond: body.maxPerSecond ?? null,
         maxConcurrency: body.maxConcurrency ?? null,
         origin: 'api',
+        createdBy: c.get('caller').name,
       },
       nowIso(),
     );
