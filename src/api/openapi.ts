@@ -12,7 +12,7 @@ import { createSubscriptionSchema, updateSubscriptionSchema } from './routes/sub
 import { callerSchema, errorResponseSchema, healthSchema, jsonValueSchema } from './schemas/common.js';
 import { deliveryAttemptSchema, deliveryPageSchema, deliverySchema, retryAcceptedSchema } from './schemas/deliveries.js';
 import { eventLogEntrySchema, eventLogPageSchema } from './schemas/events.js';
-import { hookSamplesSchema, hookSchema } from './schemas/hooks.js';
+import { SAMPLE_ID_DESCRIPTION, hookSampleSchema, hookSamplesSchema, hookSchema } from './schemas/hooks.js';
 import {
   releasedDeletesSchema,
   sourceListSchema,
@@ -317,6 +317,14 @@ function components(named: Record<string, z.ZodType>, io: 'input' | 'output'): R
     uri: (id) => `#/components/schemas/${id}`,
     override: ({ zodSchema, jsonSchema }) => {
       annotate(zodSchema, jsonSchema);
+      if (zodSchema === hookSampleSchema) {
+        // What the superRefine checks, said in JSON Schema: the id, and the rest a webhook body.
+        for (const k of Object.keys(jsonSchema)) delete jsonSchema[k];
+        jsonSchema.allOf = [
+          { type: 'object', properties: { id: { type: 'string', description: SAMPLE_ID_DESCRIPTION } }, required: ['id'] },
+          ref('WebhookBody'),
+        ];
+      }
       // Responses and webhooks may gain fields in later versions: receivers must not reject them.
       if (io === 'output' && jsonSchema.additionalProperties === false) delete jsonSchema.additionalProperties;
     },

@@ -59,8 +59,8 @@ export function hookRoutes(relay: RelayControl) {
 
   app.get('/samples/:type', (c) => {
     const type = c.req.param('type');
-    const apten = relay.sources.find((s) => s.vendor === 'apten');
-    const samples = hookSamples(type, apten?.id);
+    const idOf = (vendor: string) => relay.sources.find((s) => s.vendor === vendor)?.id;
+    const samples = hookSamples(type, { mega: idOf('mega'), apten: idOf('apten') });
     if (!samples) {
       throw new ApiError(404, 'not_found', `no samples for event type "${type}"; one of ${EVENT_TYPE_FILTERS.join(', ')}`);
     }
