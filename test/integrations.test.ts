@@ -14,11 +14,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z as zod } from 'zod';
 import { generateSecret, signatureHeader } from '../src/delivery/sign.js';
 import { EVENT_TYPES } from '../src/model.js';
-import { ADMIN_TOKEN, Harness } from './helpers/harness.js';
+import { Harness } from './helpers/harness.js';
 import { TestSubscriber, type Received } from './helpers/subscriber.js';
 import { waitFor } from './helpers/wait.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { validateAppDefinition } = createRequire(import.meta.url)('zapier-platform-schema');
+const HOOKS_TOKEN = 'zapier-hooks-token-4b7e1c9d2a';
+const READ_TOKEN = 'oncall-read-token-77aa01bc2d5e';
+const ZAPIER_TOKENS = [
+  { name: 'zapier', token: HOOKS_TOKEN, scopes: ['hooks'] },
+  { name: 'oncall', token: READ_TOKEN, scopes: ['read'] },
+];
 const ZAPIER_DIR = join(ROOT, 'docs', 'zapier');
 const requireCjs = createRequire(import.meta.url);
 
@@ -125,7 +132,34 @@ function loadZapierApp(): any {
   return module.exports;
 }
 
+/**
+ * The definition as zapier-platform-core hands it to the schema (its serializeApp): every function
+ * becomes a "$func$<arity>$f$" pointer; everything else is kept as written.
+ */
+function serializeApp(value: unknown): unknown {
+  if (typeof value === 'function') return `$func$${value.length}$f$`;
+  if (Array.isArray(value)) return value.map(serializeApp);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, serializeApp(v)]));
+  return value;
+}
+
+/** zapier-platform-schema's validation, the one `zapier validate` (zapier-platform-cli 19.1.0) runs. */
+const zapierSchemaErrors = (app: unknown): string[] => validateAppDefinition(serializeApp(app)).errors.map((e: { stack: string }) => e.stack);
+
 describe('Zapier integration (docs/zapier)', () => {
+  it('passes zapier-platform-schema 19.1.0, the schema `zapier validate` checks (issue #12: "important" was refused)', () => {
+    const app = loadZapierApp();
+    expect(zapierSchemaErrors(app)).toEqual([]);
+    // The check bites: the property the CLI refused is reported again if it comes back.
+    const withImportant = structuredClone(serializeApp(app)) as any;
+    withImportant.triggers.lead_created.display.important = true;
+    expect(validateAppDefinition(withImportant).errors.map((e: { stack: string }) => e.stack)).toEqual([
+      'instance.triggers.lead_created.display is not allowed to have the additional property "important"',
+    ]);
+    // Every static sample has an id (Zapier's triggerHasId check refuses results without one).
+    for (const t of Object.values<any>(app.triggers)) expect(t.operation.sample.id, t.key).toMatch(/^evt_/);
+  });
+
   it('assembles an app of four REST hook triggers with custom auth', () => {
     const app = loadZapierApp();
     const pkg = JSON.parse(readFileSync(join(ZAPIER_DIR, 'package.json'), 'utf8'));
@@ -133,7 +167,7 @@ describe('Zapier integration (docs/zapier)', () => {
     expect(app.platformVersion).toBe('19.1.0');
     expect(pkg.dependencies['zapier-platform-core']).toMatch(/^\d+\.\d+\.\d+$/); // the CLI wants an exact version
     expect(app.authentication.type).toBe('custom');
-    expect(app.authentication.fields.map((f: any) => f.key)).toEqual(['relayUrl', 'adminToken']);
+    expect(app.authentication.fields.map((f: any) => f.key)).toEqual(['relayUrl', 'token']);
     expect(Object.keys(app.triggers).sort()).toEqual(TRIGGERS.map((t) => t.file).sort());
     for (const t of TRIGGERS) {
       const trigger = app.triggers[t.file] as ZapierTrigger;
@@ -148,19 +182,22 @@ describe('Zapier integration (docs/zapier)', () => {
   });
 
   it('connects (test call), subscribes each trigger, gets its webhooks, samples, and unsubscribes', async () => {
-    h = await new Harness({ subscriptions: () => [] }).start();
+    h = await new Harness({ subscriptions: () => [], server: { tokens: ZAPIER_TOKENS } }).start();
     const z = fakeZ();
     const app = loadZapierApp();
-    // As a user would paste it: with a trailing slash.
+    // As a user would paste it: with a trailing slash; and a token with the hooks scope only.
     const base = h.relay.url!;
-    const authData = { relayUrl: `${base}/`, adminToken: ADMIN_TOKEN };
+    const authData = { relayUrl: `${base}/`, token: HOOKS_TOKEN };
 
-    const sources = await app.authentication.test(z, { authData, inputData: {} });
-    expect(sources.data.map((s: any) => s.id)).toEqual(['apten']);
-    expect(z.calls.at(-1)).toEqual({ method: 'GET', url: `${base}/v1/sources` });
+    const me = await app.authentication.test(z, { authData, inputData: {} });
+    expect(me).toEqual({ name: 'zapier', scopes: ['hooks'] });
+    expect(z.calls.at(-1)).toEqual({ method: 'GET', url: `${base}/v1/whoami` });
     expect(app.authentication.connectionLabel(z, { authData })).toBe(base.replace(/^https?:\/\//, ''));
-    const refused = app.authentication.test(z, { authData: { ...authData, adminToken: 'not-the-token-0123456789' }, inputData: {} });
+    const refused = app.authentication.test(z, { authData: { ...authData, token: 'not-the-token-0123456789' }, inputData: {} });
     await expect(refused).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+    // A token that could not subscribe is refused at connect time, with why.
+    const readOnly = app.authentication.test(z, { authData: { ...authData, token: READ_TOKEN }, inputData: {} });
+    await expect(readOnly).rejects.toMatchObject({ message: expect.stringMatching(/"oncall".*hooks scope/) });
 
     // Turning each Zap on: Zapier hands performSubscribe a target URL of its own.
     const zaps = [];
@@ -198,8 +235,11 @@ describe('Zapier integration (docs/zapier)', () => {
       expect(zap.target.received.every((r) => r.verified && r.type === zap.event), zap.event).toBe(true);
       const [first] = zap.target.received;
       // perform: what Zapier parsed from the POST (bundle.cleanedRequest) is the trigger's result.
-      const results = zap.trigger.operation.perform(z, { authData, inputData: {}, cleanedRequest: JSON.parse(first!.raw) });
-      expect(results).toEqual([first!.body]);
+      // Zapier's rawRequest headers are title-cased with an Http- prefix; the webhook-id becomes the result's id.
+      const rawRequest = { headers: { 'Http-Webhook-Id': first!.id, 'Http-Content-Type': 'application/json' }, content: first!.raw };
+      const results = zap.trigger.operation.perform(z, { authData, inputData: {}, cleanedRequest: JSON.parse(first!.raw), rawRequest });
+      expect(results).toEqual([{ id: first!.id, ...first!.body }]);
+      expect(Object.keys(results[0])[0]).toBe('id');
       expect(results[0].data.source).toBe('apten');
 
       // performList: samples for field mapping, of the type of the trigger; the static sample is the first.
@@ -207,8 +247,12 @@ describe('Zapier integration (docs/zapier)', () => {
       expect(samples.length).toBeGreaterThanOrEqual(2);
       expect(samples.every((s: any) => s.type === zap.event)).toBe(true);
       expect(zap.trigger.operation.sample).toEqual(samples[0]);
-      expect(Object.keys(samples[0]).sort()).toEqual(Object.keys(first!.body).sort());
-      expect(Object.keys(samples[0].data).sort()).toEqual(Object.keys(first!.body.data).sort());
+      // A sample has the keys of a live result: the webhook body and its id.
+      expect(Object.keys(samples[0]).sort()).toEqual(Object.keys(results[0]).sort());
+      for (const sample of samples) expect(sample.id).toMatch(/^evt_/);
+      // Among the samples, one of this webhook's vendor and kind, with the same data keys.
+      const sameKind = samples.find((x: any) => x.data.vendor === first!.body.data.vendor && x.data.reason === first!.body.data.reason);
+      expect(Object.keys(sameKind.data).sort()).toEqual(Object.keys(first!.body.data).sort());
     }
     expect(zaps.find((x) => x.event === 'lead.created')!.target.received[0]!.body.data.lead.id).toBe(lead.id);
 
@@ -229,15 +273,32 @@ describe('Zapier integration (docs/zapier)', () => {
   });
 
   it('shows leadrelay\'s error message when a subscribe is refused', async () => {
-    h = await new Harness({ allowPrivateTargets: false, subscriptions: () => [] }).start();
+    h = await new Harness({ allowPrivateTargets: false, subscriptions: () => [], server: { tokens: ZAPIER_TOKENS } }).start();
     const z = fakeZ();
     const trigger = loadTrigger('lead_created');
-    const bundle = { authData: { relayUrl: h.relay.url!, adminToken: ADMIN_TOKEN }, inputData: {}, targetUrl: 'http://10.0.0.7/hooks/catch/1/x/' };
+    const bundle = { authData: { relayUrl: h.relay.url!, token: HOOKS_TOKEN }, inputData: {}, targetUrl: 'http://10.0.0.7/hooks/catch/1/x/' };
     await expect(trigger.operation.performSubscribe(z, bundle)).rejects.toMatchObject({
       status: 400,
       code: 'target_not_allowed',
       message: expect.stringMatching(/^leadrelay: target_url: .*private/),
     });
+  });
+});
+
+describe('Zapier app: the relay URL', () => {
+  it('must be https (http only for 127.0.0.1): the token is never sent in clear text to another host', async () => {
+    const z = fakeZ();
+    const app = loadZapierApp();
+    for (const relayUrl of ['http://leadrelay.example.com', 'http://10.0.0.7:8080/', 'ftp://leadrelay.example.com', 'leadrelay.example.com', '']) {
+      const test = app.authentication.test(z, { authData: { relayUrl, token: HOOKS_TOKEN }, inputData: {} });
+      await expect(test, relayUrl).rejects.toMatchObject({ message: expect.stringMatching(/https:\/\//) });
+    }
+    expect(z.calls).toEqual([]); // refused before any request
+    // https anywhere, and http on this machine, go ahead (to a port where nothing listens here).
+    for (const relayUrl of ['https://127.0.0.1:9', 'http://127.0.0.1:9']) {
+      await expect(app.authentication.test(z, { authData: { relayUrl, token: HOOKS_TOKEN }, inputData: {} })).rejects.toThrow(/ECONNREFUSED|connect/);
+    }
+    expect(z.calls.map((c) => c.url)).toEqual(['https://127.0.0.1:9/v1/whoami', 'http://127.0.0.1:9/v1/whoami']);
   });
 });
 
