@@ -399,6 +399,8 @@ interface CodeNodeEnv {
   /** Simulates N8N_BLOCK_ENV_ACCESS_IN_NODE=true: reading $env throws. */
   envBlocked?: boolean;
   vars?: Record<string, string>;
+  /** n8n's default (no NODE_FUNCTION_ALLOW_BUILTIN): require of any module throws. */
+  requireBlocked?: boolean;
 }
 
 /**
@@ -417,6 +419,7 @@ async function runCodeNode(code: string, items: Array<ReturnType<typeof n8nWebho
     $env,
     $vars: { ...(opts.vars ?? {}) },
     require: (id: string) => {
+      if (opts.requireBlocked) throw new Error(`Module '${id}' is disallowed`);
       if (id === 'crypto' || id === 'node:crypto') return nodeCrypto;
       throw new Error(`Cannot find module '${id}' [line 1]`);
     },
@@ -532,6 +535,62 @@ describe('n8n workflow: signature verified in a Code node (examples/n8n-leadrela
     await expect(runCodeNode(code, [noRaw], env)).rejects.toThrow(/Raw Body/);
     const unsigned = { ...received, headers: { ...received.headers, 'webhook-signature': undefined } } as unknown as Received;
     await expect(runCodeNode(code, [n8nWebhookItem(unsigned)], env)).rejects.toThrow(/webhook-signature header missing/);
+  });
+});
+
+describe('n8n workflow under n8n 2.x defaults (issue #12: $env blocked, the circuit opened)', () => {
+  const wf = loadWorkflow('n8n-leadrelay-workflow.json');
+  const code = String(nodeOfType(wf, 'n8n-nodes-base.code').parameters.jsCode);
+  const DEFAULTS: CodeNodeEnv = { envBlocked: true, requireBlocked: true, vars: {} };
+
+  /** What the sticky note asks: paste the secret into the Code node's LEADRELAY_SECRET constant. */
+  function withPastedSecret(secret: string): string {
+    const placeholder = "const LEADRELAY_SECRET = '';";
+    expect(code.split(placeholder)).toHaveLength(2);
+    return code.replace(placeholder, `const LEADRELAY_SECRET = '${secret}';`);
+  }
+
+  it('verifies a real signed webhook with the secret pasted into the Code node: no $env, no Variables, no modules', async () => {
+    const { received, secret } = await captureSignedWebhook();
+    const pasted = withPastedSecret(secret);
+    const out = await runCodeNode(pasted, [n8nWebhookItem(received)], DEFAULTS);
+    expect(out.map((o) => [o.json.webhookId, o.json.type])).toEqual([[received.id, 'lead.created']]);
+    expect(out[0]!.json.data.lead.firstName).toBe('Zoë');
+
+    const tampered = Buffer.from(received.raw.replace('"lead.created"', '"lead.deleted"'), 'utf8');
+    await expect(runCodeNode(pasted, [n8nWebhookItem(received, tampered)], DEFAULTS)).rejects.toThrow(/Invalid webhook signature/);
+    await expect(runCodeNode(withPastedSecret(generateSecret()), [n8nWebhookItem(received)], DEFAULTS)).rejects.toThrow(/Invalid webhook signature/);
+    // Nothing pasted and nothing else allowed: the error says where to put the secret.
+    await expect(runCodeNode(code, [n8nWebhookItem(received)], DEFAULTS)).rejects.toThrow(/LEADRELAY_SECRET is not set: paste/);
+    // The pasted secret wins over an environment variable.
+    expect(await runCodeNode(pasted, [n8nWebhookItem(received)], { env: { LEADRELAY_SECRET: generateSecret() } })).toHaveLength(1);
+  });
+
+  it('its own HMAC-SHA256 (used when crypto may not be loaded) agrees with Node\'s for bodies across block boundaries', async () => {
+    const secret = generateSecret();
+    const pasted = withPastedSecret(secret);
+    const now = Math.floor(Date.now() / 1000);
+    const items = [];
+    // SHA-256 pads to 64-byte blocks: bodies of every length over a few blocks cross each edge case.
+    for (let pad = 0; pad < 200; pad++) {
+      const raw = JSON.stringify({ type: 'lead.updated', timestamp: 'x', data: { pad: 'é'.repeat(pad % 7) + 'x'.repeat(pad) } });
+      const id = `evt_${String(pad).padStart(26, '0')}`;
+      items.push(n8nWebhookItem({ raw, headers: { 'webhook-id': id, 'webhook-timestamp': String(now), 'webhook-signature': signatureHeader([secret], id, now, raw) } }));
+    }
+    const out = await runCodeNode(pasted, items, DEFAULTS);
+    expect(out).toHaveLength(items.length);
+    // And a signature by another key is refused by the same code.
+    const other = generateSecret();
+    const raw = '{"type":"lead.created","timestamp":"x","data":{}}';
+    const forged = n8nWebhookItem({ raw, headers: { 'webhook-id': 'evt_1', 'webhook-timestamp': String(now), 'webhook-signature': signatureHeader([other], 'evt_1', now, raw) } });
+    await expect(runCodeNode(pasted, [forged], DEFAULTS)).rejects.toThrow(/Invalid webhook signature/);
+  });
+
+  it('the sticky note tells the default-friendly way first and still documents the env variant', () => {
+    const note = String(wf.nodes.find((n) => n.type === 'n8n-nodes-base.stickyNote')!.parameters.content);
+    expect(note).toMatch(/paste/i);
+    expect(note).toMatch(/N8N_BLOCK_ENV_ACCESS_IN_NODE=false/);
+    expect(note).not.toMatch(/Allow `crypto`/);
   });
 });
 
