@@ -225,3 +225,32 @@ describe('GET /metrics and server.metricsAuth', () => {
     expectForbidden(await call('GET', '/v1/events', GRAFANA), 'metrics token on /v1/events');
   });
 });
+
+describe('token comparison, over HTTP (a second angle on tokensEqual in admin-fuzz.test.ts)', () => {
+  it('every near miss of every configured token is a 401; each token is known only under its own name', async () => {
+    h = await new Harness({ server: { tokens: TOKENS } }).start();
+    const all = [{ name: 'admin', token: ADMIN_TOKEN }, ...TOKENS];
+    const nearMisses = (t: string) => [
+      t.slice(0, -1), // a prefix
+      t.slice(1), // a suffix
+      `${t}x`, // an extension
+      `${t}${t}`,
+      t.toUpperCase(),
+      t.replace(/-/g, '_'),
+      // One character changed, at every position.
+      ...[...t].map((ch, i) => t.slice(0, i) + (ch === 'a' ? 'b' : 'a') + t.slice(i + 1)),
+    ];
+    let tried = 0;
+    for (const { token } of all) {
+      for (const guess of nearMisses(token)) {
+        if (all.some((x) => x.token === guess)) continue;
+        const res = await call('GET', '/v1/whoami', guess);
+        expect(res.status, `near miss of a ${token.length}-character token`).toBe(401);
+        tried++;
+      }
+    }
+    expect(tried).toBeGreaterThan(all.length * 24);
+    for (const { name, token } of all) expect((await call('GET', '/v1/whoami', token)).body.name).toBe(name);
+    expect(h.logs.join('\n')).not.toContain(ONCALL);
+  });
+});
