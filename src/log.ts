@@ -19,6 +19,9 @@ export const REDACT_PATHS = [
   'adminToken',
   '*.adminToken',
   '*.*.adminToken',
+  // server.tokens (named tokens). The access log's `token` field is a token's name and stays.
+  'tokens',
+  '*.tokens',
   'authorization',
   '*.authorization',
   'Authorization',

@@ -155,7 +155,13 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     allowPrivateTargets: config.delivery.allowPrivateTargets,
     secretRotationGraceMs: config.delivery.secretRotationGrace,
   };
-  const api = createApi(control, { adminToken: config.server.adminToken, logger: logger.child({ component: 'api' }), metrics });
+  const api = createApi(control, {
+    adminToken: config.server.adminToken,
+    tokens: config.server.tokens,
+    metricsAuth: config.server.metricsAuth,
+    logger: logger.child({ component: 'api' }),
+    metrics,
+  });
 
   let server: ServerType | null = null;
   let url: string | null = null;

@@ -21,7 +21,7 @@ import {
 
 const ZAP_SECRET = 'whsec_' + Buffer.alloc(32, 7).toString('base64');
 const ENV = {
-  LEADRELAY_ADMIN_TOKEN: 'admin-token-0123456789',
+  LEADRELAY_ADMIN_TOKEN: 'admin-token-0123456789abcd',
   APTEN_API_KEY: 'apten-key-1',
   NEXUS_API_KEY: 'nexus-key-2',
   PENGUINMAILS_API_KEY: 'penguin-key-3',
@@ -75,7 +75,7 @@ delivery:
 
 const MINIMAL = `
 server:
-  adminToken: admin-token-0123456789
+  adminToken: admin-token-0123456789abcd
 `;
 
 /** The ConfigError thrown by loadConfig; fails the test when nothing (or something else) is thrown. */
@@ -100,7 +100,14 @@ describe('the interface.md example', () => {
   const cfg: Config = loadConfig({ text: INTERFACE_EXAMPLE, env: ENV });
 
   it('parses server, storage and delivery', () => {
-    expect(cfg.server).toEqual({ host: '0.0.0.0', port: 8080, adminToken: ENV.LEADRELAY_ADMIN_TOKEN, logLevel: 'info' });
+    expect(cfg.server).toEqual({
+      host: '0.0.0.0',
+      port: 8080,
+      adminToken: ENV.LEADRELAY_ADMIN_TOKEN,
+      tokens: [],
+      metricsAuth: 'none',
+      logLevel: 'info',
+    });
     expect(cfg.storage).toEqual({ path: './data/leadrelay.db' });
     expect(cfg.delivery).toEqual({
       timeout: 15_000,
@@ -176,7 +183,7 @@ describe('config.example.yaml', () => {
 describe('defaults', () => {
   it('fills every default when only the admin token is given', () => {
     expect(loadConfig({ text: MINIMAL, env: {} })).toEqual({
-      server: { host: '0.0.0.0', port: 8080, adminToken: 'admin-token-0123456789', logLevel: 'info' },
+      server: { host: '0.0.0.0', port: 8080, adminToken: 'admin-token-0123456789abcd', tokens: [], metricsAuth: 'none', logLevel: 'info' },
       storage: { path: './data/leadrelay.db' },
       sources: [],
       subscriptions: [],
@@ -220,7 +227,7 @@ subscriptions:
 
 describe('${NAME} interpolation', () => {
   it('uses the default of ${NAME:-default} when NAME is unset or empty, the value otherwise', () => {
-    const text = `server:\n  adminToken: admin-token-0123456789\n  host: \${HOST:-127.0.0.1}\n`;
+    const text = `server:\n  adminToken: admin-token-0123456789abcd\n  host: \${HOST:-127.0.0.1}\n`;
     expect(loadConfig({ text, env: {} }).server.host).toBe('127.0.0.1');
     expect(loadConfig({ text, env: { HOST: '' } }).server.host).toBe('127.0.0.1');
     expect(loadConfig({ text, env: { HOST: '10.0.0.5' } }).server.host).toBe('10.0.0.5');
@@ -232,7 +239,7 @@ describe('${NAME} interpolation', () => {
   });
 
   it('turns a substituted number or boolean into the type the key needs', () => {
-    const text = `server:\n  adminToken: admin-token-0123456789\n  port: \${PORT:-8080}\ndelivery:\n  allowPrivateTargets: \${PRIV:-false}\n`;
+    const text = `server:\n  adminToken: admin-token-0123456789abcd\n  port: \${PORT:-8080}\ndelivery:\n  allowPrivateTargets: \${PRIV:-false}\n`;
     const cfg = loadConfig({ text, env: { PORT: '9090', PRIV: 'true' } });
     expect(cfg.server.port).toBe(9090);
     expect(cfg.delivery.allowPrivateTargets).toBe(true);
@@ -312,7 +319,7 @@ delivery:
 
 describe('strict keys', () => {
   it('reports a typo as an unknown key at its parent path', () => {
-    expect(problemsOf('server:\n  adminToken: admin-token-0123456789\n  prot: 9000\n')).toEqual(['server: unknown key "prot"']);
+    expect(problemsOf('server:\n  adminToken: admin-token-0123456789abcd\n  prot: 9000\n')).toEqual(['server: unknown key "prot"']);
   });
 
   it('reports unknown keys at the top level and inside list entries', () => {
@@ -362,7 +369,7 @@ delivery:
     expect(err.code).toBe('config_invalid');
     expect(err.problems).toEqual([
       'server.port: must be at most 65535',
-      'server.adminToken: must have at least 16 characters',
+      'server.adminToken: must have at least 24 characters',
       'sources[0].id: must contain only a-z, 0-9, "-" and "_"',
       'sources[0].baseUrl: must be an absolute http or https URL',
       'sources[0].apiKey: must not be empty',
@@ -453,7 +460,7 @@ describe('reading and parsing', () => {
   });
 
   it('reports the line of a duplicate key', () => {
-    const err = configError({ text: 'server:\n  adminToken: admin-token-0123456789\n  adminToken: again-0123456789xx\n', env: {} });
+    const err = configError({ text: 'server:\n  adminToken: admin-token-0123456789abcd\n  adminToken: again-0123456789xx\n', env: {} });
     expect(err.problems[0]).toMatch(/line 3, column 3: /);
   });
 
@@ -474,9 +481,89 @@ describe('reading and parsing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'leadrelay-config-'));
     const file = join(dir, 'leadrelay.yaml');
     writeFileSync(file, MINIMAL);
-    expect(loadConfig({ path: file, env: {} }).server.adminToken).toBe('admin-token-0123456789');
+    expect(loadConfig({ path: file, env: {} }).server.adminToken).toBe('admin-token-0123456789abcd');
     writeFileSync(file, 'server: [\n');
     expect(configError({ path: file, env: {} }).problems[0]).toMatch(new RegExp(`^${file.replace(/[.\\/]/g, '\\$&')}: line \\d+`));
+  });
+});
+
+describe('server.tokens: named tokens with scopes (issue #12)', () => {
+  const ZAPIER = 'zapier-hooks-token-4b7e1c9d2a';
+  const GRAFANA = 'grafana-metrics-token-8d3f0a6c';
+
+  it('parses the issue example; adminToken still works alone, metricsAuth defaults to none', () => {
+    const cfg = loadConfig({
+      text: `
+server:
+  adminToken: \${LEADRELAY_ADMIN_TOKEN}
+  metricsAuth: token
+  tokens:
+    - name: zapier
+      token: \${ZAPIER_TOKEN}
+      scopes: [hooks]
+    - { name: grafana, token: "\${METRICS_TOKEN}", scopes: [metrics] }
+    - { name: oncall, token: oncall-read-token-77aa01bc2d, scopes: [read, metrics] }
+`,
+      env: { ...ENV, ZAPIER_TOKEN: ZAPIER, METRICS_TOKEN: GRAFANA },
+    });
+    expect(cfg.server.metricsAuth).toBe('token');
+    expect(cfg.server.tokens).toEqual([
+      { name: 'zapier', token: ZAPIER, scopes: ['hooks'] },
+      { name: 'grafana', token: GRAFANA, scopes: ['metrics'] },
+      { name: 'oncall', token: 'oncall-read-token-77aa01bc2d', scopes: ['read', 'metrics'] },
+    ]);
+    expect(loadConfig({ text: MINIMAL, env: {} }).server).toMatchObject({ tokens: [], metricsAuth: 'none' });
+  });
+
+  it('refuses short tokens and one character repeated, for adminToken and every named token, without echoing them', () => {
+    const err = configError({
+      text: `
+server:
+  adminToken: "${'a'.repeat(40)}"
+  tokens:
+    - { name: short, token: "abc-23-chars-long-token", scopes: [read] }
+    - { name: same, token: "${'Z'.repeat(24)}", scopes: [hooks] }
+    - { name: fine, token: "a-perfectly-good-token-0001", scopes: [metrics] }
+`,
+      env: {},
+    });
+    expect(err.problems).toEqual([
+      'server.adminToken: must not be one character repeated',
+      'server.tokens[0].token: must have at least 24 characters',
+      'server.tokens[1].token: must not be one character repeated',
+    ]);
+    expect(err.message).not.toContain('abc-23-chars-long-token');
+    expect(err.message).not.toContain('Z'.repeat(24));
+  });
+
+  it('refuses duplicate names, a name "admin", a token used twice (or equal to adminToken), unknown or no scopes', () => {
+    const admin = 'admin-token-0123456789abcd';
+    const problems = problemsOf(`
+server:
+  adminToken: ${admin}
+  tokens:
+    - { name: zapier, token: ${ZAPIER}, scopes: [hooks] }
+    - { name: zapier, token: another-token-0123456789ab, scopes: [read] }
+    - { name: admin, token: third-token-0123456789abcd, scopes: [admin] }
+    - { name: copy, token: ${ZAPIER}, scopes: [read] }
+    - { name: root, token: ${admin}, scopes: [admin] }
+    - { name: "bad name", token: fourth-token-0123456789abc, scopes: [write] }
+    - { name: none, token: fifth-token-0123456789abcd, scopes: [] }
+`);
+    expect(problems).toEqual([
+      'server.tokens[1].name: duplicate name, already used by server.tokens[0]',
+      'server.tokens[2].name: "admin" is the name of server.adminToken in the logs; choose another',
+      'server.tokens[3].token: the same token as server.tokens[0]; each token must be unique',
+      'server.tokens[4].token: the same token as server.adminToken; each token must be unique',
+      'server.tokens[5].name: must be 1 to 64 of A-Z a-z 0-9 . _ -',
+      'server.tokens[5].scopes[0]: must be one of admin, read, hooks, metrics',
+      'server.tokens[6].scopes: must not be empty',
+    ]);
+    expect(problems.join('\n')).not.toContain(ZAPIER);
+  });
+
+  it('refuses metricsAuth values other than none and token', () => {
+    expect(problemsOf(MINIMAL + '  metricsAuth: basic\n')).toEqual(['server.metricsAuth: must be one of none, token']);
   });
 });
 

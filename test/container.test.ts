@@ -77,7 +77,18 @@ describe('docker-compose.yml', () => {
     expect(svc.volumes).toEqual(expect.arrayContaining(['./leadrelay.yaml:/config/leadrelay.yaml:ro', 'leadrelay-data:/data']));
     expect(Object.keys(compose.volumes)).toContain('leadrelay-data');
     expect(svc.environment.LEADRELAY_ADMIN_TOKEN).toMatch(/\$\{LEADRELAY_ADMIN_TOKEN/);
-    expect(svc.ports).toContain('8080:8080');
     expect(dockerfile).toMatch(/LEADRELAY_CONFIG=\/config\/leadrelay\.yaml/);
+  });
+
+  it('publishes the admin port on 127.0.0.1 only, unless LEADRELAY_BIND says otherwise (issue #12)', () => {
+    const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'));
+    const ports: string[] = compose.services.leadrelay.ports;
+    // As Compose reads it with nothing set in .env: ${NAME:-default} is the default.
+    const withDefaults = (s: string) => s.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+    expect(ports.map(withDefaults)).toEqual(['127.0.0.1:8080:8080']);
+    // Exposing it is a deliberate act: one variable, documented in the file.
+    const exposed = (s: string) => s.replace(/\$\{LEADRELAY_BIND:-[^}]*\}/g, '0.0.0.0');
+    expect(ports.map(exposed)).toEqual(['0.0.0.0:8080:8080']);
+    expect(readFileSync(new URL('docker-compose.yml', root), 'utf8')).toMatch(/LEADRELAY_BIND=0\.0\.0\.0/);
   });
 });

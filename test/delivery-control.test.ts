@@ -580,6 +580,39 @@ describe('static headers', () => {
     expect(mine.received.at(-1)!.headers.authorization).toBe(AUTH);
   });
 
+  it('PATCH of the URL to another host drops the headers unless they are sent again in the same request', async () => {
+    h = await new Harness().start();
+    const first = await subscriber();
+    const other = await subscriber(first.secret); // another port: another host for the header's credentials
+    const created = await createSub({ url: first.url, secret: first.secret, headers: { Authorization: AUTH, 'X-Api-Key': KEY } });
+    const id = created.id as string;
+
+    // Same host, another path: the headers stay.
+    const samePlace = await h.api('PATCH', `/v1/subscriptions/${id}`, { url: first.url.replace('/hook', '/hook/v2') });
+    expect(samePlace.status).toBe(200);
+    expect(samePlace.body.headers).toEqual(created.headers);
+
+    // Another host: the credentials meant for the first one are not sent there.
+    const moved = await h.api('PATCH', `/v1/subscriptions/${id}`, { url: other.url });
+    expect(moved.status).toBe(200);
+    expect(moved.body.headers).toEqual({});
+    h.apten.createLead();
+    await h.sync();
+    await h.waitIdle();
+    expect(other.accepted).toHaveLength(1);
+    expect(other.received[0]!.headers.authorization).toBeUndefined();
+    expect(other.received[0]!.headers['x-api-key']).toBeUndefined();
+
+    // Moved back with headers in the same request: those are kept.
+    const back = await h.api('PATCH', `/v1/subscriptions/${id}`, { url: first.url, headers: { 'X-Api-Key': KEY } });
+    expect(Object.keys(back.body.headers)).toEqual(['X-Api-Key']);
+    h.apten.createLead();
+    await h.sync();
+    await h.waitIdle();
+    expect(first.received.at(-1)!.headers['x-api-key']).toBe(KEY);
+    expect(first.received.at(-1)!.headers.authorization).toBeUndefined();
+  });
+
   it('refuses reserved names and values with line breaks, naming the header', async () => {
     h = await new Harness().start();
     const mine = await subscriber();

@@ -288,7 +288,7 @@ describe('GET /v1/events pagination is by position, not offset', () => {
 });
 
 describe('delivery.retention: the config key', () => {
-  const base = { server: { adminToken: 'admin-token-0123456789' } };
+  const base = { server: { adminToken: 'admin-token-0123456789abcd' } };
 
   it('defaults to 30d and takes a duration of at least 1h', () => {
     const dflt = validateConfig(base);

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSecret } from '../src/delivery/sign.js';
 import { EVENT_TYPES } from '../src/model.js';
+import { MegaSimulator } from '../src/sim/mega/index.js';
 import { Harness } from './helpers/harness.js';
 import { TestSubscriber } from './helpers/subscriber.js';
 import { sleep, waitFor } from './helpers/wait.js';
@@ -205,9 +206,9 @@ function expectSameShape(sample: unknown, live: unknown, what: string) {
 }
 
 describe('GET /v1/hooks/samples/:type', () => {
-  it('answers 2-3 samples per type, of exactly the shape of live webhooks', async () => {
+  /** Live webhooks of `types` from a real sync against a simulator, by type. */
+  async function liveFromApten() {
     h = await new Harness({ initialSync: 'emit' }).start();
-    // Live webhooks of every type from the simulator, through a real sync.
     const lead = h.apten.createLead({ email: 'sam.sample@example.com' });
     const gone = h.apten.createLead();
     await h.sync();
@@ -218,26 +219,77 @@ describe('GET /v1/hooks/samples/:type', () => {
     h.apten.deleteLead(gone.id);
     await h.sync();
     await h.waitIdle();
-    const live = new Map(h.sub.accepted.map((r) => [r.type, r.body]));
-    expect([...live.keys()].sort()).toEqual([...EVENT_TYPES].sort());
+    return new Map(h.sub.accepted.map((r) => [r.type, r.body]));
+  }
 
+  async function liveFromMega() {
+    const mega = new MegaSimulator({ rateLimits: [] });
+    // Every poll a full listing, so a deleted lead is reported after two syncs.
+    h = await new Harness({ initialSync: 'emit', sim: mega, sourceId: 'mega-acme', source: { fullScanEvery: 1, maxDeleteShare: 1 } }).start();
+    const lead = mega.createLead();
+    const gone = mega.createLead();
+    await h.sync();
+    mega.recordInteraction(lead);
+    await h.sync();
+    mega.deleteLead(gone);
+    await h.sync();
+    await h.sync();
+    await h.waitIdle();
+    return new Map(h.sub.accepted.map((r) => [r.type, r.body]));
+  }
+
+  const withoutId = ({ id: _id, ...body }: any) => body;
+
+  it('answers 2-3 samples per type, each with an id, of exactly the shape of live webhooks of its vendor', async () => {
+    const live = { apten: await liveFromApten(), mega: new Map<string, unknown>() };
+    expect([...live.apten.keys()].sort()).toEqual([...EVENT_TYPES].sort());
+    const fromApten: Record<string, any[]> = {};
+    for (const type of EVENT_TYPES) fromApten[type] = (await h.api('GET', `/v1/hooks/samples/${type}`)).body;
+    await h.stop();
+    live.mega = await liveFromMega();
+    expect([...live.mega.keys()].sort()).toEqual(['event.added', 'lead.created', 'lead.deleted', 'lead.updated']);
+
+    const ids = new Set<string>();
     for (const type of EVENT_TYPES) {
       const res = await h.api('GET', `/v1/hooks/samples/${type}`);
       expect(res.status, type).toBe(200);
       const samples = res.body as any[];
       expect(samples.length, type).toBeGreaterThanOrEqual(2);
       expect(samples.length, type).toBeLessThanOrEqual(3);
-      for (const s of samples) expect(s.type).toBe(type);
-      expectSameShape(samples[0], live.get(type), type);
-      // The sample's source is the configured Apten source.
-      expect(samples[0].data.source).toBe('apten');
+      for (const s of samples) {
+        expect(s.type).toBe(type);
+        // Zapier needs an id in every result: the webhook-id the delivery would carry, stable across calls.
+        expect(s.id).toMatch(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/);
+        ids.add(s.id);
+        expectSameShape(withoutId(s), live[s.data.vendor as 'apten' | 'mega'].get(type), `${type} (${s.data.vendor})`);
+        // Each sample names the configured source of its vendor, or the vendor.
+        expect(s.data.source).toBe(s.data.vendor === 'mega' ? 'mega-acme' : 'apten');
+      }
+      expect((await h.api('GET', `/v1/hooks/samples/${type}`)).body.map((s: any) => s.id)).toEqual(samples.map((s) => s.id));
+      // The same samples whatever sources are configured, but for the source ids.
+      expect(fromApten[type]!.map((s) => withoutId(s).data.vendor)).toEqual(samples.map((s) => s.data.vendor));
     }
-    // lead.deleted: a vendor delete (with previous) and a lead found missing (without).
-    const deleted = (await h.api('GET', '/v1/hooks/samples/lead.deleted')).body as any[];
-    expect(deleted.map((d) => d.data.reason).sort()).toEqual(['missing', 'vendor_deleted', 'vendor_deleted']);
-    expect(deleted.find((d) => d.data.reason === 'missing').data.previous).toBeUndefined();
-    const updated = (await h.api('GET', '/v1/hooks/samples/lead.updated')).body as any[];
-    for (const u of updated) expect(u.data.changes.length).toBeGreaterThan(0);
+    expect(ids.size).toBe(EVENT_TYPES.reduce((n, t) => n + fromApten[t]!.length, 0));
+
+    // The first sample, the one a field mapper shows, has an owner for every lead type and event.added.
+    for (const type of ['lead.created', 'lead.updated', 'lead.deleted', 'event.added']) {
+      const [first] = fromApten[type]!;
+      expect(first.data.vendor, type).toBe('mega');
+      expect(first.data.lead.owner, type).toEqual({ id: expect.any(String), name: expect.any(String) });
+    }
+    // event.added: MEGA's interaction counters and Apten's conversation events.
+    const added = fromApten['event.added']!;
+    expect(added[0].data.event).toMatchObject({ type: 'interaction', data: { previousCount: expect.any(Number), interactionCount: expect.any(Number), lastInteractionAt: expect.any(String) } });
+    expect(added.slice(1).map((s) => [s.data.vendor, s.data.event.type])).toEqual([
+      ['apten', 'MESSAGE'],
+      ['apten', 'MESSAGE'],
+    ]);
+    // lead.deleted: a lead found missing (without previous) and vendor deletes (with it).
+    const deleted = fromApten['lead.deleted']!;
+    expect(deleted.map((d) => d.data.reason)).toEqual(['missing', 'vendor_deleted', 'vendor_deleted']);
+    expect(deleted[0].data.previous).toBeUndefined();
+    for (const u of fromApten['lead.updated']!) expect(u.data.changes.length).toBeGreaterThan(0);
+    expect(fromApten['lead.updated']![0].data.changes).toEqual(expect.arrayContaining(['owner.id', 'owner.name']));
   });
 
   it('answers the first sample of each matching type for a pattern, and 404 for anything else', async () => {

@@ -14,11 +14,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z as zod } from 'zod';
 import { generateSecret, signatureHeader } from '../src/delivery/sign.js';
 import { EVENT_TYPES } from '../src/model.js';
-import { ADMIN_TOKEN, Harness } from './helpers/harness.js';
+import { Harness } from './helpers/harness.js';
 import { TestSubscriber, type Received } from './helpers/subscriber.js';
 import { waitFor } from './helpers/wait.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { validateAppDefinition } = createRequire(import.meta.url)('zapier-platform-schema');
+const HOOKS_TOKEN = 'zapier-hooks-token-4b7e1c9d2a';
+const READ_TOKEN = 'oncall-read-token-77aa01bc2d5e';
+const ZAPIER_TOKENS = [
+  { name: 'zapier', token: HOOKS_TOKEN, scopes: ['hooks'] },
+  { name: 'oncall', token: READ_TOKEN, scopes: ['read'] },
+];
 const ZAPIER_DIR = join(ROOT, 'docs', 'zapier');
 const requireCjs = createRequire(import.meta.url);
 
@@ -125,7 +132,34 @@ function loadZapierApp(): any {
   return module.exports;
 }
 
+/**
+ * The definition as zapier-platform-core hands it to the schema (its serializeApp): every function
+ * becomes a "$func$<arity>$f$" pointer; everything else is kept as written.
+ */
+function serializeApp(value: unknown): unknown {
+  if (typeof value === 'function') return `$func$${value.length}$f$`;
+  if (Array.isArray(value)) return value.map(serializeApp);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, serializeApp(v)]));
+  return value;
+}
+
+/** zapier-platform-schema's validation, the one `zapier validate` (zapier-platform-cli 19.1.0) runs. */
+const zapierSchemaErrors = (app: unknown): string[] => validateAppDefinition(serializeApp(app)).errors.map((e: { stack: string }) => e.stack);
+
 describe('Zapier integration (docs/zapier)', () => {
+  it('passes zapier-platform-schema 19.1.0, the schema `zapier validate` checks (issue #12: "important" was refused)', () => {
+    const app = loadZapierApp();
+    expect(zapierSchemaErrors(app)).toEqual([]);
+    // The check bites: the property the CLI refused is reported again if it comes back.
+    const withImportant = structuredClone(serializeApp(app)) as any;
+    withImportant.triggers.lead_created.display.important = true;
+    expect(validateAppDefinition(withImportant).errors.map((e: { stack: string }) => e.stack)).toEqual([
+      'instance.triggers.lead_created.display is not allowed to have the additional property "important"',
+    ]);
+    // Every static sample has an id (Zapier's triggerHasId check refuses results without one).
+    for (const t of Object.values<any>(app.triggers)) expect(t.operation.sample.id, t.key).toMatch(/^evt_/);
+  });
+
   it('assembles an app of four REST hook triggers with custom auth', () => {
     const app = loadZapierApp();
     const pkg = JSON.parse(readFileSync(join(ZAPIER_DIR, 'package.json'), 'utf8'));
@@ -133,7 +167,7 @@ describe('Zapier integration (docs/zapier)', () => {
     expect(app.platformVersion).toBe('19.1.0');
     expect(pkg.dependencies['zapier-platform-core']).toMatch(/^\d+\.\d+\.\d+$/); // the CLI wants an exact version
     expect(app.authentication.type).toBe('custom');
-    expect(app.authentication.fields.map((f: any) => f.key)).toEqual(['relayUrl', 'adminToken']);
+    expect(app.authentication.fields.map((f: any) => f.key)).toEqual(['relayUrl', 'token']);
     expect(Object.keys(app.triggers).sort()).toEqual(TRIGGERS.map((t) => t.file).sort());
     for (const t of TRIGGERS) {
       const trigger = app.triggers[t.file] as ZapierTrigger;
@@ -148,19 +182,22 @@ describe('Zapier integration (docs/zapier)', () => {
   });
 
   it('connects (test call), subscribes each trigger, gets its webhooks, samples, and unsubscribes', async () => {
-    h = await new Harness({ subscriptions: () => [] }).start();
+    h = await new Harness({ subscriptions: () => [], server: { tokens: ZAPIER_TOKENS } }).start();
     const z = fakeZ();
     const app = loadZapierApp();
-    // As a user would paste it: with a trailing slash.
+    // As a user would paste it: with a trailing slash; and a token with the hooks scope only.
     const base = h.relay.url!;
-    const authData = { relayUrl: `${base}/`, adminToken: ADMIN_TOKEN };
+    const authData = { relayUrl: `${base}/`, token: HOOKS_TOKEN };
 
-    const sources = await app.authentication.test(z, { authData, inputData: {} });
-    expect(sources.data.map((s: any) => s.id)).toEqual(['apten']);
-    expect(z.calls.at(-1)).toEqual({ method: 'GET', url: `${base}/v1/sources` });
+    const me = await app.authentication.test(z, { authData, inputData: {} });
+    expect(me).toEqual({ name: 'zapier', scopes: ['hooks'] });
+    expect(z.calls.at(-1)).toEqual({ method: 'GET', url: `${base}/v1/whoami` });
     expect(app.authentication.connectionLabel(z, { authData })).toBe(base.replace(/^https?:\/\//, ''));
-    const refused = app.authentication.test(z, { authData: { ...authData, adminToken: 'not-the-token-0123456789' }, inputData: {} });
+    const refused = app.authentication.test(z, { authData: { ...authData, token: 'not-the-token-0123456789' }, inputData: {} });
     await expect(refused).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+    // A token that could not subscribe is refused at connect time, with why.
+    const readOnly = app.authentication.test(z, { authData: { ...authData, token: READ_TOKEN }, inputData: {} });
+    await expect(readOnly).rejects.toMatchObject({ message: expect.stringMatching(/"oncall".*hooks scope/) });
 
     // Turning each Zap on: Zapier hands performSubscribe a target URL of its own.
     const zaps = [];
@@ -198,8 +235,11 @@ describe('Zapier integration (docs/zapier)', () => {
       expect(zap.target.received.every((r) => r.verified && r.type === zap.event), zap.event).toBe(true);
       const [first] = zap.target.received;
       // perform: what Zapier parsed from the POST (bundle.cleanedRequest) is the trigger's result.
-      const results = zap.trigger.operation.perform(z, { authData, inputData: {}, cleanedRequest: JSON.parse(first!.raw) });
-      expect(results).toEqual([first!.body]);
+      // Zapier's rawRequest headers are title-cased with an Http- prefix; the webhook-id becomes the result's id.
+      const rawRequest = { headers: { 'Http-Webhook-Id': first!.id, 'Http-Content-Type': 'application/json' }, content: first!.raw };
+      const results = zap.trigger.operation.perform(z, { authData, inputData: {}, cleanedRequest: JSON.parse(first!.raw), rawRequest });
+      expect(results).toEqual([{ id: first!.id, ...first!.body }]);
+      expect(Object.keys(results[0])[0]).toBe('id');
       expect(results[0].data.source).toBe('apten');
 
       // performList: samples for field mapping, of the type of the trigger; the static sample is the first.
@@ -207,8 +247,12 @@ describe('Zapier integration (docs/zapier)', () => {
       expect(samples.length).toBeGreaterThanOrEqual(2);
       expect(samples.every((s: any) => s.type === zap.event)).toBe(true);
       expect(zap.trigger.operation.sample).toEqual(samples[0]);
-      expect(Object.keys(samples[0]).sort()).toEqual(Object.keys(first!.body).sort());
-      expect(Object.keys(samples[0].data).sort()).toEqual(Object.keys(first!.body.data).sort());
+      // A sample has the keys of a live result: the webhook body and its id.
+      expect(Object.keys(samples[0]).sort()).toEqual(Object.keys(results[0]).sort());
+      for (const sample of samples) expect(sample.id).toMatch(/^evt_/);
+      // Among the samples, one of this webhook's vendor and kind, with the same data keys.
+      const sameKind = samples.find((x: any) => x.data.vendor === first!.body.data.vendor && x.data.reason === first!.body.data.reason);
+      expect(Object.keys(sameKind.data).sort()).toEqual(Object.keys(first!.body.data).sort());
     }
     expect(zaps.find((x) => x.event === 'lead.created')!.target.received[0]!.body.data.lead.id).toBe(lead.id);
 
@@ -229,15 +273,32 @@ describe('Zapier integration (docs/zapier)', () => {
   });
 
   it('shows leadrelay\'s error message when a subscribe is refused', async () => {
-    h = await new Harness({ allowPrivateTargets: false, subscriptions: () => [] }).start();
+    h = await new Harness({ allowPrivateTargets: false, subscriptions: () => [], server: { tokens: ZAPIER_TOKENS } }).start();
     const z = fakeZ();
     const trigger = loadTrigger('lead_created');
-    const bundle = { authData: { relayUrl: h.relay.url!, adminToken: ADMIN_TOKEN }, inputData: {}, targetUrl: 'http://10.0.0.7/hooks/catch/1/x/' };
+    const bundle = { authData: { relayUrl: h.relay.url!, token: HOOKS_TOKEN }, inputData: {}, targetUrl: 'http://10.0.0.7/hooks/catch/1/x/' };
     await expect(trigger.operation.performSubscribe(z, bundle)).rejects.toMatchObject({
       status: 400,
       code: 'target_not_allowed',
       message: expect.stringMatching(/^leadrelay: target_url: .*private/),
     });
+  });
+});
+
+describe('Zapier app: the relay URL', () => {
+  it('must be https (http only for 127.0.0.1): the token is never sent in clear text to another host', async () => {
+    const z = fakeZ();
+    const app = loadZapierApp();
+    for (const relayUrl of ['http://leadrelay.example.com', 'http://10.0.0.7:8080/', 'ftp://leadrelay.example.com', 'leadrelay.example.com', '']) {
+      const test = app.authentication.test(z, { authData: { relayUrl, token: HOOKS_TOKEN }, inputData: {} });
+      await expect(test, relayUrl).rejects.toMatchObject({ message: expect.stringMatching(/https:\/\//) });
+    }
+    expect(z.calls).toEqual([]); // refused before any request
+    // https anywhere, and http on this machine, go ahead (to a port where nothing listens here).
+    for (const relayUrl of ['https://127.0.0.1:9', 'http://127.0.0.1:9']) {
+      await expect(app.authentication.test(z, { authData: { relayUrl, token: HOOKS_TOKEN }, inputData: {} })).rejects.toThrow(/ECONNREFUSED|connect/);
+    }
+    expect(z.calls.map((c) => c.url)).toEqual(['https://127.0.0.1:9/v1/whoami', 'http://127.0.0.1:9/v1/whoami']);
   });
 });
 
@@ -338,6 +399,8 @@ interface CodeNodeEnv {
   /** Simulates N8N_BLOCK_ENV_ACCESS_IN_NODE=true: reading $env throws. */
   envBlocked?: boolean;
   vars?: Record<string, string>;
+  /** n8n's default (no NODE_FUNCTION_ALLOW_BUILTIN): require of any module throws. */
+  requireBlocked?: boolean;
 }
 
 /**
@@ -356,6 +419,7 @@ async function runCodeNode(code: string, items: Array<ReturnType<typeof n8nWebho
     $env,
     $vars: { ...(opts.vars ?? {}) },
     require: (id: string) => {
+      if (opts.requireBlocked) throw new Error(`Module '${id}' is disallowed`);
       if (id === 'crypto' || id === 'node:crypto') return nodeCrypto;
       throw new Error(`Cannot find module '${id}' [line 1]`);
     },
@@ -471,6 +535,62 @@ describe('n8n workflow: signature verified in a Code node (examples/n8n-leadrela
     await expect(runCodeNode(code, [noRaw], env)).rejects.toThrow(/Raw Body/);
     const unsigned = { ...received, headers: { ...received.headers, 'webhook-signature': undefined } } as unknown as Received;
     await expect(runCodeNode(code, [n8nWebhookItem(unsigned)], env)).rejects.toThrow(/webhook-signature header missing/);
+  });
+});
+
+describe('n8n workflow under n8n 2.x defaults (issue #12: $env blocked, the circuit opened)', () => {
+  const wf = loadWorkflow('n8n-leadrelay-workflow.json');
+  const code = String(nodeOfType(wf, 'n8n-nodes-base.code').parameters.jsCode);
+  const DEFAULTS: CodeNodeEnv = { envBlocked: true, requireBlocked: true, vars: {} };
+
+  /** What the sticky note asks: paste the secret into the Code node's LEADRELAY_SECRET constant. */
+  function withPastedSecret(secret: string): string {
+    const placeholder = "const LEADRELAY_SECRET = '';";
+    expect(code.split(placeholder)).toHaveLength(2);
+    return code.replace(placeholder, `const LEADRELAY_SECRET = '${secret}';`);
+  }
+
+  it('verifies a real signed webhook with the secret pasted into the Code node: no $env, no Variables, no modules', async () => {
+    const { received, secret } = await captureSignedWebhook();
+    const pasted = withPastedSecret(secret);
+    const out = await runCodeNode(pasted, [n8nWebhookItem(received)], DEFAULTS);
+    expect(out.map((o) => [o.json.webhookId, o.json.type])).toEqual([[received.id, 'lead.created']]);
+    expect(out[0]!.json.data.lead.firstName).toBe('Zoë');
+
+    const tampered = Buffer.from(received.raw.replace('"lead.created"', '"lead.deleted"'), 'utf8');
+    await expect(runCodeNode(pasted, [n8nWebhookItem(received, tampered)], DEFAULTS)).rejects.toThrow(/Invalid webhook signature/);
+    await expect(runCodeNode(withPastedSecret(generateSecret()), [n8nWebhookItem(received)], DEFAULTS)).rejects.toThrow(/Invalid webhook signature/);
+    // Nothing pasted and nothing else allowed: the error says where to put the secret.
+    await expect(runCodeNode(code, [n8nWebhookItem(received)], DEFAULTS)).rejects.toThrow(/LEADRELAY_SECRET is not set: paste/);
+    // The pasted secret wins over an environment variable.
+    expect(await runCodeNode(pasted, [n8nWebhookItem(received)], { env: { LEADRELAY_SECRET: generateSecret() } })).toHaveLength(1);
+  });
+
+  it('its own HMAC-SHA256 (used when crypto may not be loaded) agrees with Node\'s for bodies across block boundaries', async () => {
+    const secret = generateSecret();
+    const pasted = withPastedSecret(secret);
+    const now = Math.floor(Date.now() / 1000);
+    const items = [];
+    // SHA-256 pads to 64-byte blocks: bodies of every length over a few blocks cross each edge case.
+    for (let pad = 0; pad < 200; pad++) {
+      const raw = JSON.stringify({ type: 'lead.updated', timestamp: 'x', data: { pad: 'é'.repeat(pad % 7) + 'x'.repeat(pad) } });
+      const id = `evt_${String(pad).padStart(26, '0')}`;
+      items.push(n8nWebhookItem({ raw, headers: { 'webhook-id': id, 'webhook-timestamp': String(now), 'webhook-signature': signatureHeader([secret], id, now, raw) } }));
+    }
+    const out = await runCodeNode(pasted, items, DEFAULTS);
+    expect(out).toHaveLength(items.length);
+    // And a signature by another key is refused by the same code.
+    const other = generateSecret();
+    const raw = '{"type":"lead.created","timestamp":"x","data":{}}';
+    const forged = n8nWebhookItem({ raw, headers: { 'webhook-id': 'evt_1', 'webhook-timestamp': String(now), 'webhook-signature': signatureHeader([other], 'evt_1', now, raw) } });
+    await expect(runCodeNode(pasted, [forged], DEFAULTS)).rejects.toThrow(/Invalid webhook signature/);
+  });
+
+  it('the sticky note tells the default-friendly way first and still documents the env variant', () => {
+    const note = String(wf.nodes.find((n) => n.type === 'n8n-nodes-base.stickyNote')!.parameters.content);
+    expect(note).toMatch(/paste/i);
+    expect(note).toMatch(/N8N_BLOCK_ENV_ACCESS_IN_NODE=false/);
+    expect(note).not.toMatch(/Allow `crypto`/);
   });
 });
 

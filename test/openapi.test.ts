@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { OPERATIONS, openApiPath } from '../src/api/openapi.js';
+import { scopesFor } from '../src/api/scopes.js';
 import { webhookSchemas } from '../src/api/schemas/webhooks.js';
 import * as responses from '../src/api/schemas/index.js';
 import { decideMissing } from '../src/sync/absence.js';
@@ -86,11 +87,31 @@ describe('GET /openapi.json', () => {
         if (path.startsWith('/v1/')) {
           expect(op.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
           expect(op.responses['401'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+        } else if (path === '/metrics') {
+          // Optional: a token only with server.metricsAuth: token.
+          expect(op.security).toEqual([{}, { bearerAuth: [] }]);
+          expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403']));
         } else {
           expect(op.security, `${method} ${path}`).toEqual([]);
         }
       }
     }
+  });
+
+  it("states each authenticated route's scopes, from the table the auth middleware checks, and documents its 403", () => {
+    for (const [path, ops] of Object.entries<any>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(ops)) {
+        if (!path.startsWith('/v1/') && path !== '/metrics') continue;
+        const scopes = scopesFor(method.toUpperCase(), path.replace(/\{[^}]+\}/g, 'x'));
+        expect(op['x-scopes'], `${method} ${path}`).toEqual(scopes);
+        expect(op.description, `${method} ${path}`).toContain(`Scopes: ${scopes.join(', ')}.`);
+        if (scopes.length < 4) expect(op.responses['403'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+      }
+    }
+    expect(doc.paths['/v1/subscriptions/{id}/secret'].get['x-scopes']).toEqual(['admin']);
+    expect(doc.paths['/v1/subscriptions'].get['x-scopes']).toEqual(['admin', 'read']);
+    expect(doc.paths['/v1/hooks'].post['x-scopes']).toEqual(['admin', 'hooks']);
+    expect(doc.components.securitySchemes.bearerAuth.description).toMatch(/server\.tokens/);
   });
 });
 

@@ -112,7 +112,7 @@ describe('allowPrivateTargets: false', () => {
 
   it('rejects a config subscription on a private address before anything starts', () => {
     const result = validateConfig({
-      server: { adminToken: 'x'.repeat(16) },
+      server: { adminToken: 'target-safety-admin-token-0123' },
       subscriptions: [
         { id: 'a', url: 'http://127.0.0.1:9000/hook' },
         { id: 'b', url: 'http://localhost/hook' },
@@ -126,7 +126,7 @@ describe('allowPrivateTargets: false', () => {
       'subscriptions[1].url: is a private or loopback address; set delivery.allowPrivateTargets: true to allow it',
     ]);
     const allowed = validateConfig({
-      server: { adminToken: 'x'.repeat(16) },
+      server: { adminToken: 'target-safety-admin-token-0123' },
       subscriptions: [{ id: 'a', url: 'http://127.0.0.1:9000/hook' }],
       delivery: { allowPrivateTargets: true },
     });

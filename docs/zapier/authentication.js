@@ -1,6 +1,21 @@
-// Connecting an account: the relay's public URL and its admin token (server.adminToken), sent as
-// a Bearer token on every call. The test call lists the configured sources.
+// Connecting an account: the relay's public https URL and an API token with the `hooks` scope (a
+// `server.tokens` entry of the leadrelay config), sent as a Bearer token on every call. The test call
+// asks the relay who the token is and refuses a token that could not subscribe.
 const { baseUrl, relayRequest } = require('./lib/relay');
+
+/** GET /v1/whoami: the token's name and scopes; a token without hooks (or admin) would fail every Zap. */
+async function test(z, bundle) {
+  const me = await relayRequest(z, bundle, { path: '/v1/whoami' });
+  const scopes = (me && me.scopes) || [];
+  if (!scopes.includes('hooks') && !scopes.includes('admin')) {
+    throw new z.errors.Error(
+      `leadrelay: token "${me && me.name}" has the scopes ${scopes.join(', ') || '(none)'}, but Zapier needs the hooks scope (server.tokens in the leadrelay config)`,
+      'insufficient_scope',
+      403,
+    );
+  }
+  return me;
+}
 
 module.exports = {
   type: 'custom',
@@ -11,16 +26,17 @@ module.exports = {
       type: 'string',
       required: true,
       helpText:
-        'The public base URL of your leadrelay admin API, e.g. `https://leadrelay.example.com`. Zapier calls it from the internet, so it must be reachable from there (not `localhost` or a LAN address).',
+        'The public base URL of your leadrelay admin API, e.g. `https://leadrelay.example.com`. Zapier calls it from the internet, so it must be reachable from there over https (not `localhost` or a LAN address).',
     },
     {
-      key: 'adminToken',
-      label: 'Admin token',
+      key: 'token',
+      label: 'API token (hooks scope)',
       type: 'password',
       required: true,
-      helpText: 'The `server.adminToken` of your leadrelay config (the `LEADRELAY_ADMIN_TOKEN` environment variable in the examples).',
+      helpText:
+        'A token from `server.tokens` in your leadrelay config with `scopes: [hooks]`: it can subscribe and unsubscribe Zaps and read samples, nothing else. Not the admin token.',
     },
   ],
-  test: (z, bundle) => relayRequest(z, bundle, { path: '/v1/sources' }),
+  test,
   connectionLabel: (z, bundle) => baseUrl(bundle).replace(/^https?:\/\//, ''),
 };

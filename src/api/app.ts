@@ -1,9 +1,10 @@
-// The admin API: health, sources, subscriptions and deliveries, behind bearer auth.
+// The admin API: health, sources, subscriptions and deliveries, behind bearer auth with token scopes.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { RelayControl } from './control.js';
-import { bearerAuth } from './auth.js';
+import { bearerAuth, tokenTable } from './auth.js';
+import type { MetricsAuthMode, NamedToken } from '../config/index.js';
 import { ApiError, errorBody, respondError } from './errors.js';
 import { MAX_BODY_BYTES } from './validate.js';
 import { sourceRoutes } from './routes/sources.js';
@@ -21,20 +22,36 @@ export interface MetricsEndpoint {
   render(): Promise<string>;
 }
 
-export function createApi(relay: RelayControl, opts: { adminToken: string; logger: Logger; metrics?: MetricsEndpoint }) {
+export interface ApiOptions {
+  adminToken: string;
+  /** server.tokens: named tokens with scopes. */
+  tokens?: readonly NamedToken[];
+  /** token: GET /metrics needs a token with the metrics, read or admin scope. */
+  metricsAuth?: MetricsAuthMode;
+  logger: Logger;
+  metrics?: MetricsEndpoint;
+}
+
+export function createApi(relay: RelayControl, opts: ApiOptions) {
   const app = new Hono();
+  const auth = bearerAuth(tokenTable(opts.adminToken, opts.tokens));
 
   // First, so every route (and every 401 and 404) gets a request id and an access-log line.
   app.use('*', requestLog(opts.logger));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  // Unauthenticated like /healthz, for Prometheus scrapers; labels hold only ids and vendor names.
+  // Open by default like /healthz, for Prometheus scrapers (labels hold only ids and vendor names);
+  // metricsAuth: token puts it behind a token for relays whose port is reachable from outside.
   const metrics = opts.metrics;
-  if (metrics) app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }));
+  if (metrics) {
+    if (opts.metricsAuth === 'token') app.use('/metrics', auth);
+    app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }));
+  }
   // GET /openapi.json and GET /docs (Swagger UI, offline): no auth, like /healthz.
   app.route('/', docsRoutes());
 
-  app.use('/v1/*', bearerAuth(opts.adminToken));
+  app.use('/v1/*', auth);
+  app.get('/v1/whoami', (c) => c.json({ name: c.get('caller').name, scopes: c.get('caller').scopes }));
   // Stops reading a body at the limit, with or without content-length (chunked bodies included).
   app.use(
     '/v1/*',

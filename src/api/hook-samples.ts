@@ -1,266 +1,111 @@
 // Sample webhook bodies for a REST hook trigger's field mapping (GET /v1/hooks/samples/:type).
-// Nothing here is hand-written JSON of our own format: realistic Apten records go through the same
-// code a sync runs (normalizeAptenLead, buildPageWrite against a fake prior snapshot, decideMissing),
-// so a sample has exactly the shape of a live webhook, whatever the webhook format becomes.
-import { EVENT_TYPES, type EventType, type JsonObject, type WebhookBody } from '../model.js';
+// Nothing here is hand-written JSON of our own format: realistic MEGA and Apten records go through the
+// same code a sync runs (the adapters' normalizers, buildPageWrite against a fake prior snapshot,
+// decideMissing), so a sample has exactly the shape of a live webhook, whatever that becomes.
+// MEGA comes first: its leads have owners, stages and custom fields, so a field mapper that reads the
+// first sample offers owner.*; Apten adds its conversation events and vendor deletes.
+import { createHash } from 'node:crypto';
+import { EVENT_TYPES, type EventType, type JsonObject, type NormalizedLead, type VendorName, type WebhookBody } from '../model.js';
 import type { StoredLead } from '../store/index.js';
 import type { PulledActivity, PulledLead } from '../vendors/types.js';
 import { normalizeAptenLead } from '../vendors/apten.js';
+import { interactionActivities, normalizeMegaLead } from '../vendors/mega.js';
 import { buildPageWrite } from '../sync/page.js';
 import { decideMissing } from '../sync/absence.js';
 import { contentHash } from '../util/canonical.js';
+import { ulidFrom } from '../util/ids.js';
+import { ACTIVITIES, CHANGED_ACTIVITIES, DELETED_LEADS, NEW_LEADS, UPDATED_LEADS } from './hook-samples-apten.js';
+import { MEGA_NEW_LEADS, MEGA_UPDATED_LEADS } from './hook-samples-mega.js';
 
 /** When the samples were "detected": fixed, so samples are stable (Zapier shows them to users). */
 const DETECTED_AT = Date.parse('2026-05-14T15:30:02.120Z');
-const ORG = 'org_7f3k2m9q';
 
-/** Apten `GET /leads` records as the vendor sends them (keys in the API's order). */
-function aptenLead(overrides: JsonObject & { id: string }): JsonObject {
-  const { id, ...rest } = overrides;
-  return {
-    id,
-    firstName: null,
-    lastName: null,
-    phone: null,
-    email: null,
-    customerProfile: 'Solar Homeowners - Texas',
-    createdAt: '2026-05-01T12:00:00.000Z',
-    updatedAt: '2026-05-01T12:00:00.000Z',
-    lastActivityAt: null,
-    additionalInfo: null,
-    hasReplied: false,
-    isHot: false,
-    isQualified: false,
-    isUnsubscribed: false,
-    isUnsubscribedEmail: false,
-    isAiOn: true,
-    summary: null,
-    tags: [],
-    externalLeadId: null,
+/** A sample: the webhook body plus `id`, the webhook-id its delivery would carry (Zapier needs one per result). */
+export type HookSample = { id: string } & WebhookBody;
+
+/** The source ids samples name: the configured source of each vendor, else the vendor's name. */
+export interface SampleSources {
+  apten?: string;
+  mega?: string;
+}
+
+type Normalize = (raw: JsonObject, sourceId: string) => NormalizedLead;
+
+/** One vendor's records through the sync's own diff. */
+function vendorDiff(vendor: VendorName, sourceId: string, normalize: Normalize) {
+  const stored = (raw: JsonObject): StoredLead => ({
+    hash: contentHash(raw),
     deleted: false,
-    deletedAt: null,
-    ...rest,
-  };
-}
-
-const TAG_INTERESTED = { id: 'tag_k3x9p2', name: 'Interested', condition: 'Lead says they want to learn more or book a call' };
-const TAG_APPOINTMENT = { id: 'tag_m1q7zd', name: 'Appointment Set', condition: 'Lead agreed to a specific meeting time' };
-const TAG_PRICING = { id: 'tag_t9b3uf', name: 'Pricing Question', condition: 'Lead asks about price, rates or fees' };
-
-/** Three leads as first seen. */
-const NEW_LEADS: JsonObject[] = [
-  aptenLead({
-    id: 'room_c9zsoqit0jf1sh',
-    firstName: 'Maria',
-    lastName: 'Garcia',
-    phone: '+15125550142',
-    email: 'maria.garcia@example.com',
-    createdAt: '2026-05-14T15:12:44.000Z',
-    updatedAt: '2026-05-14T15:12:44.000Z',
-    additionalInfo: { source: 'Facebook Lead Ad', zip: '78704', utm_campaign: 'cmp_q3solar' },
-    tags: [TAG_INTERESTED],
-    externalLeadId: '00Q5f00000Kx2LmEAJ',
-  }),
-  aptenLead({
-    id: 'room_8d2kq0vn5wthza',
-    firstName: 'James',
-    lastName: 'Chen',
-    phone: '+14155550117',
-    email: 'jchen@example.net',
-    customerProfile: 'Home Services Web Leads',
-    createdAt: '2026-05-14T14:58:09.000Z',
-    updatedAt: '2026-05-14T14:58:09.000Z',
-    additionalInfo: { source: 'Website Form', zip: '94110', utm_campaign: 'cmp_spring26' },
-    externalLeadId: '51234567890',
-  }),
-  aptenLead({
-    id: 'room_p4hx7c1mrb6yue',
-    firstName: 'Aisha',
-    lastName: 'Patel',
-    phone: '+13125550188',
-    customerProfile: 'Mortgage Refi Q3',
-    createdAt: '2026-05-14T13:40:31.000Z',
-    updatedAt: '2026-05-14T13:40:31.000Z',
-    isAiOn: false,
-  }),
-];
-
-const at = (lead: JsonObject, patch: JsonObject): JsonObject => ({ ...lead, ...patch });
-const [MARIA, JAMES, AISHA] = NEW_LEADS as [JsonObject, JsonObject, JsonObject];
-
-/** The same leads after the conversation moved on. */
-const UPDATED_LEADS: JsonObject[] = [
-  at(MARIA, {
-    updatedAt: '2026-05-14T15:29:51.000Z',
-    lastActivityAt: '2026-05-14T15:29:48.000Z',
-    hasReplied: true,
-    isHot: true,
-    isQualified: true,
-    summary: 'Booked a consultation for Tuesday afternoon.',
-    tags: [TAG_INTERESTED, TAG_APPOINTMENT],
-  }),
-  at(JAMES, {
-    updatedAt: '2026-05-14T15:27:12.000Z',
-    lastActivityAt: '2026-05-14T15:27:10.000Z',
-    hasReplied: true,
-    summary: 'Asked whether financing is available; AI explained the options.',
-    tags: [TAG_PRICING],
-  }),
-  at(AISHA, {
-    updatedAt: '2026-05-14T15:21:03.000Z',
-    email: 'aisha.patel@mail.example.com',
-  }),
-];
-
-/** Soft-deleted by the vendor (Apten keeps the record, flagged). */
-const DELETED_LEADS: JsonObject[] = [
-  at(UPDATED_LEADS[1]!, { updatedAt: '2026-05-14T15:29:40.000Z', deleted: true, deletedAt: '2026-05-14T15:29:40.000Z' }),
-  at(UPDATED_LEADS[2]!, { updatedAt: '2026-05-14T15:25:17.000Z', deleted: true, deletedAt: '2026-05-14T15:25:17.000Z' }),
-];
-
-/** Apten room events (`GET /leads/{id}/events`). */
-function aptenEvent(roomId: string, e: { id: string; type: string; timestamp: string; updatedAt?: string; data: JsonObject }): PulledActivity {
-  const raw: JsonObject = { id: e.id, roomId, orgId: ORG, type: e.type, timestamp: e.timestamp, updatedAt: e.updatedAt ?? e.timestamp, data: e.data };
-  return {
-    key: `${e.type}:${e.id}`,
-    activity: { id: e.id, type: e.type, occurredAt: e.timestamp, updatedAt: e.updatedAt ?? e.timestamp, data: e.data, raw },
-  };
-}
-
-const outbound = (text: string, status: string): JsonObject => ({ direction: 'OUTBOUND', content: { text }, isAiGenerated: true, deliveryChannel: 'SMS', status });
-
-const MESSAGE_SENT = aptenEvent('room_c9zsoqit0jf1sh', {
-  id: 'msg_q8v2m4k9x1c7h3zd',
-  type: 'MESSAGE',
-  timestamp: '2026-05-14T15:29:30.000Z',
-  data: outbound('Thanks Maria! I have you down for Tuesday. Reply C to confirm.', 'SENT'),
-});
-
-const ACTIVITIES: Array<{ lead: JsonObject; activity: PulledActivity }> = [
-  {
-    lead: UPDATED_LEADS[0]!,
-    activity: aptenEvent('room_c9zsoqit0jf1sh', {
-      id: 'msg_f2n7c5r1w8k0p4sy',
-      type: 'MESSAGE',
-      timestamp: '2026-05-14T15:29:48.000Z',
-      data: { direction: 'INBOUND', content: { text: 'Yes tuesday works' }, isAiGenerated: false, deliveryChannel: 'SMS', status: 'RECEIVED' },
-    }),
-  },
-  {
-    lead: UPDATED_LEADS[1]!,
-    activity: aptenEvent('room_8d2kq0vn5wthza', {
-      id: 'call_3t9b6x2q7m1v5k8n',
-      type: 'CALL',
-      timestamp: '2026-05-14T15:20:02.000Z',
-      updatedAt: '2026-05-14T15:27:10.000Z',
-      data: {
-        direction: 'OUTBOUND',
-        outcome: 'ANSWERED',
-        durationSeconds: 214,
-        isAiGenerated: true,
-        recordingUrl: 'https://recordings.example.com/r7w2k9q4m1x8c3v6b5n0.mp3',
-      },
-    }),
-  },
-  { lead: UPDATED_LEADS[0]!, activity: MESSAGE_SENT },
-];
-
-/** An event already delivered, then changed (the SMS went from SENT to DELIVERED). */
-const CHANGED_ACTIVITIES: Array<{ lead: JsonObject; before: PulledActivity; after: PulledActivity }> = [
-  {
-    lead: UPDATED_LEADS[0]!,
-    before: MESSAGE_SENT,
-    after: aptenEvent('room_c9zsoqit0jf1sh', {
-      id: 'msg_q8v2m4k9x1c7h3zd',
-      type: 'MESSAGE',
-      timestamp: '2026-05-14T15:29:30.000Z',
-      updatedAt: '2026-05-14T15:29:33.000Z',
-      data: outbound('Thanks Maria! I have you down for Tuesday. Reply C to confirm.', 'DELIVERED'),
-    }),
-  },
-  {
-    lead: UPDATED_LEADS[1]!,
-    before: aptenEvent('room_8d2kq0vn5wthza', {
-      id: 'eml_6h1z8m3c5q0w2r9t',
-      type: 'EMAIL',
-      timestamp: '2026-05-14T15:05:00.000Z',
-      data: {
-        direction: 'OUTBOUND',
-        subject: 'Your quote from Brightline',
-        content: { text: 'Hi James,\n\nThanks for your interest. Here are the details we discussed.\n\nBest,\nAlex' },
-        isAiGenerated: true,
-        deliveryChannel: 'EMAIL',
-        status: 'SENT',
-      },
-    }),
-    after: aptenEvent('room_8d2kq0vn5wthza', {
-      id: 'eml_6h1z8m3c5q0w2r9t',
-      type: 'EMAIL',
-      timestamp: '2026-05-14T15:05:00.000Z',
-      updatedAt: '2026-05-14T15:26:41.000Z',
-      data: {
-        direction: 'OUTBOUND',
-        subject: 'Your quote from Brightline',
-        content: { text: 'Hi James,\n\nThanks for your interest. Here are the details we discussed.\n\nBest,\nAlex' },
-        isAiGenerated: true,
-        deliveryChannel: 'EMAIL',
-        status: 'OPENED',
-      },
-    }),
-  },
-];
-
-function stored(raw: JsonObject, sourceId: string): StoredLead {
-  return { hash: contentHash(raw), deleted: false, deletedReason: null, lead: normalizeAptenLead(raw, sourceId), state: { eventsSince: null } };
-}
-
-function pulled(raw: JsonObject, sourceId: string, activities?: PulledActivity[]): PulledLead {
-  return { lead: normalizeAptenLead(raw, sourceId), vendorDeleted: raw.deleted === true, ...(activities ? { activities } : {}) };
-}
-
-/** One page through the sync's own diff: `before` is the snapshot, `after` what the vendor lists now. */
-function diff(
-  sourceId: string,
-  before: JsonObject[],
-  after: PulledLead[],
-  knownActivities = new Map<string, Map<string, string>>(),
-): WebhookBody[] {
-  const known = new Map(before.map((raw) => [raw.id as string, stored(raw, sourceId)]));
-  const { write } = buildPageWrite({
-    sourceId,
-    vendor: 'apten',
-    page: { leads: after, cursor: null, skipped: 0 },
-    known,
-    knownActivities,
-    emit: true,
-    now: DETECTED_AT,
+    deletedReason: null,
+    lead: normalize(raw, sourceId),
+    state: { eventsSince: null },
   });
-  return write.outbox.map((e) => e.body);
+  const pulled = (raw: JsonObject, activities?: PulledActivity[]): PulledLead => ({
+    lead: normalize(raw, sourceId),
+    vendorDeleted: raw.deleted === true,
+    ...(activities ? { activities } : {}),
+  });
+  /** `before` is the snapshot, `after` what the vendor lists now. */
+  const diff = (before: JsonObject[], after: PulledLead[], knownActivities = new Map<string, Map<string, string>>()): WebhookBody[] => {
+    const known = new Map(before.map((raw) => [raw.id as string, stored(raw)]));
+    const { write } = buildPageWrite({
+      sourceId,
+      vendor,
+      page: { leads: after, cursor: null, skipped: 0 },
+      known,
+      knownActivities,
+      emit: true,
+      now: DETECTED_AT,
+    });
+    return write.outbox.map((e) => e.body);
+  };
+  /** A lead two complete scans no longer listed (reason: missing): the absence rule's own output. */
+  const missing = (raw: JsonObject): WebhookBody[] => {
+    const gone = stored(raw);
+    return decideMissing({
+      sourceId,
+      vendor,
+      missing: [{ ...gone, leadId: gone.lead.id, missingScans: 2 }],
+      liveCount: 40,
+      maxShare: 0.2,
+      emit: true,
+      now: DETECTED_AT,
+    }).outbox.map((e) => e.body);
+  };
+  return { pulled, diff, missing };
 }
 
-function build(sourceId: string): Record<EventType, WebhookBody[]> {
-  const created = diff(sourceId, [], NEW_LEADS.map((raw) => pulled(raw, sourceId)));
-  const updated = diff(sourceId, NEW_LEADS, UPDATED_LEADS.map((raw) => pulled(raw, sourceId)));
-  const softDeleted = diff(sourceId, UPDATED_LEADS, DELETED_LEADS.map((raw) => pulled(raw, sourceId)));
-  // A lead two complete scans no longer listed (reason: missing): the absence rule's own output.
-  const gone = stored(UPDATED_LEADS[0]!, sourceId);
-  const missing = decideMissing({
-    sourceId,
-    vendor: 'apten',
-    missing: [{ ...gone, leadId: gone.lead.id, missingScans: 2 }],
-    liveCount: 40,
-    maxShare: 0.2,
-    emit: true,
-    now: DETECTED_AT,
-  }).outbox.map((e) => e.body);
+const of = (type: EventType, bodies: WebhookBody[]) => bodies.filter((b) => b.type === type);
 
+function megaSamples(sourceId: string): Record<EventType, WebhookBody[]> {
+  const { pulled, diff, missing } = vendorDiff('mega', sourceId, normalizeMegaLead);
+  const created = diff([], MEGA_NEW_LEADS.map((raw) => pulled(raw)));
+  // The adapter's own rule turns the rising interaction_count into event.added.
+  const changed = diff(
+    MEGA_NEW_LEADS,
+    MEGA_UPDATED_LEADS.map((raw, i) => pulled(raw, interactionActivities(raw, MEGA_NEW_LEADS[i]!))),
+  );
+  return {
+    'lead.created': of('lead.created', created),
+    'lead.updated': of('lead.updated', changed),
+    'lead.deleted': missing(MEGA_UPDATED_LEADS[1]!),
+    'event.added': of('event.added', changed).slice(0, 1),
+    'event.updated': [],
+  };
+}
+
+function aptenSamples(sourceId: string): Record<EventType, WebhookBody[]> {
+  const { pulled, diff } = vendorDiff('apten', sourceId, normalizeAptenLead);
   const leadsOf = (list: Array<{ lead: JsonObject }>) => [...new Map(list.map((a) => [a.lead.id as string, a.lead])).values()];
   const activitiesFor = (list: Array<{ lead: JsonObject; activity: PulledActivity }>, id: unknown) =>
     list.filter((a) => a.lead.id === id).map((a) => a.activity);
+
+  const created = diff([], NEW_LEADS.map((raw) => pulled(raw)));
+  const updated = diff(NEW_LEADS, UPDATED_LEADS.map((raw) => pulled(raw)));
+  const softDeleted = diff(UPDATED_LEADS, DELETED_LEADS.map((raw) => pulled(raw)));
   const added = diff(
-    sourceId,
     leadsOf(ACTIVITIES),
-    leadsOf(ACTIVITIES).map((raw) => pulled(raw, sourceId, activitiesFor(ACTIVITIES, raw.id))),
+    leadsOf(ACTIVITIES).map((raw) => pulled(raw, activitiesFor(ACTIVITIES, raw.id))),
   );
   const seen = new Map<string, Map<string, string>>();
   for (const c of CHANGED_ACTIVITIES) {
@@ -269,31 +114,48 @@ function build(sourceId: string): Record<EventType, WebhookBody[]> {
   }
   const changed = CHANGED_ACTIVITIES.map((c) => ({ lead: c.lead, activity: c.after }));
   const eventUpdated = diff(
-    sourceId,
     leadsOf(changed),
-    leadsOf(changed).map((raw) => pulled(raw, sourceId, activitiesFor(changed, raw.id))),
+    leadsOf(changed).map((raw) => pulled(raw, activitiesFor(changed, raw.id))),
     seen,
   );
-
-  const of = (type: EventType, bodies: WebhookBody[]) => bodies.filter((b) => b.type === type);
   return {
     'lead.created': of('lead.created', created),
     'lead.updated': of('lead.updated', updated),
-    'lead.deleted': [...of('lead.deleted', softDeleted), ...of('lead.deleted', missing)],
+    'lead.deleted': of('lead.deleted', softDeleted),
     'event.added': of('event.added', added),
     'event.updated': of('event.updated', eventUpdated),
   };
 }
 
-const cache = new Map<string, Record<EventType, WebhookBody[]>>();
+/**
+ * A stable webhook-id per sample, shaped like a live one (evt_ + ULID at the detection time), so
+ * samples stay the same from one start to the next.
+ */
+const sampleId = (body: WebhookBody, index: number) =>
+  `evt_${ulidFrom(DETECTED_AT, createHash('sha256').update(`${index}:${JSON.stringify(body)}`).digest().subarray(0, 10))}`;
+
+/** At most 3 per type: MEGA's first, then Apten's. */
+function build(sources: SampleSources): Record<EventType, HookSample[]> {
+  const mega = megaSamples(sources.mega ?? 'mega');
+  const apten = aptenSamples(sources.apten ?? 'apten');
+  return Object.fromEntries(
+    EVENT_TYPES.map((type) => {
+      const bodies = [...mega[type], ...apten[type]].slice(0, 3);
+      return [type, bodies.map((body, i) => ({ id: sampleId(body, i), ...body }))];
+    }),
+  ) as Record<EventType, HookSample[]>;
+}
+
+const cache = new Map<string, Record<EventType, HookSample[]>>();
 
 /**
  * Sample bodies for an event type ("lead.created") or pattern ("lead.*", "*"): all samples of an
  * exact type, the first of each matching type for a pattern. Undefined for anything else.
  */
-export function hookSamples(typeOrPattern: string, sourceId = 'apten'): WebhookBody[] | undefined {
-  let all = cache.get(sourceId);
-  if (!all) cache.set(sourceId, (all = build(sourceId)));
+export function hookSamples(typeOrPattern: string, sources: SampleSources = {}): HookSample[] | undefined {
+  const key = JSON.stringify([sources.mega, sources.apten]);
+  let all = cache.get(key);
+  if (!all) cache.set(key, (all = build(sources)));
   if ((EVENT_TYPES as readonly string[]).includes(typeOrPattern)) return structuredClone(all[typeOrPattern as EventType]);
   const prefix = typeOrPattern === '*' ? '' : typeOrPattern.endsWith('.*') ? typeOrPattern.slice(0, -1) : null;
   if (prefix === null) return undefined;

@@ -1,17 +1,18 @@
 // The admin API and the webhooks as an OpenAPI 3.1 document, generated from the zod schemas that
 // validate the requests (src/api/routes) and describe the responses and bodies (src/api/schemas).
 import { z } from 'zod';
-import { secretSchema, webhookUrlSchema } from '../config/index.js';
+import { TOKEN_SCOPES, secretSchema, webhookUrlSchema } from '../config/index.js';
 import { VERSION } from '../version.js';
 import { createHookSchema } from './routes/hooks.js';
+import { scopesFor } from './scopes.js';
 import { eventsQuerySchema } from './routes/events.js';
 import { syncQuerySchema } from './routes/sources.js';
 import { deliveriesQuerySchema, replayRequestSchema, rotateSecretSchema } from './routes/subscription-actions.js';
 import { createSubscriptionSchema, updateSubscriptionSchema } from './routes/subscriptions.js';
-import { errorResponseSchema, healthSchema, jsonValueSchema } from './schemas/common.js';
+import { callerSchema, errorResponseSchema, healthSchema, jsonValueSchema } from './schemas/common.js';
 import { deliveryAttemptSchema, deliveryPageSchema, deliverySchema, retryAcceptedSchema } from './schemas/deliveries.js';
 import { eventLogEntrySchema, eventLogPageSchema } from './schemas/events.js';
-import { hookSamplesSchema, hookSchema } from './schemas/hooks.js';
+import { SAMPLE_ID_DESCRIPTION, hookSampleSchema, hookSamplesSchema, hookSchema } from './schemas/hooks.js';
 import {
   releasedDeletesSchema,
   sourceListSchema,
@@ -98,6 +99,7 @@ const RESPONSE_COMPONENTS = {
   PingWebhook: webhookSchemas.ping,
   WebhookBody: webhookBodySchema,
   Health: healthSchema,
+  Caller: callerSchema,
   Source: sourceSchema,
   SourceList: sourceListSchema,
   SyncStats: syncStatsSchema,
@@ -143,7 +145,8 @@ export const OPERATIONS: readonly Operation[] = [
     responses: { 200: { description: 'The relay is up.', schema: healthSchema } },
   },
   {
-    method: 'get', path: '/metrics', operationId: 'getMetrics', tag: 'Health', summary: 'Prometheus metrics (no auth)',
+    method: 'get', path: '/metrics', operationId: 'getMetrics', tag: 'Health', summary: 'Prometheus metrics',
+    description: 'No auth by default; with server.metricsAuth: token, a bearer token is needed.',
     responses: { 200: { description: 'Prometheus text exposition format.', contentType: 'text/plain' } },
   },
   {
@@ -153,6 +156,10 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get', path: '/docs', operationId: 'getDocs', tag: 'Docs', summary: 'This document, browsable (no auth, works offline)',
     responses: { 200: { description: 'An HTML page (Swagger UI).', contentType: 'text/html' } },
+  },
+  {
+    method: 'get', path: '/v1/whoami', operationId: 'whoami', tag: 'Health', summary: "The calling token's name and scopes",
+    responses: { 200: { description: 'Who is calling.', schema: callerSchema } },
   },
   {
     method: 'get', path: '/v1/sources', operationId: 'listSources', tag: 'Sources', summary: 'Every configured source and its last sync',
@@ -310,6 +317,14 @@ function components(named: Record<string, z.ZodType>, io: 'input' | 'output'): R
     uri: (id) => `#/components/schemas/${id}`,
     override: ({ zodSchema, jsonSchema }) => {
       annotate(zodSchema, jsonSchema);
+      if (zodSchema === hookSampleSchema) {
+        // What the superRefine checks, said in JSON Schema: the id, and the rest a webhook body.
+        for (const k of Object.keys(jsonSchema)) delete jsonSchema[k];
+        jsonSchema.allOf = [
+          { type: 'object', properties: { id: { type: 'string', description: SAMPLE_ID_DESCRIPTION } }, required: ['id'] },
+          ref('WebhookBody'),
+        ];
+      }
       // Responses and webhooks may gain fields in later versions: receivers must not reject them.
       if (io === 'output' && jsonSchema.additionalProperties === false) delete jsonSchema.additionalProperties;
     },
@@ -333,7 +348,8 @@ const errorResponse = (description: string) => ({ description, content: { 'appli
 
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid request: the details name every offending field.',
-  401: 'Missing or wrong admin token.',
+  401: 'Missing token, or not a configured one.',
+  403: 'insufficient_scope: the token is valid but has none of the scopes this route needs.',
   404: 'Not found.',
   409: 'Conflict with the current state (see the error code).',
   413: 'Request body larger than 64 KB.',
@@ -359,6 +375,11 @@ function queryParameters(schema: z.ZodType, operationId: string, docs: Record<st
 
 function operation(op: Operation) {
   const authed = op.path.startsWith('/v1/');
+  // /metrics takes a token only with server.metricsAuth: token.
+  const optionalAuth = op.path === '/metrics';
+  // From the table the auth middleware checks (src/api/scopes.ts), so the two cannot disagree.
+  const scopes = authed || optionalAuth ? scopesFor(op.method.toUpperCase(), op.path.replace(/:[A-Za-z0-9_]+/g, 'x')) : null;
+  const description = [op.description, scopes ? `Scopes: ${scopes.join(', ')}.` : null].filter(Boolean).join(' ');
   const pathParams = [...op.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
   const parameters = [
     ...pathParams.map((name) => ({
@@ -381,7 +402,8 @@ function operation(op: Operation) {
   }
   const errors = new Set(op.errors ?? []);
   if (op.body || op.query) errors.add(400);
-  if (authed) errors.add(401);
+  if (authed || optionalAuth) errors.add(401);
+  if (scopes && scopes.length < TOKEN_SCOPES.length) errors.add(403);
   if (op.body) {
     errors.add(413);
     errors.add(415);
@@ -392,8 +414,9 @@ function operation(op: Operation) {
     operationId: op.operationId,
     tags: [op.tag],
     summary: op.summary,
-    ...(op.description ? { description: op.description } : {}),
-    ...(authed ? { security: [{ bearerAuth: [] }] } : { security: [] }),
+    ...(description ? { description } : {}),
+    security: authed ? [{ bearerAuth: [] }] : optionalAuth ? [{}, { bearerAuth: [] }] : [],
+    ...(scopes ? { 'x-scopes': scopes } : {}),
     ...(parameters.length ? { parameters } : {}),
     ...(op.body
       ? {
@@ -474,7 +497,8 @@ export function buildOpenApiDocument() {
       title: 'leadrelay',
       version: VERSION,
       description:
-        'Polls sales-lead vendors and sends Standard Webhooks. Every /v1/* route needs `Authorization: Bearer <server.adminToken>`. ' +
+        'Polls sales-lead vendors and sends Standard Webhooks. Every /v1/* route needs `Authorization: Bearer <token>`: ' +
+        'server.adminToken, or a server.tokens token with one of the scopes the route lists (x-scopes; else 403). ' +
         'Errors are always `{"error": {"code", "message", "details"}}`. The webhooks the relay sends are described under `webhooks`; ' +
         'responses and webhook bodies may gain fields in later versions.',
       license: { name: 'MIT', identifier: 'MIT' },
@@ -493,7 +517,16 @@ export function buildOpenApiDocument() {
     components: {
       schemas: { ...requestSchemas, ...responseSchemas },
       parameters: WEBHOOK_HEADERS,
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'server.adminToken from the config.' } },
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'server.adminToken (every scope), or a named token from server.tokens with its scopes: admin (everything), ' +
+            'read (every GET but the signing secret), hooks (POST /v1/hooks, DELETE of its own hooks, GET /v1/hooks/samples/*), ' +
+            'metrics (GET /metrics). Each operation lists the scopes that open it under x-scopes.',
+        },
+      },
     },
   };
 }

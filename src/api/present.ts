@@ -48,6 +48,7 @@ export function presentSubscription(s: Subscription, now: number) {
     },
     previousSecretExpiresAt: rotating ? iso(s.previousSecretExpiresAt) : null,
     origin: s.origin,
+    createdBy: s.createdBy,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
   };

@@ -31,6 +31,8 @@ export function requestLog(logger: Logger): MiddlewareHandler {
         method: c.req.method,
         path: path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path,
         status: c.res.status,
+        // The name of the token that called (set by the auth middleware), never the token.
+        token: c.get('caller')?.name,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
       },
       'admin API request',

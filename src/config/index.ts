@@ -36,5 +36,7 @@ export type {
   LogLevel,
   ValidationResult,
 } from './schema.js';
+export { TOKEN_SCOPES, ADMIN_TOKEN_NAME, METRICS_AUTH_MODES } from './tokens.js';
+export type { TokenScope, NamedToken, MetricsAuthMode } from './tokens.js';
 export { loadConfig, ConfigError } from './load.js';
 export type { LoadConfigOptions } from './load.js';

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DURATION_HINT, formatDuration, parseDuration } from './duration.js';
 import { formatProblem, type PathProblem } from './interpolate.js';
 import { isLocalHostname, isPrivateAddress } from '../util/addresses.js';
+import { METRICS_AUTH_MODES, namedTokenSchema, tokenProblems, tokenSchema, type MetricsAuthMode, type NamedToken } from './tokens.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -76,6 +77,10 @@ export interface Config {
     host: string;
     port: number;
     adminToken: string;
+    /** Named tokens with scopes (src/config/tokens.ts); adminToken has every scope. */
+    tokens: NamedToken[];
+    /** token: GET /metrics needs a token with the metrics (or read, admin) scope. */
+    metricsAuth: MetricsAuthMode;
     /** Least severe level logged; LEADRELAY_LOG_LEVEL overrides it. */
     logLevel: LogLevel;
   };
@@ -298,7 +303,9 @@ const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 const serverSchema = z.strictObject({
   host: nonEmptyString.default(DEFAULTS.host),
   port: intSchema(0, 65535).default(DEFAULTS.port),
-  adminToken: z.string().min(16),
+  adminToken: tokenSchema,
+  tokens: z.array(namedTokenSchema).max(100).default(() => []),
+  metricsAuth: z.enum(METRICS_AUTH_MODES).default('none'),
   logLevel: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -444,6 +451,7 @@ export function crossFieldProblems(raw: unknown): PathProblem[] {
   const problems: PathProblem[] = [];
   if (!isRecord(raw)) return problems;
   const { sources, subscriptions } = raw;
+  problems.push(...tokenProblems(raw.server));
 
   problems.push(...duplicateIdProblems(sources, 'sources'));
   if (Array.isArray(sources)) {

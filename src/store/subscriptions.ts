@@ -25,6 +25,8 @@ export interface Subscription {
   circuitOpenUntil: number | null;
   /** config: the config file; api: POST /v1/subscriptions; hook: a REST hook (POST /v1/hooks, Zapier). */
   origin: SubscriptionOrigin;
+  /** Name of the API token that created it ("admin" for server.adminToken); null for config ones. */
+  createdBy: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -90,16 +92,17 @@ interface Row {
   consecutive_failures: number;
   circuit_open_until: number | null;
   origin: SubscriptionOrigin;
+  created_by: string | null;
   created_at: string;
   updated_at: string;
 }
 
 const COLUMNS = `id, url, secret, previous_secret, previous_secret_expires_at, events, sources, description, headers,
   max_per_second, max_concurrency, enabled, disabled_reason, disabled_at, failing_since, consecutive_failures,
-  circuit_open_until, origin, created_at, updated_at`;
+  circuit_open_until, origin, created_by, created_at, updated_at`;
 const PARAMS = `@id, @url, @secret, @previousSecret, @previousSecretExpiresAt, @events, @sources, @description, @headers,
   @maxPerSecond, @maxConcurrency, @enabled, @disabledReason, @disabledAt, @failingSince, @consecutiveFailures,
-  @circuitOpenUntil, @origin, @createdAt, @updatedAt`;
+  @circuitOpenUntil, @origin, @createdBy, @createdAt, @updatedAt`;
 
 export class SubscriptionStore {
   private readonly insertStmt;
@@ -177,7 +180,7 @@ export class SubscriptionStore {
         if (!current) {
           const { enabled, ...chosen } = w;
           this.insert({
-            ...newSubscription({ ...chosen, secret: w.secret ?? generateSecret(), origin: 'config' }, nowIso),
+            ...newSubscription({ ...chosen, secret: w.secret ?? generateSecret(), origin: 'config', createdBy: null }, nowIso),
             ...(enabled ? {} : { enabled: false, disabledReason: 'disabled in config', disabledAt: now }),
           });
           continue;
@@ -230,6 +233,7 @@ function toParams(s: Subscription) {
     consecutiveFailures: s.consecutiveFailures,
     circuitOpenUntil: s.circuitOpenUntil,
     origin: s.origin,
+    createdBy: s.createdBy,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
   };
@@ -255,6 +259,7 @@ function fromRow(r: Row): Subscription {
     consecutiveFailures: r.consecutive_failures,
     circuitOpenUntil: r.circuit_open_until,
     origin: r.origin,
+    createdBy: r.created_by,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

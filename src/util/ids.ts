@@ -49,6 +49,12 @@ export function ulid(now: number = Date.now()): string {
   return encodeTime(now) + encodeRandom(lastRandom);
 }
 
+/** A ULID made of a given time and 10 given bytes: the same inputs give the same id (fixed samples). */
+export function ulidFrom(ms: number, bytes: Uint8Array): string {
+  if (bytes.length !== 10) throw new Error('ulidFrom needs 10 bytes');
+  return encodeTime(ms) + encodeRandom(bytes);
+}
+
 export type IdPrefix = 'evt' | 'sub' | 'dlv' | 'att' | 'req';
 
 export function newId(prefix: IdPrefix, now?: number): string {

@@ -92,7 +92,7 @@ export class MegaAdapter implements VendorAdapter {
 }
 
 /** MEGA exposes interactions only as a counter: one event per rise, keyed by the new count. */
-function interactionActivities(raw: JsonObject, before: JsonObject): PulledActivity[] | undefined {
+export function interactionActivities(raw: JsonObject, before: JsonObject): PulledActivity[] | undefined {
   const count = raw.interaction_count;
   const previous = before.interaction_count;
   if (typeof count !== 'number' || typeof previous !== 'number' || count <= previous) return undefined;

@@ -48,6 +48,8 @@ export interface HarnessOptions {
   logLevel?: string;
   /** The relay's clock (default: the system clock); a ManualClock makes time-based decisions deterministic. */
   clock?: Clock;
+  /** More server config keys (e.g. tokens, metricsAuth). */
+  server?: Record<string, unknown>;
 }
 
 export class Harness {
@@ -78,7 +80,13 @@ export class Harness {
     const simSource = this.vendorSim.sourceConfig(this.simServer.url);
     this.sub = await new TestSubscriber(generateSecret()).start();
     const parsed = validateConfig({
-      server: { host: '127.0.0.1', port: 0, adminToken: ADMIN_TOKEN, ...(this.opts.logLevel ? { logLevel: this.opts.logLevel } : {}) },
+      server: {
+        host: '127.0.0.1',
+        port: 0,
+        adminToken: ADMIN_TOKEN,
+        ...(this.opts.logLevel ? { logLevel: this.opts.logLevel } : {}),
+        ...this.opts.server,
+      },
       storage: { path: join(this.dir, 'relay.db') },
       sources: [
         {

@@ -36,9 +36,23 @@ async function unsubscribe(z, bundle) {
   return {};
 }
 
-/** perform: leadrelay POSTs the webhook body ({type, timestamp, data}); it is the trigger's one result. */
+/**
+ * A header of the webhook as Zapier hands it over in bundle.rawRequest.headers (title-cased, with an
+ * `Http-` prefix), matched without regard to either.
+ */
+function rawHeader(bundle, name) {
+  const headers = (bundle.rawRequest && bundle.rawRequest.headers) || {};
+  const key = Object.keys(headers).find((k) => k.toLowerCase().replace(/^http-/, '') === name);
+  return key === undefined ? undefined : headers[key];
+}
+
+/**
+ * perform: leadrelay POSTs the webhook body ({type, timestamp, data}); it is the trigger's one result,
+ * with the webhook-id header as its `id` (the same on retries, and what the samples carry as `id`).
+ */
 function perform(z, bundle) {
-  return [bundle.cleanedRequest];
+  const id = rawHeader(bundle, 'webhook-id');
+  return [id ? { id, ...bundle.cleanedRequest } : bundle.cleanedRequest];
 }
 
 /** performList: sample payloads of exactly the live shape, for field mapping and "Test trigger". */

@@ -1,4 +1,4 @@
-// Calls to the leadrelay admin API: the relay URL and admin token come from the connection
+// Calls to the leadrelay admin API: the relay URL and API token come from the connection
 // (authentication.js); every call is a Bearer-authenticated JSON request.
 
 /** The relay's base URL as the user typed it, without trailing slashes. */
@@ -6,6 +6,30 @@ function baseUrl(bundle) {
   return String(bundle.authData.relayUrl || '')
     .trim()
     .replace(/\/+$/, '');
+}
+
+// Plain http only to the machine itself (a relay tested locally): anywhere else the token would
+// cross the network in clear text.
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The base URL, or a Zapier error saying what is wrong with it, before anything is sent. */
+function checkedBaseUrl(z, bundle) {
+  const base = baseUrl(bundle);
+  let url = null;
+  try {
+    url = new URL(base);
+  } catch {
+    // reported below
+  }
+  const ok = url && (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname)));
+  if (!ok) {
+    throw new z.errors.Error(
+      `The leadrelay URL must start with https:// (http:// is allowed only for 127.0.0.1), e.g. https://leadrelay.example.com; got "${base}"`,
+      'invalid_relay_url',
+      400,
+    );
+  }
+  return base;
 }
 
 /**
@@ -16,10 +40,10 @@ function baseUrl(bundle) {
  */
 async function relayRequest(z, bundle, { method = 'GET', path, body, allow = [] }) {
   const response = await z.request({
-    url: `${baseUrl(bundle)}${path}`,
+    url: `${checkedBaseUrl(z, bundle)}${path}`,
     method,
     headers: {
-      Authorization: `Bearer ${bundle.authData.adminToken}`,
+      Authorization: `Bearer ${bundle.authData.token}`,
       Accept: 'application/json',
       ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
     },
@@ -34,4 +58,4 @@ async function relayRequest(z, bundle, { method = 'GET', path, body, allow = [] 
   return response.status === 204 ? undefined : response.data;
 }
 
-module.exports = { baseUrl, relayRequest };
+module.exports = { baseUrl, checkedBaseUrl, relayRequest };

@@ -9,7 +9,6 @@ module.exports = {
   display: {
     label: 'New Lead Activity',
     description: 'Triggers on a new interaction on a lead: a message, call, email, compliance block and so on.',
-    important: true,
   },
   operation: hookOperation(EVENT),
 };

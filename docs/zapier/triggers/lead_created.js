@@ -9,7 +9,6 @@ module.exports = {
   display: {
     label: 'New Lead',
     description: 'Triggers when a vendor has a lead leadrelay has not seen before.',
-    important: true,
   },
   operation: hookOperation(EVENT),
 };

@@ -9,7 +9,6 @@ module.exports = {
   display: {
     label: 'Deleted Lead',
     description: 'Triggers when a vendor deletes a lead, or it is confirmed gone (data.reason tells which).',
-    important: false,
   },
   operation: hookOperation(EVENT),
 };

@@ -9,7 +9,6 @@ module.exports = {
   display: {
     label: 'Updated Lead',
     description: 'Triggers when anything in a known lead changes (status, tags, contact details, ...). The changed fields are listed in data.changes.',
-    important: true,
   },
   operation: hookOperation(EVENT),
 };

@@ -48,6 +48,7 @@ export function hookRoutes(relay: RelayControl) {
         maxPerSecond: null,
         maxConcurrency: null,
         origin: 'hook',
+        createdBy: c.get('caller').name,
       },
       new Date(clock.now()).toISOString(),
     );
@@ -58,8 +59,8 @@ export function hookRoutes(relay: RelayControl) {
 
   app.get('/samples/:type', (c) => {
     const type = c.req.param('type');
-    const apten = relay.sources.find((s) => s.vendor === 'apten');
-    const samples = hookSamples(type, apten?.id);
+    const idOf = (vendor: string) => relay.sources.find((s) => s.vendor === vendor)?.id;
+    const samples = hookSamples(type, { mega: idOf('mega'), apten: idOf('apten') });
     if (!samples) {
       throw new ApiError(404, 'not_found', `no samples for event type "${type}"; one of ${EVENT_TYPE_FILTERS.join(', ')}`);
     }
@@ -69,8 +70,12 @@ export function hookRoutes(relay: RelayControl) {
   app.delete('/:id', (c) => {
     const id = c.req.param('id');
     const sub = store.subscriptions.get(id);
-    // Only hooks: a subscription made otherwise is not this route's to remove.
-    if (!sub || sub.origin !== 'hook') throw notFound('hook', id);
+    const caller = c.get('caller');
+    // Only hooks: a subscription made otherwise is not this route's to remove. A token without the
+    // admin scope removes only the hooks it made (one Zapier account cannot unsubscribe another's);
+    // someone else's hook answers as an unknown one, so its existence is not confirmed either.
+    const own = caller.scopes.includes('admin') || sub?.createdBy === caller.name;
+    if (!sub || sub.origin !== 'hook' || !own) throw notFound('hook', id);
     store.subscriptions.delete(sub.id);
     relay.deliveryChanged();
     return c.body(null, 204);

@@ -52,6 +52,9 @@ export const updateSubscriptionSchema = z
   .refine((p) => Object.keys(p).length > 0, { error: 'at least one field to change is required' })
   .refine((p) => !p.replayMissed || p.enabled === true, { error: 'replayMissed goes with enabled: true', path: ['replayMissed'] });
 
+/** host[:port] as URL normalizes it (lower case, default port left out). */
+const hostOf = (url: string) => new URL(url).host;
+
 export function subscriptionRoutes(relay: RelayControl) {
   const app = new Hono();
   const { store, clock } = relay;
@@ -74,6 +77,7 @@ export function subscriptionRoutes(relay: RelayControl) {
         maxPerSecond: body.maxPerSecond ?? null,
         maxConcurrency: body.maxConcurrency ?? null,
         origin: 'api',
+        createdBy: c.get('caller').name,
       },
       nowIso(),
     );
@@ -103,6 +107,9 @@ export function subscriptionRoutes(relay: RelayControl) {
     await guards.checkTarget(patch.url);
     const now = clock.now();
     const change: SubscriptionPatch = { ...patch, headers: patch.headers === null ? {} : patch.headers };
+    // Static headers are usually credentials for the endpoint they were set for: moved to another
+    // host they would hand them to whoever runs it. They go unless given again in this request.
+    if (change.headers === undefined && patch.url !== undefined && hostOf(patch.url) !== hostOf(current.url)) change.headers = {};
     if (change.headers === undefined) delete change.headers;
     if (patch.enabled === true && !current.enabled) {
       // A fresh start: the endpoint's failure history no longer counts against it.

@@ -1,5 +1,6 @@
 // Building blocks of the documented shapes: instants, arbitrary JSON, the one error shape.
 import { z } from 'zod';
+import { TOKEN_SCOPES } from '../../config/index.js';
 
 /** An instant as the relay writes it (Date#toISOString(): UTC, millisecond precision). */
 export const instantSchema = z.iso.datetime();
@@ -16,7 +17,7 @@ export const errorResponseSchema = z
     error: z.strictObject({
       code: z.string().meta({
         description:
-          'Stable and machine-readable: unauthorized (401); invalid_request, invalid_json, target_not_allowed, range_too_large (400); ' +
+          'Stable and machine-readable: unauthorized (401); insufficient_scope (403); invalid_request, invalid_json, target_not_allowed, range_too_large (400); ' +
           'not_found (404); managed_by_config, source_disabled, subscription_disabled, attempt_in_flight (409); ' +
           'body_too_large (413); unsupported_media_type (415); internal_error (500).',
       }),
@@ -29,3 +30,10 @@ export const errorResponseSchema = z
   .meta({ description: 'The one error shape of the admin API.' });
 
 export const healthSchema = z.strictObject({ status: z.literal('ok') });
+
+export const callerSchema = z
+  .strictObject({
+    name: z.string().meta({ description: 'The token\'s name in server.tokens; "admin" for server.adminToken.' }),
+    scopes: z.array(z.enum(TOKEN_SCOPES)),
+  })
+  .meta({ description: 'The token that called: its name (as in the access log) and scopes. Never the token itself.' });

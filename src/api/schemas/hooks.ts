@@ -12,6 +12,20 @@ export const hookSchema = z
   })
   .meta({ description: 'A REST hook: a subscription with origin hook.' });
 
+export const SAMPLE_ID_DESCRIPTION =
+  'The webhook-id header its delivery would carry (evt_…). Not part of the body: Zapier needs an id in each result, and the ' +
+  "Zapier app in docs/zapier adds the live webhook's webhook-id as id too.";
+
+/**
+ * A sample: a webhook body plus `id`. The body schemas are strict, so `id` is split off before they
+ * check the rest; in the OpenAPI document this is allOf [{id}, WebhookBody] (src/api/openapi.ts).
+ */
+export const hookSampleSchema = z.looseObject({ id: z.string() }).superRefine((value, ctx) => {
+  const { id: _id, ...body } = value;
+  const parsed = webhookBodySchema.safeParse(body);
+  if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: 'custom', path: issue.path, message: issue.message });
+});
+
 export const hookSamplesSchema = z
-  .array(webhookBodySchema)
-  .meta({ description: 'Webhook bodies of the trigger, shaped exactly like live ones (built by the sync code from sample records).' });
+  .array(hookSampleSchema)
+  .meta({ description: 'Webhook bodies of the trigger with their id, shaped exactly like live ones (built by the sync code from sample records).' });

@@ -27,6 +27,10 @@ export const subscriptionSchema = z
     }),
     previousSecretExpiresAt: instantSchema.nullable().meta({ description: 'During a secret rotation: until when the old secret signs too.' }),
     origin: z.enum(['config', 'api', 'hook']).meta({ description: 'config: the config file; api: POST /v1/subscriptions; hook: POST /v1/hooks.' }),
+    createdBy: z
+      .string()
+      .nullable()
+      .meta({ description: 'Name of the token that created it ("admin" for server.adminToken); null for config subscriptions and older ones.' }),
     createdAt: instantSchema,
     updatedAt: instantSchema,
   })
