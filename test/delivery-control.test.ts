@@ -579,6 +579,57 @@ describe('static headers', () => {
     expect(mine.received.at(-1)!.headers.authorization).toBe(AUTH);
   });
 
+  it('a receiver echoing its request shows no secret in the attempt log: raw, JSON-escaped, URL-encoded, or cut at 1 KiB', async () => {
+    h = await new Harness().start();
+    const oldSecret = generateSecret();
+    const mine = await subscriber(oldSecret);
+    const [user, password] = ['relay@acme', 'url-secret:pw'];
+    const url = mine.url.replace('http://', `http://${encodeURIComponent(user)}:${encodeURIComponent(password)}@`);
+    const token = 'va"lue/tok+en x';
+    const created = await createSub({ url, secret: oldSecret, headers: { 'X-Token': token, 'X-Api-Key': KEY } });
+    const rot = await h.api('POST', `/v1/subscriptions/${created.id}/rotate-secret`);
+    expect(rot.status).toBe(200);
+    const newSecret: string = rot.body.secret;
+    mine.secret = newSecret; // both sign during the grace period: the old one is still a secret to hide
+    const basic = Buffer.from(`${user}:${password}`).toString('base64');
+    const secrets = [user, password, basic, token, KEY, newSecret, newSecret.slice(6), oldSecret, oldSecret.slice(6)];
+
+    const bodies: Array<(headers: Record<string, unknown>) => string> = [
+      (headers) => JSON.stringify({ headers }), // httpbin
+      (headers) => JSON.stringify({ headers }).replace(/\//g, '\\/'), // PHP's json_encode
+      () => `?token=${encodeURIComponent(token)}&auth=${encodeURIComponent(`Basic ${basic}`)}&u=${encodeURIComponent(user)}`,
+      () => new URLSearchParams({ token, password, secret: newSecret, previous: oldSecret }).toString(),
+      () => JSON.stringify({ key: newSecret.slice(6), previous: oldSecret.slice(6) }).replace(/\//g, '\\/'),
+      // The new secret's key starts 10 bytes before the 1 KiB cut.
+      () => 'p'.repeat(1024 - 6 - 10) + newSecret + ' tail',
+      // Redactions shrink the text: what lay past the cut (half a secret) must not slide into view.
+      () => `${basic} `.repeat(40) + newSecret.slice(0, 30),
+    ];
+    let n = 0;
+    mine.respond = ({ headers }) => ({ status: 200, body: bodies[n++ % bodies.length]!(headers) });
+    for (let i = 0; i < bodies.length; i++) h.apten.createLead();
+    await h.sync();
+    await h.waitIdle();
+    expect(mine.accepted).toHaveLength(bodies.length);
+    expect(mine.received[0]!.headers.authorization).toBe(`Basic ${basic}`);
+
+    const excerpts = (await deliveries(created.id)).flatMap((d) => d.attemptLog.map((a: any) => a.responseExcerpt as string));
+    expect(excerpts).toHaveLength(bodies.length);
+    const forms = (s: string) => [s, JSON.stringify(s).slice(1, -1), JSON.stringify(s).slice(1, -1).replace(/\//g, '\\/'), encodeURIComponent(s), new URLSearchParams({ s }).toString().slice(2)];
+    for (const excerpt of excerpts) {
+      expect(excerpt).toContain('[redacted]');
+      expect(Buffer.byteLength(excerpt)).toBeLessThanOrEqual(1024);
+      for (const s of secrets) for (const form of forms(s)) expect(excerpt, `${form} in ${excerpt}`).not.toContain(form);
+      // Nor any 10 characters in a row of a signing key (half a secret at the cut).
+      for (const key of [newSecret.slice(6), oldSecret.slice(6)]) {
+        for (let i = 0; i + 10 <= key.length; i++) expect(excerpt).not.toContain(key.slice(i, i + 10));
+      }
+    }
+    expect(excerpts.some((e) => e.startsWith('p'.repeat(100)) && e.endsWith('[redacted]'))).toBe(true);
+    const all = JSON.stringify((await h.api('GET', `/v1/subscriptions/${created.id}/deliveries`)).body) + h.logs.join('\n');
+    for (const s of secrets) expect(all).not.toContain(s);
+  });
+
   it('refuses reserved names and values with line breaks, naming the header', async () => {
     h = await new Harness().start();
     const mine = await subscriber();
