@@ -496,3 +496,56 @@ describe('mega: a listing page without its required next_cursor and total', () =
     }
   });
 });
+
+describe('a vendor refusing the key (401/403) and echoing it in any form', () => {
+  // Slashes and a plus: the characters that JSON (PHP's \/) and URL encoding change.
+  const KEY = 'ak/live/8f3a+Zq9Xy72Lm0Pq4Rs';
+  const json = (message: string) => JSON.stringify({ message });
+  const answers: Array<{ name: string; status: number; body: string; contentType?: string }> = [
+    { name: 'JSON with escaped slashes', status: 401, body: json(`invalid key ${KEY}`).replace(/\//g, '\\/') },
+    { name: 'every character \\u-escaped', status: 401, body: `{"message":"bad key ${[...KEY].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"}` },
+    { name: 'URL-encoded', status: 403, body: json(`GET /leads?api_key=${encodeURIComponent(KEY)} denied`) },
+    { name: 'cut short', status: 401, body: json(`key ${KEY.slice(0, 14)}… was revoked`) },
+    { name: 'cut short and escaped', status: 403, body: json(`key ${KEY.slice(0, 12)}... has no access`).replace(/\//g, '\\/') },
+    { name: 'an HTML page quoting it URL-encoded', status: 401, contentType: 'text/html', body: `<p>${'x'.repeat(40)} ${encodeURIComponent(KEY)}</p>${'<br>'.repeat(1000)}` },
+    { name: 'a long message', status: 403, body: json(`${'access denied; '.repeat(100)}${KEY}`) },
+  ];
+
+  /** Any 8 characters in a row of the key, as written or decoded from JSON or URL encoding. */
+  function leaks(text: string): string | null {
+    let decoded = text;
+    try {
+      decoded = decodeURIComponent(text);
+    } catch {
+      // not URL-encoded as a whole
+    }
+    const unescaped = text.replace(/\\u([0-9a-fA-F]{4})/g, (_, h) => String.fromCharCode(parseInt(h, 16))).replace(/\\\//g, '/');
+    for (const t of [text, decoded, unescaped]) {
+      for (let i = 0; i + 8 <= KEY.length; i++) if (t.includes(KEY.slice(i, i + 8))) return KEY.slice(i, i + 8);
+    }
+    return null;
+  }
+
+  it('keeps every piece of the key out of the error, GET /v1/sources and the log, and quotes only a short excerpt', async () => {
+    const h = await new Harness({ sim: new AptenVendorSim(new AptenSimulator({ apiKey: KEY })), maxRetries: 0 }).start();
+    try {
+      for (const a of answers) {
+        h.vendorSim.failNext(1, { status: a.status, body: a.body, contentType: a.contentType });
+        const run = await h.sync();
+        expect(run.error?.code, a.name).toBe('vendor_auth_failed');
+        const message = run.error!.message;
+        expect(message, a.name).toMatch(new RegExp(`^apten GET /leads: ${a.status} .*: check the source's apiKey$`));
+        expect(leaks(message), `${a.name}: ${message}`).toBeNull();
+        // The vendor's words, at most a short excerpt of them.
+        const quoted = message.slice(`apten GET /leads: ${a.status} `.length, -": check the source's apiKey".length);
+        expect(quoted.length, `${a.name}: ${message}`).toBeLessThanOrEqual(120);
+        const source = (await h.api('GET', '/v1/sources')).body.data[0];
+        expect(source.lastError).toEqual(run.error);
+      }
+      expect(h.logs.join('\n')).toContain('vendor_auth_failed');
+      for (const line of h.logs) expect(leaks(line), line).toBeNull();
+    } finally {
+      await h.stop();
+    }
+  });
+});

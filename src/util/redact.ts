@@ -70,11 +70,12 @@ export class Redactor {
    * The first `keep` characters of text, redacted. A secret starting among them is cut whole even when
    * it runs past them; everything else past them is dropped, so the tail of a text cut short (where a
    * secret may be cut in half) never shows. Hand over at least keep + margin characters when there are
-   * more.
+   * more; more than that is not looked at.
    */
   redactHead(text: string, keep: number): string {
     if (this.secrets.length === 0 || text.length === 0) return text.slice(0, keep);
-    const spans = this.find(text);
+    // Past keep + margin nothing can start a secret that shows.
+    const spans = this.find(text.slice(0, keep + this.margin));
     let out = '';
     let at = 0;
     for (const [from, to] of spans) {

@@ -2,6 +2,7 @@
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import pRetry from 'p-retry';
 import { RelayError } from '../util/errors.js';
+import { REDACTED, Redactor, credentialParts } from '../util/redact.js';
 import { RequestBudget } from './budget.js';
 
 export class VendorError extends RelayError {
@@ -40,12 +41,25 @@ export class VendorHttp {
   private readonly origin: string;
   requestCount = 0;
   readonly budget: RequestBudget;
+  /**
+   * Error messages quote the vendor's body, and they end up in logs and on GET /v1/sources: a
+   * vendor echoing the key it was sent ("invalid key abc...") must not leak it, escaped, encoded or
+   * cut short. Keys are random, so eight of their characters in a row are never there by chance.
+   * Only error bodies pass here; lead data is never altered.
+   */
+  private readonly redactor: Redactor;
 
   constructor(private readonly opts: VendorHttpOptions) {
     const url = new URL(opts.baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/$/, '');
     this.budget = opts.budget ?? new RequestBudget([]);
+    // The token of "Bearer <key>": the scheme word is no secret, and in fragments it would match prose.
+    const keys = Object.values(opts.headers).flatMap((v) => {
+      const parts = credentialParts(v);
+      return parts.length > 1 ? parts.slice(1) : parts;
+    });
+    this.redactor = new Redactor(keys, { minLength: 8, fragmentsFrom: 8 });
     this.pool = new Pool(this.origin, {
       connections: 4,
       headersTimeout: opts.timeoutMs ?? 30_000,
@@ -112,14 +126,16 @@ export class VendorHttp {
       try {
         return JSON.parse(text);
       } catch {
-        throw new VendorError('vendor_bad_response', `${where}: response is not valid JSON (${describeBody(this.scrub(text))})`, status);
+        throw new VendorError('vendor_bad_response', `${where}: response is not valid JSON (${this.describeBody(text)})`, status);
       }
     }
-    const detail = vendorMessage(this.scrub(text));
     const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
     if (status === 401 || status === 403) {
+      // The answer to a wrong key is the likeliest to quote it: only a short excerpt.
+      const detail = this.quote(text, AUTH_QUOTE_CHARS);
       throw new VendorError('vendor_auth_failed', `${where}: ${status} ${detail || 'unauthorized'}: check the source's apiKey`, status);
     }
+    const detail = this.quote(text, QUOTE_CHARS);
     if (status === 429) {
       throw new VendorError('vendor_rate_limited', `${where}: 429 rate limited${detail ? `: ${detail}` : ''}`, status, retryAfterMs, true);
     }
@@ -131,19 +147,19 @@ export class VendorHttp {
     await this.pool.close();
   }
 
-  /**
-   * Error messages quote the vendor's response body, and those end up in logs and on GET
-   * /v1/sources: a vendor echoing the key it was sent ("invalid key abc...") must not leak it.
-   * Only error bodies pass here; lead data is never altered.
-   */
-  private scrub(text: string): string {
-    let out = text;
-    for (const value of Object.values(this.opts.headers)) {
-      for (const secret of [value, value.replace(/^Bearer\s+/i, '')]) {
-        if (secret.length >= 8) out = out.split(secret).join('[redacted]');
-      }
-    }
-    return out;
+  /** The vendor's own words from an error body (its message, or the body's start), secrets cut, at most max characters. */
+  private quote(text: string, max: number): string {
+    const message = vendorMessage(text);
+    if (message === null) return this.describeBody(text);
+    // Redacted first, then clipped: max counts what is shown, a whole key is ten characters.
+    const shown = clip(this.redactor.redactHead(message, LOOK_CHARS), max);
+    return message.length > LOOK_CHARS && !shown.endsWith('…') ? `${shown}…` : shown;
+  }
+
+  private describeBody(text: string): string {
+    const t = text.trimStart();
+    if (!t) return 'empty body';
+    return `body starts ${JSON.stringify(clip(this.redactor.redactHead(t, LOOK_CHARS), 60))}`;
   }
 }
 
@@ -174,27 +190,36 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
-/** The human part of a vendor's error body, whatever its shape ({message}, {error}, {error: {message}}). */
-function vendorMessage(text: string): string {
+/** How many characters of a vendor's error message an error quotes; on 401/403 fewer. */
+const QUOTE_CHARS = 200;
+const AUTH_QUOTE_CHARS = 80;
+/** How much of a vendor's message is redacted before it is clipped to the above. */
+const LOOK_CHARS = 2000;
+
+/**
+ * The human part of a vendor's JSON error body, whatever its shape ({message}, {error}, {error:
+ * {message}}), decoded by JSON.parse; '' when it has none, null when the body is not JSON.
+ */
+function vendorMessage(text: string): string | null {
+  let body: Record<string, unknown>;
   try {
-    const body = JSON.parse(text) as Record<string, unknown>;
-    const err = body.error;
-    const msg =
-      typeof body.message === 'string'
-        ? body.message
-        : typeof err === 'string'
-          ? err
-          : err && typeof err === 'object' && typeof (err as Record<string, unknown>).message === 'string'
-            ? ((err as Record<string, unknown>).message as string)
-            : '';
-    return msg.slice(0, 200);
+    body = JSON.parse(text) as Record<string, unknown>;
   } catch {
-    return describeBody(text);
+    return null;
   }
+  if (body === null || typeof body !== 'object') return '';
+  const err = body.error;
+  if (typeof body.message === 'string') return body.message;
+  if (typeof err === 'string') return err;
+  if (err && typeof err === 'object' && typeof (err as Record<string, unknown>).message === 'string') return (err as Record<string, unknown>).message as string;
+  return '';
 }
 
-function describeBody(text: string): string {
-  const t = text.trim();
-  if (!t) return 'empty body';
-  return `body starts ${JSON.stringify(t.slice(0, 60))}`;
+/** At most max characters, never ending inside a [redacted] mark; a cut is shown with an ellipsis. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = max - 1;
+  const mark = text.lastIndexOf(REDACTED, cut);
+  if (mark !== -1 && mark + REDACTED.length > cut) cut = mark;
+  return `${text.slice(0, cut)}…`;
 }
