@@ -47,6 +47,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
   const store = Store.open(config.storage.path, {
     backgroundCheckpoints: true,
     maxSizeBytes: maxSizeMb === undefined ? undefined : Math.floor(maxSizeMb * 1024 * 1024),
+    onNotice: (message) => logger.warn({ component: 'storage' }, message),
   });
   const nowIso = () => new Date(clock.now()).toISOString();
 

@@ -34,8 +34,8 @@ export class Store {
    * backgroundCheckpoints: WAL checkpoints run on a thread of their own (the relay turns this on;
    * see checkpointer.ts), with SQLite's automatic checkpoint left only as a backstop.
    */
-  static open(path: string, opts: { backgroundCheckpoints?: boolean; maxSizeBytes?: number } = {}): Store {
-    const store = new Store(openDatabase(path, { maxSizeBytes: opts.maxSizeBytes }));
+  static open(path: string, opts: { backgroundCheckpoints?: boolean; maxSizeBytes?: number; onNotice?: (message: string) => void } = {}): Store {
+    const store = new Store(openDatabase(path, { maxSizeBytes: opts.maxSizeBytes, onNotice: opts.onNotice }));
     if (opts.backgroundCheckpoints && path !== ':memory:') {
       store.db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
       store.checkpointer = new Checkpointer(path);
