@@ -2,6 +2,7 @@
 // auto-disable and recovery, static headers, per-endpoint limits and the circuit breaker. Everything
 // goes over real HTTP on 127.0.0.1: admin API, vendor simulator and verifying subscribers.
 import { afterEach, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { generateSecret } from '../src/delivery/sign.js';
 import { Harness } from './helpers/harness.js';
@@ -504,7 +505,7 @@ describe('static headers', () => {
     expect(leaks(JSON.stringify(created))).toBe(false);
     const masked = created.headers as Record<string, string>;
     expect(Object.keys(masked).map((k) => k.toLowerCase()).sort()).toEqual(['authorization', 'x-api-key']);
-    for (const v of Object.values(masked)) expect(v).toMatch(/^\[redacted sha256:[0-9a-f]{8}\]$/);
+    for (const v of Object.values(masked)) expect(v).toMatch(/^\[redacted hmac:[0-9a-f]{8}\]$/);
     expect(new Set(Object.values(masked)).size).toBe(2); // a fingerprint per value
 
     h.apten.createLead();
@@ -546,6 +547,33 @@ describe('static headers', () => {
     expect(last.headers.authorization).toBeUndefined();
     expect(last.headers['x-api-key']).toBeUndefined();
     expect(leaks(h.logs.join('\n'))).toBe(false);
+  });
+
+  it('fingerprints header values with a key of this install: comparable here, useless for checking a guess offline', async () => {
+    h = await new Harness().start();
+    const mine = await subscriber();
+    const a = await createSub({ url: mine.url, headers: { 'X-Api-Key': KEY } });
+    const b = await createSub({ url: mine.url, headers: { 'X-Other': KEY, 'X-Third': 'another-value' } });
+    const fingerprint: string = a.headers['X-Api-Key'];
+    expect(fingerprint).toMatch(/^\[redacted hmac:[0-9a-f]{8}\]$/);
+    expect(b.headers['X-Other']).toBe(fingerprint); // the same value, the same fingerprint
+    expect(b.headers['X-Third']).not.toBe(fingerprint);
+    // Not the plain hash of the value, which anyone could compute for a guess.
+    const sha256 = createHash('sha256').update(KEY).digest('hex');
+    expect(fingerprint).not.toContain(sha256.slice(0, 8));
+    // The key is kept: the same fingerprint after a restart.
+    await h.restartRelay();
+    expect((await getSub(a.id)).headers['X-Api-Key']).toBe(fingerprint);
+    // Another install has a key of its own.
+    const other = await new Harness().start();
+    try {
+      const res = await other.api('POST', '/v1/subscriptions', { url: mine.url, headers: { 'X-Api-Key': KEY } });
+      expect(res.status).toBe(201);
+      expect(res.body.headers['X-Api-Key']).toMatch(/^\[redacted hmac:[0-9a-f]{8}\]$/);
+      expect(res.body.headers['X-Api-Key']).not.toBe(fingerprint);
+    } finally {
+      await other.stop();
+    }
   });
 
   it('a URL with user:password@ sends HTTP Basic auth, and the API and logs never show the password', async () => {

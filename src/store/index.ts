@@ -8,6 +8,7 @@ import { SubscriptionStore } from './subscriptions.js';
 import { DeliveryStore } from './deliveries.js';
 import { EventLogStore } from './event-log.js';
 import { RetentionStore } from './retention.js';
+import { InstallKeyStore } from './install-keys.js';
 
 export class Store {
   readonly sources: SourceStore;
@@ -17,6 +18,7 @@ export class Store {
   readonly deliveries: DeliveryStore;
   readonly eventLog: EventLogStore;
   readonly retention: RetentionStore;
+  readonly installKeys: InstallKeyStore;
 
   private checkpointer: Checkpointer | null = null;
 
@@ -28,6 +30,7 @@ export class Store {
     this.deliveries = new DeliveryStore(db, this.outbox);
     this.eventLog = new EventLogStore(db);
     this.retention = new RetentionStore(db);
+    this.installKeys = new InstallKeyStore(db);
   }
 
   /**
