@@ -14,6 +14,7 @@ import { eventRoutes } from './routes/events.js';
 import { requestLog } from './request-log.js';
 import { hookRoutes } from './routes/hooks.js';
 import { docsRoutes } from './routes/docs.js';
+import { closeAfterRefusedBody } from './close-unread.js';
 
 /** What GET /metrics serves (src/metrics.ts). */
 export interface MetricsEndpoint {
@@ -26,6 +27,7 @@ export function createApi(relay: RelayControl, opts: { adminToken: string; logge
 
   // First, so every route (and every 401 and 404) gets a request id and an access-log line.
   app.use('*', requestLog(opts.logger));
+  app.use('*', closeAfterRefusedBody());
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   // Unauthenticated like /healthz, for Prometheus scrapers; labels hold only ids and vendor names.
