@@ -125,6 +125,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       vendor: source.vendor,
       headers: entry.headers(source),
       timeoutMs: source.requestTimeout,
+      maxResponseBytes: Math.floor(source.maxResponseMb * 1024 * 1024),
       retries: source.maxRetries,
       onRequestError: (err) => metrics.vendorRequestFailed(source.id, source.vendor, err.code, err.httpStatus),
       budget: new RequestBudget(source.rateLimits?.map((l) => ({ requests: l.requests, perMs: l.per })) ?? entry.rateLimits),

@@ -549,3 +549,40 @@ describe('a vendor refusing the key (401/403) and echoing it in any form', () =>
     }
   });
 });
+
+describe('a vendor response has one deadline for headers and body, and a size cap', () => {
+  it('a body trickling in (one byte per 300 ms) fails the run at requestTimeout, though bytes keep coming', async () => {
+    const h = await new Harness({ source: { requestTimeout: '1s' }, maxRetries: 0 }).start();
+    try {
+      h.apten.createLead();
+      h.vendorSim.failNext(1, { kind: 'trickle', path: '/leads', trickleMs: 300 });
+      const run = await h.sync();
+      expect(run.error?.code).toBe('vendor_unreachable');
+      expect(run.error?.message).toMatch(/apten GET \/leads: timed out: the response body .* \(requestTimeout 1s covers headers and body\)/);
+      // The next run, answered normally, gets the lead.
+      expect((await h.sync()).error).toBeNull();
+      await h.waitIdle();
+      expect(h.sub.accepted.filter((w) => w.type === 'lead.created')).toHaveLength(1);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('a response past maxResponseMb fails the run with vendor_response_too_large, and is not retried', async () => {
+    const h = await new Harness({ source: { maxResponseMb: 1 }, maxRetries: 2 }).start();
+    try {
+      h.apten.createLead();
+      const requests = h.vendorSim.requests.length;
+      h.vendorSim.failNext(1, { kind: 'rewrite', path: '/leads', rewrite: (body) => ({ ...body, pad: 'x'.repeat(2 * 1024 * 1024) }) });
+      const run = await h.sync();
+      expect(run.error?.code).toBe('vendor_response_too_large');
+      expect(run.error?.message).toMatch(/apten GET \/leads: the response is larger than maxResponseMb \(1 MB\)/);
+      expect(h.vendorSim.requests.length - requests).toBe(1); // the same request would get the same answer
+      const source = (await h.api('GET', '/v1/sources')).body.data[0];
+      expect(source.lastError).toEqual(run.error);
+      expect((await h.sync()).error).toBeNull();
+    } finally {
+      await h.stop();
+    }
+  });
+});

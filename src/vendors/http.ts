@@ -1,13 +1,20 @@
 // Vendor HTTP: one undici Pool per source, JSON GETs retried within a run (429/5xx/network) with p-retry.
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import pRetry from 'p-retry';
+import { formatDuration } from '../config/duration.js';
 import { RelayError } from '../util/errors.js';
 import { REDACTED, Redactor, credentialParts } from '../util/redact.js';
 import { RequestBudget } from './budget.js';
 
 export class VendorError extends RelayError {
   constructor(
-    code: 'vendor_auth_failed' | 'vendor_http_error' | 'vendor_bad_response' | 'vendor_unreachable' | 'vendor_rate_limited',
+    code:
+      | 'vendor_auth_failed'
+      | 'vendor_http_error'
+      | 'vendor_bad_response'
+      | 'vendor_unreachable'
+      | 'vendor_rate_limited'
+      | 'vendor_response_too_large',
     message: string,
     readonly httpStatus: number | null = null,
     readonly retryAfterMs: number | null = null,
@@ -23,7 +30,10 @@ export interface VendorHttpOptions {
   headers: Record<string, string>;
   /** Vendor name for error messages. */
   vendor: string;
+  /** One request, headers and body together (default 30 s). */
   timeoutMs?: number;
+  /** Largest response body read (default 32 MiB); a larger one fails with vendor_response_too_large. */
+  maxResponseBytes?: number;
   retries?: number;
   minRetryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -48,6 +58,8 @@ export class VendorHttp {
    * Only error bodies pass here; lead data is never altered.
    */
   private readonly redactor: Redactor;
+  private readonly timeoutMs: number;
+  private readonly maxResponseBytes: number;
 
   constructor(private readonly opts: VendorHttpOptions) {
     const url = new URL(opts.baseUrl);
@@ -60,10 +72,14 @@ export class VendorHttp {
       return parts.length > 1 ? parts.slice(1) : parts;
     });
     this.redactor = new Redactor(keys, { minLength: 8, fragmentsFrom: 8 });
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.pool = new Pool(this.origin, {
       connections: 4,
-      headersTimeout: opts.timeoutMs ?? 30_000,
-      bodyTimeout: opts.timeoutMs ?? 30_000,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+      // undici stops reading past it and fails the request (ResponseExceededMaxSizeError).
+      maxResponseSize: this.maxResponseBytes,
     });
   }
 
@@ -101,25 +117,60 @@ export class VendorHttp {
     const where = `${this.opts.vendor} GET ${path.split('?')[0]}`;
     await this.budget.take(signal);
     this.requestCount++;
-    let res: Dispatcher.ResponseData;
+    // One deadline for headers and body together: undici's headersTimeout and bodyTimeout time each
+    // wait on its own, so a body trickling in a byte at a time never tripped them (seen: 10 s and
+    // more with requestTimeout 2s). A plain timer and the run's signal feed one controller.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    const stop = () => controller.abort(signal.reason);
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
     try {
-      res = await this.pool.request({
-        method: 'GET',
-        path,
-        headers: { accept: 'application/json', ...this.opts.headers },
-        signal,
-      });
-    } catch (err) {
-      if (signal.aborted) throw err;
-      throw new VendorError('vendor_unreachable', `${where}: ${networkProblem(err, 'no response')}`, null, null, true);
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await this.pool.request({
+          method: 'GET',
+          path,
+          headers: { accept: 'application/json', ...this.opts.headers },
+          signal: controller.signal,
+        });
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const problem = timedOut ? `timed out waiting for the response (requestTimeout ${formatDuration(this.timeoutMs)})` : networkProblem(err, 'no response');
+        throw new VendorError('vendor_unreachable', `${where}: ${problem}`, null, null, true);
+      }
+      let text: string;
+      try {
+        text = await res.body.text();
+      } catch (err) {
+        if (signal.aborted) throw err;
+        if (err instanceof undiciErrors.ResponseExceededMaxSizeError) {
+          // Not retried: the same request would get the same answer.
+          const mb = Math.round((this.maxResponseBytes / 1024 / 1024) * 100) / 100;
+          throw new VendorError(
+            'vendor_response_too_large',
+            `${where}: the response is larger than maxResponseMb (${mb} MB); raise the source's maxResponseMb or lower its pageSize`,
+            res.statusCode,
+          );
+        }
+        const problem = timedOut
+          ? `timed out: the response body stalled part-way or came in too slowly (requestTimeout ${formatDuration(this.timeoutMs)} covers headers and body)`
+          : networkProblem(err, 'body');
+        throw new VendorError('vendor_unreachable', `${where}: ${problem}`, null, null, true);
+      }
+      return this.answer(where, res, text);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
     }
-    let text: string;
-    try {
-      text = await res.body.text();
-    } catch (err) {
-      if (signal.aborted) throw err;
-      throw new VendorError('vendor_unreachable', `${where}: ${networkProblem(err, 'body')}`, null, null, true);
-    }
+  }
+
+  /** The parsed body of a 2xx answer, or the VendorError its status means. */
+  private answer(where: string, res: Dispatcher.ResponseData, text: string): unknown {
     const status = res.statusCode;
     this.budget.observe(res.headers);
     if (status >= 200 && status < 300) {
@@ -189,6 +240,8 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   const at = Date.parse(v);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
+
+const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 /** How many characters of a vendor's error message an error quotes; on 401/403 fewer. */
 const QUOTE_CHARS = 200;
