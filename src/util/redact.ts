@@ -46,7 +46,7 @@ export class Redactor {
 
   constructor(secrets: Iterable<string>, opts: RedactorOptions = {}) {
     const minLength = opts.minLength ?? 4;
-    // Longest first: where one secret contains another, the longer one is cut whole.
+    // Longest first: the margin is the longest one's.
     this.secrets = [...new Set(secrets)].filter((s) => s.length >= minLength).sort((a, b) => b.length - a.length);
     this.margin = (this.secrets[0]?.length ?? 0) * MAX_FORM_CHARS_PER_UNIT;
     this.hasSpace = this.secrets.some((s) => s.includes(' '));
@@ -55,10 +55,6 @@ export class Redactor {
     if (n !== null) {
       for (const s of this.secrets) for (let i = 0; i + n <= s.length; i++) this.grams.add(s.slice(i, i + n));
     }
-  }
-
-  get empty(): boolean {
-    return this.secrets.length === 0;
   }
 
   /** The text with every secret found in it replaced by [redacted]. */
