@@ -18,6 +18,23 @@ import type { RelayControl } from './api/control.js';
 import { systemClock, type Clock } from './util/time.js';
 import { VERSION } from './version.js';
 
+/**
+ * The admin API's HTTP server. Node's defaults let a connection that never finished its request
+ * headers sit for 60 s (plus a 30 s check interval: 79 s seen), and any number of them.
+ */
+export const ADMIN_SERVER_LIMITS = {
+  /** Until a request's headers are complete, from the connection's start or the request's first byte. */
+  headersTimeoutMs: 10_000,
+  /** Until the whole request (headers and body, at most 64 KiB) is in; the answer may take longer. */
+  requestTimeoutMs: 30_000,
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: 5_000,
+  /** How often the two timeouts above are checked. */
+  checkIntervalMs: 1_000,
+  /** Connections past this are closed at once: operators, scrapers and Zapier need a handful. */
+  maxConnections: 256,
+} as const;
+
 export interface RelayOptions {
   logger: Logger;
   clock?: Clock;
@@ -47,6 +64,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
   const store = Store.open(config.storage.path, {
     backgroundCheckpoints: true,
     maxSizeBytes: maxSizeMb === undefined ? undefined : Math.floor(maxSizeMb * 1024 * 1024),
+    onNotice: (message) => logger.warn({ component: 'storage' }, message),
   });
   const nowIso = () => new Date(clock.now()).toISOString();
 
@@ -107,6 +125,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       vendor: source.vendor,
       headers: entry.headers(source),
       timeoutMs: source.requestTimeout,
+      maxResponseBytes: Math.floor(source.maxResponseMb * 1024 * 1024),
       retries: source.maxRetries,
       onRequestError: (err) => metrics.vendorRequestFailed(source.id, source.vendor, err.code, err.httpStatus),
       budget: new RequestBudget(source.rateLimits?.map((l) => ({ requests: l.requests, perMs: l.per })) ?? entry.rateLimits),
@@ -167,7 +186,22 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
   let url: string | null = null;
   if (opts.listen !== false) {
     const listening = await new Promise<AddressInfo>((resolve, reject) => {
-      const s = serve({ fetch: api.fetch, hostname: config.server.host, port: config.server.port }, (info) => resolve(info));
+      const limits = ADMIN_SERVER_LIMITS;
+      const s = serve(
+        {
+          fetch: api.fetch,
+          hostname: config.server.host,
+          port: config.server.port,
+          serverOptions: {
+            headersTimeout: limits.headersTimeoutMs,
+            requestTimeout: limits.requestTimeoutMs,
+            keepAliveTimeout: limits.keepAliveTimeoutMs,
+            connectionsCheckingInterval: limits.checkIntervalMs,
+          },
+        },
+        (info) => resolve(info),
+      );
+      s.maxConnections = limits.maxConnections;
       s.once('error', reject);
       server = s;
     });

@@ -1,9 +1,12 @@
 // The "Admin API" contract of interface.md, over real HTTP against a whole relay (harness).
 import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { request } from 'undici';
+import { Client, request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_SERVER_LIMITS } from '../src/relay.js';
 import { ADMIN_TOKEN, APTEN_KEY, Harness } from './helpers/harness.js';
+import { waitFor } from './helpers/wait.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -425,6 +428,33 @@ describe('bad request bodies get 400 (or 413) naming the field, and change nothi
     expect(await listSubscriptions()).toEqual(before);
   });
 
+  it('a keep-alive client goes on working after a body is refused unread (413, 401)', async () => {
+    // One connection, requests in sequence, as Node's fetch and most HTTP clients reuse it.
+    const client = new Client(h.relay.url!, { pipelining: 1 });
+    try {
+      const big = Buffer.alloc(2 * 1024 * 1024, 'a');
+      const refused = [
+        { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: big, status: 413 },
+        { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: Readable.from([big, big]), status: 413 },
+        { headers: { authorization: 'Bearer wrong-token-0123456789', 'content-type': 'application/json' }, body: big, status: 401 },
+      ];
+      for (const r of refused) {
+        const res = await client.request({ path: '/v1/subscriptions', method: 'POST', headers: r.headers, body: r.body });
+        expect(res.statusCode).toBe(r.status);
+        // The relay did not read the body, so it says it closes the connection rather than dropping it later.
+        expect(res.headers.connection).toBe('close');
+        await res.body.text();
+        for (let i = 0; i < 2; i++) {
+          const next = await client.request({ path: '/healthz', method: 'GET' });
+          expect(next.statusCode).toBe(200);
+          expect(await next.body.json()).toEqual({ status: 'ok' });
+        }
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
   it('an empty body is 400', async () => {
     await expectRejected('', { code: 'invalid_request' });
   });
@@ -601,5 +631,45 @@ describe('an unknown route is 404 with the error shape', () => {
       expect(res.status, path).toBe(404);
       expectErrorShape(res.body, 'not_found');
     }
+  });
+});
+
+describe('idle and slow clients cannot hold the admin server', () => {
+  /** A raw TCP connection to the relay, recording what comes back and when it is closed. */
+  function rawConnection(): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
+    const { hostname, port } = new URL(h.relay.url!);
+    return new Promise((resolve, reject) => {
+      let received = '';
+      const socket = connect(Number(port), hostname, () => resolve({ socket, received: () => received, closed }));
+      const closed = new Promise<void>((r) => socket.once('close', () => r()));
+      socket.on('data', (d: Buffer) => (received += d.toString('utf8')));
+      socket.on('error', reject);
+    });
+  }
+  const closedWithin = (c: { closed: Promise<void> }, ms: number) =>
+    Promise.race([c.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+
+  it('a connection that never completes its request headers gets 408 and is closed (headersTimeout 10 s), while others are served', async () => {
+    const slow = await rawConnection();
+    slow.socket.write(`GET /healthz HTTP/1.1\r\nHost: ${new URL(h.relay.url!).host}\r\nX-Slow: `); // and nothing more
+    const silent = await rawConnection();
+    expect((await h.api('GET', '/healthz')).status).toBe(200);
+    // Generous: 10 s plus the 1 s check interval; Node's own defaults took 60-90 s.
+    expect(await closedWithin(slow, 30_000)).toBe(true);
+    expect(slow.received()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(await closedWithin(silent, 5_000)).toBe(true);
+  }, 45_000);
+
+  it(`refuses connections past ${ADMIN_SERVER_LIMITS.maxConnections} at once, and serves again when they go`, async () => {
+    const held: Array<Awaited<ReturnType<typeof rawConnection>>> = [];
+    try {
+      for (let i = 0; i < ADMIN_SERVER_LIMITS.maxConnections; i++) held.push(await rawConnection());
+      const extra = await rawConnection();
+      expect(await closedWithin(extra, 5_000)).toBe(true);
+      expect(extra.received()).toBe('');
+    } finally {
+      for (const c of held) c.socket.destroy();
+    }
+    await waitFor(async () => (await h.api('GET', '/healthz')).status === 200, { what: 'the relay to serve again' });
   });
 });

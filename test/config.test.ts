@@ -134,6 +134,7 @@ describe('the interface.md example', () => {
       initialSync: 'baseline',
       overlap: 2_000,
       requestTimeout: 30_000,
+      maxResponseMb: 32,
       maxRetries: 4,
       maxDeleteShare: 0.2,
       enabled: true,
@@ -379,6 +380,18 @@ delivery:
       'delivery.concurrency: must be at least 1',
     ]);
     for (const p of err.problems) expect(err.message).toContain(p);
+  });
+
+  it('maxResponseMb: 1 to 1024 MB, named by path when out of range', () => {
+    const problems = problemsOf(
+      withServer(`
+sources:
+  - { id: a, vendor: apten, baseUrl: "https://x.example", apiKey: k, maxResponseMb: 0.5 }
+  - { id: b, vendor: apten, baseUrl: "https://x.example", apiKey: k, maxResponseMb: 2048 }
+  - { id: c, vendor: apten, baseUrl: "https://x.example", apiKey: k, maxResponseMb: 64 }
+`),
+    );
+    expect(problems).toEqual(['sources[0].maxResponseMb: must be at least 1', 'sources[1].maxResponseMb: must be at most 1024']);
   });
 
   it('reports an empty file as a missing server section', () => {

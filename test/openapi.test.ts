@@ -33,7 +33,7 @@ afterAll(async () => {
 async function get(path: string) {
   const res = await request(`${h.relay.url}${path}`);
   const bytes = Buffer.from(await res.body.arrayBuffer());
-  return { status: res.statusCode, type: String(res.headers['content-type'] ?? ''), text: bytes.toString('utf8'), bytes };
+  return { status: res.statusCode, type: String(res.headers['content-type'] ?? ''), text: bytes.toString('utf8'), bytes, headers: res.headers };
 }
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -331,6 +331,29 @@ describe('GET /docs', () => {
     const init = (await get('/docs/init.js')).text;
     expect(init).toContain("'openapi.json'");
     expect(init).toContain('validatorUrl: null');
+  });
+
+  it('is served with a strict CSP, X-Frame-Options DENY and nosniff, and needs nothing the CSP forbids', async () => {
+    const res = await get('/docs');
+    const csp = String(res.headers['content-security-policy'] ?? '');
+    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values.join(' ')]));
+    expect(directives.get('default-src')).toBe("'none'");
+    expect(directives.get('script-src')).toBe("'self'"); // no inline script, no eval
+    expect(directives.get('style-src')).toBe("'self'");
+    expect(directives.get('img-src')).toBe("'self' data:"); // swagger-ui.css has data: images
+    expect(directives.get('connect-src')).toBe("'self'"); // openapi.json and "Try it out"
+    expect(directives.get('frame-ancestors')).toBe("'none'");
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    // The page itself keeps to it: scripts and styles from files, no inline code or styles.
+    expect(res.text).not.toMatch(/<script(?![^>]*\ssrc=)/);
+    expect(res.text).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
+    // Every answer says nosniff, JSON included; and the admin API speaks plain HTTP, so no HSTS.
+    for (const path of ['/docs/init.js', '/openapi.json', '/healthz', '/v1/sources', '/nope']) {
+      const other = await get(path);
+      expect(other.headers['x-content-type-options'], path).toBe('nosniff');
+      expect(other.headers['strict-transport-security'], path).toBeUndefined();
+    }
   });
 
   it('serves nothing outside its allow-list', async () => {

@@ -8,13 +8,14 @@
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSecret } from '../src/delivery/sign.js';
+import { Store } from '../src/store/index.js';
 import { AptenSimulator, type AptenServerHandle } from '../src/sim/apten/index.js';
 import { ChildRelay } from './helpers/child-relay.js';
 import { TestSubscriber } from './helpers/subscriber.js';
@@ -348,5 +349,50 @@ describe.skipIf(noImmutable !== null)('the database turns unwritable while runni
     } finally {
       await close(r);
     }
+  });
+});
+
+describe('the database holds signing secrets, header credentials and lead PII: only its owner may read it', () => {
+  const mode = (p: string) => statSync(p).mode & 0o777;
+  const files = (path: string) => [path, `${path}-wal`, `${path}-shm`];
+
+  it('creates missing directories 0700 and the database, -wal and -shm 0600, whatever the umask, also the WAL of a later start', async () => {
+    const before = process.umask(0); // nothing masked: the modes are leadrelay's own
+    try {
+      const top = join(root, 'private');
+      const path = join(top, 'nested', 'relay.db');
+      let store = Store.open(path, { backgroundCheckpoints: true });
+      store.sources.register([{ id: 'apten', vendor: 'apten' }]);
+      expect(mode(top).toString(8)).toBe('700');
+      expect(mode(join(top, 'nested')).toString(8)).toBe('700');
+      for (const f of files(path)) expect(mode(f).toString(8), f).toBe('600');
+      await store.stopBackground();
+      store.close();
+      // The last connection's close removes the WAL: SQLite makes new ones at the next start.
+      expect(existsSync(`${path}-wal`)).toBe(false);
+      store = Store.open(path);
+      store.sources.register([{ id: 'mega', vendor: 'mega' }]);
+      for (const f of files(path)) expect(mode(f).toString(8), f).toBe('600');
+      store.close();
+    } finally {
+      process.umask(before);
+    }
+  });
+
+  it('makes an existing database 0600 at start (with its -wal and -shm), and leaves an existing directory as it is', () => {
+    const dir = join(root, 'shared');
+    mkdirSync(dir);
+    chmodSync(dir, 0o755);
+    const path = join(dir, 'relay.db');
+    Store.open(path).close();
+    // As an older leadrelay left it; a second connection keeps -wal and -shm in place.
+    const other = new Database(path);
+    other.prepare('SELECT count(*) FROM schema_migrations').get();
+    for (const f of files(path)) chmodSync(f, 0o644);
+    const store = Store.open(path);
+    for (const f of files(path)) expect(mode(f).toString(8), f).toBe('600');
+    expect(mode(dir).toString(8)).toBe('755');
+    store.close();
+    other.close();
   });
 });

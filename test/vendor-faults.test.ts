@@ -496,3 +496,93 @@ describe('mega: a listing page without its required next_cursor and total', () =
     }
   });
 });
+
+describe('a vendor refusing the key (401/403) and echoing it in any form', () => {
+  // Slashes and a plus: the characters that JSON (PHP's \/) and URL encoding change.
+  const KEY = 'ak/live/8f3a+Zq9Xy72Lm0Pq4Rs';
+  const json = (message: string) => JSON.stringify({ message });
+  const answers: Array<{ name: string; status: number; body: string; contentType?: string }> = [
+    { name: 'JSON with escaped slashes', status: 401, body: json(`invalid key ${KEY}`).replace(/\//g, '\\/') },
+    { name: 'every character \\u-escaped', status: 401, body: `{"message":"bad key ${[...KEY].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"}` },
+    { name: 'URL-encoded', status: 403, body: json(`GET /leads?api_key=${encodeURIComponent(KEY)} denied`) },
+    { name: 'cut short', status: 401, body: json(`key ${KEY.slice(0, 14)}… was revoked`) },
+    { name: 'cut short and escaped', status: 403, body: json(`key ${KEY.slice(0, 12)}... has no access`).replace(/\//g, '\\/') },
+    { name: 'an HTML page quoting it URL-encoded', status: 401, contentType: 'text/html', body: `<p>${'x'.repeat(40)} ${encodeURIComponent(KEY)}</p>${'<br>'.repeat(1000)}` },
+    { name: 'a long message', status: 403, body: json(`${'access denied; '.repeat(100)}${KEY}`) },
+  ];
+
+  /** Any 8 characters in a row of the key, as written or decoded from JSON or URL encoding. */
+  function leaks(text: string): string | null {
+    let decoded = text;
+    try {
+      decoded = decodeURIComponent(text);
+    } catch {
+      // not URL-encoded as a whole
+    }
+    const unescaped = text.replace(/\\u([0-9a-fA-F]{4})/g, (_, h) => String.fromCharCode(parseInt(h, 16))).replace(/\\\//g, '/');
+    for (const t of [text, decoded, unescaped]) {
+      for (let i = 0; i + 8 <= KEY.length; i++) if (t.includes(KEY.slice(i, i + 8))) return KEY.slice(i, i + 8);
+    }
+    return null;
+  }
+
+  it('keeps every piece of the key out of the error, GET /v1/sources and the log, and quotes only a short excerpt', async () => {
+    const h = await new Harness({ sim: new AptenVendorSim(new AptenSimulator({ apiKey: KEY })), maxRetries: 0 }).start();
+    try {
+      for (const a of answers) {
+        h.vendorSim.failNext(1, { status: a.status, body: a.body, contentType: a.contentType });
+        const run = await h.sync();
+        expect(run.error?.code, a.name).toBe('vendor_auth_failed');
+        const message = run.error!.message;
+        expect(message, a.name).toMatch(new RegExp(`^apten GET /leads: ${a.status} .*: check the source's apiKey$`));
+        expect(leaks(message), `${a.name}: ${message}`).toBeNull();
+        // The vendor's words, at most a short excerpt of them.
+        const quoted = message.slice(`apten GET /leads: ${a.status} `.length, -": check the source's apiKey".length);
+        expect(quoted.length, `${a.name}: ${message}`).toBeLessThanOrEqual(120);
+        const source = (await h.api('GET', '/v1/sources')).body.data[0];
+        expect(source.lastError).toEqual(run.error);
+      }
+      expect(h.logs.join('\n')).toContain('vendor_auth_failed');
+      for (const line of h.logs) expect(leaks(line), line).toBeNull();
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
+describe('a vendor response has one deadline for headers and body, and a size cap', () => {
+  it('a body trickling in (one byte per 300 ms) fails the run at requestTimeout, though bytes keep coming', async () => {
+    const h = await new Harness({ source: { requestTimeout: '1s' }, maxRetries: 0 }).start();
+    try {
+      h.apten.createLead();
+      h.vendorSim.failNext(1, { kind: 'trickle', path: '/leads', trickleMs: 300 });
+      const run = await h.sync();
+      expect(run.error?.code).toBe('vendor_unreachable');
+      expect(run.error?.message).toMatch(/apten GET \/leads: timed out: the response body .* \(requestTimeout 1s covers headers and body\)/);
+      // The next run, answered normally, gets the lead.
+      expect((await h.sync()).error).toBeNull();
+      await h.waitIdle();
+      expect(h.sub.accepted.filter((w) => w.type === 'lead.created')).toHaveLength(1);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('a response past maxResponseMb fails the run with vendor_response_too_large, and is not retried', async () => {
+    const h = await new Harness({ source: { maxResponseMb: 1 }, maxRetries: 2 }).start();
+    try {
+      h.apten.createLead();
+      const requests = h.vendorSim.requests.length;
+      h.vendorSim.failNext(1, { kind: 'rewrite', path: '/leads', rewrite: (body) => ({ ...body, pad: 'x'.repeat(2 * 1024 * 1024) }) });
+      const run = await h.sync();
+      expect(run.error?.code).toBe('vendor_response_too_large');
+      expect(run.error?.message).toMatch(/apten GET \/leads: the response is larger than maxResponseMb \(1 MB\)/);
+      expect(h.vendorSim.requests.length - requests).toBe(1); // the same request would get the same answer
+      const source = (await h.api('GET', '/v1/sources')).body.data[0];
+      expect(source.lastError).toEqual(run.error);
+      expect((await h.sync()).error).toBeNull();
+    } finally {
+      await h.stop();
+    }
+  });
+});

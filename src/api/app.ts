@@ -15,6 +15,8 @@ import { eventRoutes } from './routes/events.js';
 import { requestLog } from './request-log.js';
 import { hookRoutes } from './routes/hooks.js';
 import { docsRoutes } from './routes/docs.js';
+import { closeAfterRefusedBody } from './close-unread.js';
+import { securityHeaders } from './security-headers.js';
 
 /** What GET /metrics serves (src/metrics.ts). */
 export interface MetricsEndpoint {
@@ -38,6 +40,9 @@ export function createApi(relay: RelayControl, opts: ApiOptions) {
 
   // First, so every route (and every 401 and 404) gets a request id and an access-log line.
   app.use('*', requestLog(opts.logger));
+  app.use('*', closeAfterRefusedBody());
+  // On every answer: the HTML pages (/docs, the dashboard to come) need it, the JSON does no harm by it.
+  app.use('*', securityHeaders());
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   // Open by default like /healthz, for Prometheus scrapers (labels hold only ids and vendor names);

@@ -1,12 +1,16 @@
 // How subscriptions and deliveries look in API responses: secrets never, header values masked.
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { DeliveryView, Subscription } from '../store/index.js';
 
 export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** A header value is a secret: show a fingerprint an operator can compare, never the value. */
-function maskHeader(value: string): string {
-  return `[redacted sha256:${createHash('sha256').update(value).digest('hex').slice(0, 8)}]`;
+/**
+ * A header value is a secret: show a fingerprint an operator can compare (the same value on two
+ * subscriptions, a value that changed), never the value. An HMAC under this install's own key: a
+ * plain hash would let whoever reads the API confirm a guessed value offline.
+ */
+function maskHeader(value: string, key: Buffer): string {
+  return `[redacted hmac:${createHmac('sha256', key).update(value).digest('hex').slice(0, 8)}]`;
 }
 
 /**
@@ -26,7 +30,8 @@ export function presentUrl(url: string): string {
   return u.toString();
 }
 
-export function presentSubscription(s: Subscription, now: number) {
+/** `fingerprintKey`: the install's key for header fingerprints (store.installKeys). */
+export function presentSubscription(s: Subscription, now: number, fingerprintKey: Buffer) {
   const rotating = s.previousSecret !== null && (s.previousSecretExpiresAt ?? 0) > now;
   return {
     id: s.id,
@@ -34,7 +39,7 @@ export function presentSubscription(s: Subscription, now: number) {
     events: s.events,
     sources: s.sources,
     description: s.description,
-    headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, maskHeader(v)])),
+    headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, maskHeader(v, fingerprintKey)])),
     maxPerSecond: s.maxPerSecond,
     maxConcurrency: s.maxConcurrency,
     enabled: s.enabled,

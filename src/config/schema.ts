@@ -39,8 +39,10 @@ export interface SourceConfig {
   /** ms the incremental cursor is moved back on each query. */
   overlap: number;
   pageSize?: number;
-  /** ms one vendor request may take. */
+  /** ms one vendor request may take, headers and body. */
   requestTimeout: number;
+  /** Largest vendor response body read, in MB; a larger one fails the request (vendor_response_too_large). */
+  maxResponseMb: number;
   /** Retries of one failed vendor request (429, 5xx, network) within a sync run. */
   maxRetries: number;
   /** Request budget: at most `requests` per `per` ms, for each entry. Default: the vendor's documented limits. */
@@ -325,6 +327,7 @@ export const sourceSchema = z.strictObject({
   overlap: durationSchema({ max: TIMER_MAX_MS }).prefault(DEFAULTS.overlap),
   pageSize: intSchema(1, 1000).optional(),
   requestTimeout: durationSchema({ min: 100, max: TIMER_MAX_MS }).prefault('30s'),
+  maxResponseMb: z.preprocess(coerceNumber, z.number().min(1).max(1024)).default(32),
   maxRetries: intSchema(0, 20).default(4),
   rateLimits: z
     .array(z.strictObject({ requests: intSchema(1, 1_000_000), per: durationSchema({ min: 1, max: TIMER_MAX_MS }) }))

@@ -1,5 +1,6 @@
 // One HTTP attempt to a subscriber: undici, no redirects, a hard per-attempt timeout, a capped body read.
 import { request, type Dispatcher } from 'undici';
+import { truncateUtf8, type Redactor } from '../util/redact.js';
 
 export interface SendInput {
   url: string;
@@ -9,6 +10,8 @@ export interface SendInput {
   dispatcher: Dispatcher;
   /** Aborts the attempt early (shutdown). */
   signal?: AbortSignal;
+  /** Cuts the subscription's secrets out of the response excerpt (a receiver may echo its request). */
+  redactor?: Redactor;
 }
 
 export interface SendResult {
@@ -24,19 +27,36 @@ export interface SendResult {
  * the userinfo silently and the receiver would answer 401. A configured Authorization header wins.
  */
 export function withUrlCredentials(url: string, headers: Record<string, string>): { url: string; headers: Record<string, string> } {
-  if (!url.includes('@')) return { url, headers };
+  const credentials = urlCredentials(url);
+  if (!credentials) return { url, headers };
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  const hasAuthorization = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
+  return { url: u.toString(), headers: hasAuthorization ? headers : { ...headers, authorization: credentials.authorization } };
+}
+
+/** A URL's userinfo, decoded, and the Basic authorization it stands for; null when it has none. */
+export function urlCredentials(url: string): { user: string; password: string; authorization: string } | null {
+  if (!url.includes('@')) return null;
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    return { url, headers };
+    return null;
   }
-  if (!u.username && !u.password) return { url, headers };
-  const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
-  u.username = '';
-  u.password = '';
-  const hasAuthorization = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
-  return { url: u.toString(), headers: hasAuthorization ? headers : { ...headers, authorization: `Basic ${basic}` } };
+  if (!u.username && !u.password) return null;
+  const user = safeDecode(u.username);
+  const password = safeDecode(u.password);
+  return { user, password, authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** How much of a receiver's response we keep for the attempt log. */
@@ -69,7 +89,7 @@ export async function sendWebhook(input: SendInput): Promise<SendResult> {
       dispatcher: input.dispatcher,
       signal: controller.signal,
     });
-    const { excerpt, failure } = await readExcerpt(res.body);
+    const { excerpt, failure } = await readExcerpt(res.body, input.redactor);
     const retryAfter = res.headers['retry-after'];
     const retryAfterHeader = (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null;
     if (failure !== null) {
@@ -107,10 +127,16 @@ export async function sendWebhook(input: SendInput): Promise<SendResult> {
 }
 
 /**
- * Reads at most RESPONSE_EXCERPT_BYTES: the response is complete once the body ends or the excerpt
- * is full (the rest is never read, so a 50 MB answer costs 1 KiB). `failure`: the body broke off first.
+ * Reads at most RESPONSE_EXCERPT_BYTES, plus the redactor's margin: the response is complete once the
+ * body ends or that much is in (the rest is never read, so a 50 MB answer costs a few KiB).
+ * `failure`: the body broke off first. Secrets are cut out before the excerpt is cut to size, and the
+ * margin lets a secret that starts before the cut be seen whole, so no part of one is kept.
  */
-async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<{ excerpt: string | null; failure: { err: unknown } | null }> {
+async function readExcerpt(
+  body: Dispatcher.ResponseData['body'],
+  redactor: Redactor | undefined,
+): Promise<{ excerpt: string | null; failure: { err: unknown } | null }> {
+  const wanted = RESPONSE_EXCERPT_BYTES + (redactor?.margin ?? 0);
   const chunks: Buffer[] = [];
   let size = 0;
   let failure: { err: unknown } | null = null;
@@ -118,13 +144,18 @@ async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<{ exc
     for await (const chunk of body) {
       chunks.push(chunk as Buffer);
       size += (chunk as Buffer).length;
-      if (size >= RESPONSE_EXCERPT_BYTES) break; // leaving the loop destroys the stream: no huge reads
+      if (size >= wanted) break; // leaving the loop destroys the stream: no huge reads
     }
   } catch (err) {
     failure = { err };
   }
-  const excerpt = size === 0 ? null : Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
-  return { excerpt, failure };
+  if (size === 0) return { excerpt: null, failure };
+  const bytes = Buffer.concat(chunks).subarray(0, wanted);
+  const text = new TextDecoder().decode(bytes, { stream: true }); // a character cut at the end is dropped
+  if (!redactor) return { excerpt: truncateUtf8(text, RESPONSE_EXCERPT_BYTES), failure };
+  // The characters that the first RESPONSE_EXCERPT_BYTES hold are kept; the margin only completes secrets.
+  const keep = truncateUtf8(text, RESPONSE_EXCERPT_BYTES).length;
+  return { excerpt: truncateUtf8(redactor.redactHead(text, keep), RESPONSE_EXCERPT_BYTES), failure };
 }
 
 function describeStatus(status: number): string {

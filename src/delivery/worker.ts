@@ -11,6 +11,7 @@ import { parseRetryAfter } from '../vendors/http.js';
 import { subscriptionWants } from './match.js';
 import { nextRetryDelay } from './schedule.js';
 import { sendWebhook } from './send.js';
+import { subscriptionRedactor } from './redaction.js';
 import { signatureHeader } from './sign.js';
 import { TokenBucket } from './rate.js';
 import { AttemptRecorder, type FinishedAttempt } from './recorder.js';
@@ -376,6 +377,7 @@ export class DeliveryWorker {
       timeoutMs: this.opts.timeoutMs,
       dispatcher: this.deps.dispatcher,
       signal: this.stopController.signal,
+      redactor: subscriptionRedactor(sub),
       headers: {
         ...sub.headers,
         'content-type': 'application/json',
@@ -417,7 +419,7 @@ export class DeliveryWorker {
           durationMs: result.durationMs,
           statusCode: result.statusCode,
           error: result.error,
-          responseExcerpt: scrubEcho(result.responseExcerpt, Object.values(sub.headers)),
+          responseExcerpt: result.responseExcerpt,
           nextAttemptAt: delay === null ? null : now + delay,
           outcome,
           disableSubscription: gone ? 'endpoint returned 410 Gone' : undefined,
@@ -453,15 +455,4 @@ function safe<T>(fn: () => T): T | null {
   } catch {
     return null;
   }
-}
-
-/**
- * A receiver that echoes its request (httpbin-style) would put the subscription's header values in
- * the attempt log, which the API shows; they are secrets, so they are cut out of the excerpt.
- */
-function scrubEcho(excerpt: string | null, secrets: readonly string[]): string | null {
-  if (excerpt === null) return null;
-  let out = excerpt;
-  for (const value of secrets) if (value.length >= 4) out = out.split(value).join('[redacted]');
-  return out;
 }

@@ -1,6 +1,6 @@
 // Opens the SQLite database (WAL) and brings its schema to the version this code knows.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrations } from './migrations/index.js';
 import { storageErrorOf } from './errors.js';
@@ -11,12 +11,14 @@ export type Db = Database.Database;
 export interface OpenOptions {
   /** Upper bound on the database file, in bytes (SQLite's max_page_count); writes past it fail with storage_full. */
   maxSizeBytes?: number;
+  /** Told about what an operator should know but that does not stop the start (a file's mode changed). */
+  onNotice?: (message: string) => void;
 }
 
 export function openDatabase(path: string, opts: OpenOptions = {}): Db {
   let db: Db;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') createPrivately(path);
     db = new Database(path);
   } catch (err) {
     throw new RelayError('storage_unavailable', `cannot open database ${path}: ${(err as Error).message}`);
@@ -30,6 +32,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     if (opts.maxSizeBytes !== undefined) applySizeCap(db, opts.maxSizeBytes);
+    if (path !== ':memory:') tighten(path, opts.onNotice);
     migrate(db);
   } catch (err) {
     if (db.open) db.close();
@@ -39,6 +42,48 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
     throw new RelayError('storage_unavailable', `cannot open database ${path}: ${(err as Error).message}`);
   }
   return db;
+}
+
+/**
+ * The database holds signing secrets, header credentials and lead PII, so only its owner may read
+ * it. Missing directories are made 0700 (an existing one is the operator's and keeps its mode), and
+ * the file is made 0600 here before SQLite would make it 0644: SQLite gives the -wal and -shm it
+ * creates the database file's mode whatever the umask (os_unix.c, findCreateFileMode and
+ * robust_open), so every WAL of every later start follows.
+ */
+function createPrivately(path: string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, 'wx', 0o600)); // an empty file is an empty database to SQLite
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
+/**
+ * A database made by an older leadrelay (or copied in) may be readable by others: group and other
+ * access is taken away from it and its -wal and -shm. After refuseNewer, so a database this code
+ * refuses is left exactly as it was.
+ */
+function tighten(path: string, notice: OpenOptions['onNotice']): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    let mode: number;
+    try {
+      mode = statSync(file).mode & 0o777;
+    } catch {
+      continue; // no -wal or -shm (yet): SQLite makes them with the database file's mode
+    }
+    if ((mode & 0o077) === 0) continue;
+    const octal = (m: number) => m.toString(8).padStart(4, '0');
+    try {
+      chmodSync(file, mode & 0o700);
+      notice?.(`${file} was readable by other users (mode ${octal(mode)}); its mode is now ${octal(mode & 0o700)}`);
+    } catch (err) {
+      // Not ours to change (another owner): the relay still runs, and says so.
+      notice?.(`${file} is readable by other users (mode ${octal(mode)}) and could not be changed: ${(err as Error).message}`);
+    }
+  }
 }
 
 const LATEST = migrations.at(-1)?.version ?? 0;

@@ -8,6 +8,7 @@ import { SubscriptionStore } from './subscriptions.js';
 import { DeliveryStore } from './deliveries.js';
 import { EventLogStore } from './event-log.js';
 import { RetentionStore } from './retention.js';
+import { InstallKeyStore } from './install-keys.js';
 
 export class Store {
   readonly sources: SourceStore;
@@ -17,6 +18,7 @@ export class Store {
   readonly deliveries: DeliveryStore;
   readonly eventLog: EventLogStore;
   readonly retention: RetentionStore;
+  readonly installKeys: InstallKeyStore;
 
   private checkpointer: Checkpointer | null = null;
 
@@ -28,14 +30,15 @@ export class Store {
     this.deliveries = new DeliveryStore(db, this.outbox);
     this.eventLog = new EventLogStore(db);
     this.retention = new RetentionStore(db);
+    this.installKeys = new InstallKeyStore(db);
   }
 
   /**
    * backgroundCheckpoints: WAL checkpoints run on a thread of their own (the relay turns this on;
    * see checkpointer.ts), with SQLite's automatic checkpoint left only as a backstop.
    */
-  static open(path: string, opts: { backgroundCheckpoints?: boolean; maxSizeBytes?: number } = {}): Store {
-    const store = new Store(openDatabase(path, { maxSizeBytes: opts.maxSizeBytes }));
+  static open(path: string, opts: { backgroundCheckpoints?: boolean; maxSizeBytes?: number; onNotice?: (message: string) => void } = {}): Store {
+    const store = new Store(openDatabase(path, { maxSizeBytes: opts.maxSizeBytes, onNotice: opts.onNotice }));
     if (opts.backgroundCheckpoints && path !== ':memory:') {
       store.db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
       store.checkpointer = new Checkpointer(path);

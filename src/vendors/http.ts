@@ -1,12 +1,20 @@
 // Vendor HTTP: one undici Pool per source, JSON GETs retried within a run (429/5xx/network) with p-retry.
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import pRetry from 'p-retry';
+import { formatDuration } from '../config/duration.js';
 import { RelayError } from '../util/errors.js';
+import { REDACTED, Redactor, credentialParts } from '../util/redact.js';
 import { RequestBudget } from './budget.js';
 
 export class VendorError extends RelayError {
   constructor(
-    code: 'vendor_auth_failed' | 'vendor_http_error' | 'vendor_bad_response' | 'vendor_unreachable' | 'vendor_rate_limited',
+    code:
+      | 'vendor_auth_failed'
+      | 'vendor_http_error'
+      | 'vendor_bad_response'
+      | 'vendor_unreachable'
+      | 'vendor_rate_limited'
+      | 'vendor_response_too_large',
     message: string,
     readonly httpStatus: number | null = null,
     readonly retryAfterMs: number | null = null,
@@ -22,7 +30,10 @@ export interface VendorHttpOptions {
   headers: Record<string, string>;
   /** Vendor name for error messages. */
   vendor: string;
+  /** One request, headers and body together (default 30 s). */
   timeoutMs?: number;
+  /** Largest response body read (default 32 MiB); a larger one fails with vendor_response_too_large. */
+  maxResponseBytes?: number;
   retries?: number;
   minRetryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -40,16 +51,35 @@ export class VendorHttp {
   private readonly origin: string;
   requestCount = 0;
   readonly budget: RequestBudget;
+  /**
+   * Error messages quote the vendor's body, and they end up in logs and on GET /v1/sources: a
+   * vendor echoing the key it was sent ("invalid key abc...") must not leak it, escaped, encoded or
+   * cut short. Keys are random, so eight of their characters in a row are never there by chance.
+   * Only error bodies pass here; lead data is never altered.
+   */
+  private readonly redactor: Redactor;
+  private readonly timeoutMs: number;
+  private readonly maxResponseBytes: number;
 
   constructor(private readonly opts: VendorHttpOptions) {
     const url = new URL(opts.baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/$/, '');
     this.budget = opts.budget ?? new RequestBudget([]);
+    // The token of "Bearer <key>": the scheme word is no secret, and in fragments it would match prose.
+    const keys = Object.values(opts.headers).flatMap((v) => {
+      const parts = credentialParts(v);
+      return parts.length > 1 ? parts.slice(1) : parts;
+    });
+    this.redactor = new Redactor(keys, { minLength: 8, fragmentsFrom: 8 });
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.pool = new Pool(this.origin, {
       connections: 4,
-      headersTimeout: opts.timeoutMs ?? 30_000,
-      bodyTimeout: opts.timeoutMs ?? 30_000,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+      // undici stops reading past it and fails the request (ResponseExceededMaxSizeError).
+      maxResponseSize: this.maxResponseBytes,
     });
   }
 
@@ -87,39 +117,76 @@ export class VendorHttp {
     const where = `${this.opts.vendor} GET ${path.split('?')[0]}`;
     await this.budget.take(signal);
     this.requestCount++;
-    let res: Dispatcher.ResponseData;
+    // One deadline for headers and body together: undici's headersTimeout and bodyTimeout time each
+    // wait on its own, so a body trickling in a byte at a time never tripped them (seen: 10 s and
+    // more with requestTimeout 2s). A plain timer and the run's signal feed one controller.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    const stop = () => controller.abort(signal.reason);
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
     try {
-      res = await this.pool.request({
-        method: 'GET',
-        path,
-        headers: { accept: 'application/json', ...this.opts.headers },
-        signal,
-      });
-    } catch (err) {
-      if (signal.aborted) throw err;
-      throw new VendorError('vendor_unreachable', `${where}: ${networkProblem(err, 'no response')}`, null, null, true);
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await this.pool.request({
+          method: 'GET',
+          path,
+          headers: { accept: 'application/json', ...this.opts.headers },
+          signal: controller.signal,
+        });
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const problem = timedOut ? `timed out waiting for the response (requestTimeout ${formatDuration(this.timeoutMs)})` : networkProblem(err, 'no response');
+        throw new VendorError('vendor_unreachable', `${where}: ${problem}`, null, null, true);
+      }
+      let text: string;
+      try {
+        text = await res.body.text();
+      } catch (err) {
+        if (signal.aborted) throw err;
+        if (err instanceof undiciErrors.ResponseExceededMaxSizeError) {
+          // Not retried: the same request would get the same answer.
+          const mb = Math.round((this.maxResponseBytes / 1024 / 1024) * 100) / 100;
+          throw new VendorError(
+            'vendor_response_too_large',
+            `${where}: the response is larger than maxResponseMb (${mb} MB); raise the source's maxResponseMb or lower its pageSize`,
+            res.statusCode,
+          );
+        }
+        const problem = timedOut
+          ? `timed out: the response body stalled part-way or came in too slowly (requestTimeout ${formatDuration(this.timeoutMs)} covers headers and body)`
+          : networkProblem(err, 'body');
+        throw new VendorError('vendor_unreachable', `${where}: ${problem}`, null, null, true);
+      }
+      return this.answer(where, res, text);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
     }
-    let text: string;
-    try {
-      text = await res.body.text();
-    } catch (err) {
-      if (signal.aborted) throw err;
-      throw new VendorError('vendor_unreachable', `${where}: ${networkProblem(err, 'body')}`, null, null, true);
-    }
+  }
+
+  /** The parsed body of a 2xx answer, or the VendorError its status means. */
+  private answer(where: string, res: Dispatcher.ResponseData, text: string): unknown {
     const status = res.statusCode;
     this.budget.observe(res.headers);
     if (status >= 200 && status < 300) {
       try {
         return JSON.parse(text);
       } catch {
-        throw new VendorError('vendor_bad_response', `${where}: response is not valid JSON (${describeBody(this.scrub(text))})`, status);
+        throw new VendorError('vendor_bad_response', `${where}: response is not valid JSON (${this.describeBody(text)})`, status);
       }
     }
-    const detail = vendorMessage(this.scrub(text));
     const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
     if (status === 401 || status === 403) {
+      // The answer to a wrong key is the likeliest to quote it: only a short excerpt.
+      const detail = this.quote(text, AUTH_QUOTE_CHARS);
       throw new VendorError('vendor_auth_failed', `${where}: ${status} ${detail || 'unauthorized'}: check the source's apiKey`, status);
     }
+    const detail = this.quote(text, QUOTE_CHARS);
     if (status === 429) {
       throw new VendorError('vendor_rate_limited', `${where}: 429 rate limited${detail ? `: ${detail}` : ''}`, status, retryAfterMs, true);
     }
@@ -131,19 +198,19 @@ export class VendorHttp {
     await this.pool.close();
   }
 
-  /**
-   * Error messages quote the vendor's response body, and those end up in logs and on GET
-   * /v1/sources: a vendor echoing the key it was sent ("invalid key abc...") must not leak it.
-   * Only error bodies pass here; lead data is never altered.
-   */
-  private scrub(text: string): string {
-    let out = text;
-    for (const value of Object.values(this.opts.headers)) {
-      for (const secret of [value, value.replace(/^Bearer\s+/i, '')]) {
-        if (secret.length >= 8) out = out.split(secret).join('[redacted]');
-      }
-    }
-    return out;
+  /** The vendor's own words from an error body (its message, or the body's start), secrets cut, at most max characters. */
+  private quote(text: string, max: number): string {
+    const message = vendorMessage(text);
+    if (message === null) return this.describeBody(text);
+    // Redacted first, then clipped: max counts what is shown, a whole key is ten characters.
+    const shown = clip(this.redactor.redactHead(message, LOOK_CHARS), max);
+    return message.length > LOOK_CHARS && !shown.endsWith('…') ? `${shown}…` : shown;
+  }
+
+  private describeBody(text: string): string {
+    const t = text.trimStart();
+    if (!t) return 'empty body';
+    return `body starts ${JSON.stringify(clip(this.redactor.redactHead(t, LOOK_CHARS), 60))}`;
   }
 }
 
@@ -174,27 +241,38 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
-/** The human part of a vendor's error body, whatever its shape ({message}, {error}, {error: {message}}). */
-function vendorMessage(text: string): string {
+const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/** How many characters of a vendor's error message an error quotes; on 401/403 fewer. */
+const QUOTE_CHARS = 200;
+const AUTH_QUOTE_CHARS = 80;
+/** How much of a vendor's message is redacted before it is clipped to the above. */
+const LOOK_CHARS = 2000;
+
+/**
+ * The human part of a vendor's JSON error body, whatever its shape ({message}, {error}, {error:
+ * {message}}), decoded by JSON.parse; '' when it has none, null when the body is not JSON.
+ */
+function vendorMessage(text: string): string | null {
+  let body: Record<string, unknown>;
   try {
-    const body = JSON.parse(text) as Record<string, unknown>;
-    const err = body.error;
-    const msg =
-      typeof body.message === 'string'
-        ? body.message
-        : typeof err === 'string'
-          ? err
-          : err && typeof err === 'object' && typeof (err as Record<string, unknown>).message === 'string'
-            ? ((err as Record<string, unknown>).message as string)
-            : '';
-    return msg.slice(0, 200);
+    body = JSON.parse(text) as Record<string, unknown>;
   } catch {
-    return describeBody(text);
+    return null;
   }
+  if (body === null || typeof body !== 'object') return '';
+  const err = body.error;
+  if (typeof body.message === 'string') return body.message;
+  if (typeof err === 'string') return err;
+  if (err && typeof err === 'object' && typeof (err as Record<string, unknown>).message === 'string') return (err as Record<string, unknown>).message as string;
+  return '';
 }
 
-function describeBody(text: string): string {
-  const t = text.trim();
-  if (!t) return 'empty body';
-  return `body starts ${JSON.stringify(t.slice(0, 60))}`;
+/** At most max characters, never ending inside a [redacted] mark; a cut is shown with an ellipsis. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = max - 1;
+  const mark = text.lastIndexOf(REDACTED, cut);
+  if (mark !== -1 && mark + REDACTED.length > cut) cut = mark;
+  return `${text.slice(0, cut)}…`;
 }

@@ -17,7 +17,7 @@ export interface Received {
   at: number;
 }
 
-export type Responder = (req: { id: string; body: any; count: number }) =>
+export type Responder = (req: { id: string; body: any; count: number; headers: IncomingMessage['headers'] }) =>
   | number
   | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number; hold?: Promise<unknown> };
 
@@ -54,7 +54,7 @@ export class TestSubscriber {
           body = safeParse(raw);
         }
         const count = this.received.filter((r) => r.id === headers['webhook-id']).length + 1;
-        const answer = verified ? this.respond({ id: headers['webhook-id'], body, count }) : 401;
+        const answer = verified ? this.respond({ id: headers['webhook-id'], body, count, headers: req.headers }) : 401;
         const a = typeof answer === 'number' ? { status: answer } : answer;
         this.received.push({
           id: headers['webhook-id'],

@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { RelayControl } from '../control.js';
-import type { SubscriptionPatch } from '../../store/index.js';
+import type { Subscription, SubscriptionPatch } from '../../store/index.js';
 import { CLEAN_HEALTH, newSubscription } from '../../store/index.js';
 import {
   eventTypeFilterSchema,
@@ -60,6 +60,8 @@ export function subscriptionRoutes(relay: RelayControl) {
   const { store, clock } = relay;
   const guards = subscriptionGuards(relay);
   const nowIso = () => new Date(clock.now()).toISOString();
+  const fingerprintKey = store.installKeys.get('header-fingerprint');
+  const present = (s: Subscription) => presentSubscription(s, clock.now(), fingerprintKey);
 
   app.post('/', async (c) => {
     const body = await parseJsonBody(c, createSubscriptionSchema);
@@ -83,12 +85,12 @@ export function subscriptionRoutes(relay: RelayControl) {
     );
     store.subscriptions.insert(sub);
     relay.deliveryChanged();
-    return c.json({ ...presentSubscription(sub, clock.now()), secret: sub.secret }, 201);
+    return c.json({ ...present(sub), secret: sub.secret }, 201);
   });
 
-  app.get('/', (c) => c.json({ data: store.subscriptions.list().map((s) => presentSubscription(s, clock.now())) }));
+  app.get('/', (c) => c.json({ data: store.subscriptions.list().map((s) => present(s)) }));
 
-  app.get('/:id', (c) => c.json(presentSubscription(guards.requireSubscription(c.req.param('id')), clock.now())));
+  app.get('/:id', (c) => c.json(present(guards.requireSubscription(c.req.param('id')))));
 
   app.patch('/:id', async (c) => {
     const current = guards.requireSubscription(c.req.param('id'));
@@ -120,7 +122,7 @@ export function subscriptionRoutes(relay: RelayControl) {
     const next = store.subscriptions.update(current.id, change, new Date(now).toISOString())!;
     const replayed = wantReplay && !current.enabled && current.disabledAt !== null ? replayMissed(relay, next, current.disabledAt) : null;
     relay.deliveryChanged();
-    return c.json({ ...presentSubscription(next, clock.now()), ...(replayed ? { replayed } : {}) });
+    return c.json({ ...present(next), ...(replayed ? { replayed } : {}) });
   });
 
   app.delete('/:id', (c) => {

@@ -13,7 +13,7 @@ export const subscriptionSchema = z
     description: z.string().nullable(),
     headers: z
       .record(z.string(), z.string())
-      .meta({ description: 'Static request headers sent with every webhook; values masked as "[redacted sha256:<8 hex>]".' }),
+      .meta({ description: 'Static request headers sent with every webhook; values masked as "[redacted hmac:<8 hex>]" (an HMAC under a key of this install: equal values, equal fingerprints).' }),
     maxPerSecond: z.number().nullable(),
     maxConcurrency: z.int().nullable(),
     enabled: z.boolean(),

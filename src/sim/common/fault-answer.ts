@@ -9,6 +9,7 @@ import type { SimFaultAction } from './types.js';
 export type ErrorBodyOf = (status: number, reason: string) => unknown;
 
 const DEFAULT_STALL_MS = 60_000;
+const DEFAULT_TRICKLE_MS = 300;
 
 /**
  * What the route's fault gate does instead of (or around) `next()`. A returned Response is the answer;
@@ -39,6 +40,30 @@ export async function answerWithFault(c: Context, next: Next, fault: SimFaultAct
       outgoing.writeHead(real.status, headers);
       outgoing.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
       holdThenDrop(incoming, fault.stallMs);
+      replaceAnswer(c, alreadySent(real.status));
+      return undefined;
+    }
+    case 'trickle': {
+      const { outgoing } = nodeOf(c);
+      await next();
+      const real = c.res;
+      const bytes = Buffer.from(await real.arrayBuffer());
+      const headers: Record<string, string> = {};
+      real.headers.forEach((v, k) => (headers[k] = v));
+      headers['content-length'] = String(bytes.length);
+      outgoing.writeHead(real.status, headers);
+      // Never idle for long, so no per-read timeout fires: only a deadline on the whole body stops it.
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (outgoing.destroyed) return clearInterval(timer);
+        outgoing.write(bytes.subarray(sent, ++sent));
+        if (sent >= bytes.length) {
+          clearInterval(timer);
+          outgoing.end();
+        }
+      }, fault.trickleMs ?? DEFAULT_TRICKLE_MS);
+      timer.unref();
+      outgoing.once('close', () => clearInterval(timer));
       replaceAnswer(c, alreadySent(real.status));
       return undefined;
     }

@@ -14,9 +14,10 @@ export interface SimServerHandle {
  * - `reset`: the TCP connection is reset before anything is sent;
  * - `hang`: the request is read and never answered (until `stallMs`, then the connection drops);
  * - `stall-body`: the real answer's status, headers and first half of its body, then nothing;
+ * - `trickle`: the real answer, its body one byte every `trickleMs` (default 300);
  * - `rewrite`: the real answer with its JSON body passed through `rewrite` (e.g. a field dropped).
  */
-export type SimFaultKind = 'status' | 'reset' | 'hang' | 'stall-body' | 'rewrite';
+export type SimFaultKind = 'status' | 'reset' | 'hang' | 'stall-body' | 'trickle' | 'rewrite';
 
 /** What a fault does to the one request it hits, whatever the vendor. */
 export interface SimFaultAction {
@@ -31,6 +32,8 @@ export interface SimFaultAction {
   rewrite?: (body: any) => unknown;
   /** Kinds `hang` and `stall-body`: how long the connection stays stuck before it is dropped (default 60 s). */
   stallMs?: number;
+  /** Kind `trickle`: the pause between two bytes of the body (default 300 ms). */
+  trickleMs?: number;
 }
 
 export interface SimFault extends SimFaultAction {
