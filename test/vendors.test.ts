@@ -220,10 +220,11 @@ describe('MEGA: incremental cursor, periodic full scans, interaction counters', 
 describe('sources are independent', () => {
   it('a throttled source never delays another source or its deliveries', async () => {
     const sim = new MegaSimulator({ rateLimits: [] });
-    // Source "mega" may make 3 requests an hour; "mega-b" reads the same account without a budget.
-    h = await new Harness({ sim, secondSource: true, source: { rateLimits: [{ requests: 3, per: '1h' }], pageSize: 2 } }).start();
+    // Source "mega" may make 30 requests an hour, 3 at once (then one every 2 min); "mega-b" reads the
+    // same account without a budget.
+    h = await new Harness({ sim, secondSource: true, source: { rateLimits: [{ requests: 30, per: '1h' }], pageSize: 2 } }).start();
     expect(h.sub.accepted).toEqual([]);
-    sim.seed(10); // 5 pages: "mega" runs out of budget after 2 more requests and waits for an hour
+    sim.seed(10); // 5 pages: "mega" spends its burst after 2 more requests and waits minutes for the next
     const throttled = await h.api('POST', '/v1/sources/mega/sync');
     expect(throttled.status).toBe(202);
     await waitFor(async () => (await h.api('GET', '/v1/sources')).body.data.find((s: any) => s.id === 'mega').syncing);
