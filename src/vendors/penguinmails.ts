@@ -33,6 +33,10 @@ export class PenguinMailsAdapter implements VendorAdapter {
     const dueSet = new Set(due);
     const dueRows = new Map<string, JsonObject>();
     const pageSize = Math.min(this.opts.pageSize ?? PAGE_SIZE, PAGE_SIZE);
+    // Distinct ids listed: a page that leaves a row out moves the next offset back over one it already
+    // read, so counting offsets would call a listing with a lead missing complete.
+    const listed = new Set<string>();
+    let skippedRows = 0;
 
     for (let offset = 0; ; ) {
       const body = asObject(
@@ -59,7 +63,8 @@ export class PenguinMailsAdapter implements VendorAdapter {
         }
         return withDetail(row, await this.fetchDetail(ctx, id, workspace, 'detail', ctx.signal), this.opts.sourceId);
       });
-      const rowsRead = offset + rows.length + skipped;
+      for (const r of rows) listed.add(r.id as string);
+      skippedRows += skipped;
       const last = !hasMore || rows.length + skipped === 0;
       yield {
         leads,
@@ -69,9 +74,9 @@ export class PenguinMailsAdapter implements VendorAdapter {
         ...(last
           ? {
               scanEnd:
-                !hasMore && rowsRead >= total
+                !hasMore && listed.size + skippedRows >= total
                   ? { complete: true }
-                  : { complete: false, reason: `listing stopped at offset ${rowsRead} of ${total}` },
+                  : { complete: false, reason: `listed ${listed.size + skippedRows} distinct leads of ${total}` },
             }
           : {}),
       };
