@@ -145,7 +145,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     syncs.set(source.id, sync);
     loops.set(
       source.id,
-      new PollLoop((signal) => sync.run(signal), {
+      new PollLoop((signal, spareTime) => sync.run(signal, spareTime), {
         intervalMs: source.pollInterval,
         onCrash: (err) => {
           metrics.runFinished(source.id, source.vendor, { ok: false, stats: emptyRunStats(), error: { code: 'sync_failed', message: '' } });

@@ -22,11 +22,23 @@ interface VendorCase {
   source: Record<string, unknown>;
   /** Path (substring) of the vendor's list endpoint, for injecting faults into a scan. */
   listPath: string;
+  /** Full-listing vendors: a list page made to say "no more pages" (totals kept). */
+  endListing?(body: any): void;
+  /** Full-listing vendors: a list page made to leave out one lead from its middle (totals kept). */
+  dropRecord?(body: any): void;
 }
 
 const cases: VendorCase[] = [
   { vendor: 'apten', make: () => new AptenVendorSim(new AptenSimulator({ apiKey: 'apten-conf-key' })), softDeletes: true, source: { pageSize: 4 }, listPath: '/leads' },
-  { vendor: 'nexus-erp', make: () => new NexusSimulator({ apiKey: 'nexus-conf-key' }), softDeletes: false, source: { pageSize: 4 }, listPath: '/api/v1/leads' },
+  {
+    vendor: 'nexus-erp',
+    make: () => new NexusSimulator({ apiKey: 'nexus-conf-key' }),
+    softDeletes: false,
+    source: { pageSize: 4 },
+    listPath: '/api/v1/leads',
+    endListing: (body) => (body.pagination.hasNextPage = false),
+    dropRecord: (body) => body.data.splice(1, 1),
+  },
   {
     vendor: 'penguinmails',
     make: () => new PenguinMailsSimulator({ apiKey: 'penguin-conf-key', rateLimits: [] }),
@@ -34,6 +46,8 @@ const cases: VendorCase[] = [
     // No round-robin detail reads here, so the list's second page is the second request of a run.
     source: { pageSize: 4, rateLimits: [], detailRefreshPerPoll: 0 },
     listPath: '/api/v1/tenant/leads',
+    endListing: (body) => (body.pagination.has_more = false),
+    dropRecord: (body) => body.data.splice(1, 1),
   },
   {
     vendor: 'mega',
@@ -41,6 +55,8 @@ const cases: VendorCase[] = [
     softDeletes: false,
     source: { pageSize: 4, fullScanEvery: 1, rateLimits: [] },
     listPath: '/api/agents/crm/leads',
+    endListing: (body) => (body.next_cursor = null),
+    dropRecord: (body) => body.leads.splice(1, 1),
   },
 ];
 
@@ -85,6 +101,27 @@ describe.each(cases)('$vendor', (c) => {
     expect(got[0]!.body.data.previous.id).toBe(id);
     expect(got[0]!.body.data.changes.length).toBeGreaterThan(0);
     expect(got[0]!.body.data.changes.every((p: string) => typeof p === 'string' && p.length > 0)).toBe(true);
+  });
+
+  it('takes a record sent again with its keys in another order, at every depth, as no change', async () => {
+    // Apten lists only what changed since the cursor: every poll lists everything here, so every lead is re-sent.
+    h = await new Harness({ sim: c.make(), source: { ...c.source, ...(c.vendor === 'apten' ? { fullScanEvery: 1 } : {}) } }).start();
+    h.vendorSim.seed(10);
+    await syncAndCollect();
+    let reordered = 0;
+    h.vendorSim.failNext(3, {
+      kind: 'rewrite',
+      path: c.listPath,
+      rewrite: (body) => {
+        reordered++;
+        return reversedKeys(body);
+      },
+    });
+    const requestsBefore = h.vendorSim.requests.length;
+    expect(await syncAndCollect()).toEqual([]);
+    expect(reordered).toBe(3); // all three pages of 4, 4 and 2 leads came back reordered
+    // PenguinMails reads a lead's details only when its row changed: none did.
+    expect(h.vendorSim.requests.slice(requestsBefore).filter((r) => !r.path.endsWith(c.listPath))).toEqual([]);
   });
 
   it('announces a deletion once, and never from a single scan that missed a lead', async () => {
@@ -134,7 +171,98 @@ describe.each(cases)('$vendor', (c) => {
   });
 });
 
+/** The same JSON with the keys of every object in reverse order. */
+function reversedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reversedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversedKeys(v)]));
+}
+
 describe.each(cases.filter((c) => !c.softDeletes))('$vendor deletes by absence', (c) => {
+  const source = async () => (await h.api('GET', '/v1/sources')).body.data[0];
+
+  /** 25 leads in pages of 4: the seventh and last page holds one lead, 4% of them. */
+  async function twoCompleteScansOf25() {
+    h = await new Harness({ sim: c.make(), source: c.source, maxRetries: 0 }).start();
+    h.vendorSim.seed(25);
+    await syncAndCollect();
+    await syncAndCollect();
+    const s = await source();
+    expect(s.lastCompleteScanAt).not.toBeNull();
+    return s.lastCompleteScanAt as string;
+  }
+
+  /** Two runs whose listings were cut short by `fault`: neither counts, nothing is deleted, and the next complete scan finds everything. */
+  async function expectNotCounted(lastComplete: string, fault: () => void, outcome: 'ok' | 'error') {
+    for (let run = 0; run < 2; run++) {
+      fault();
+      const result = await h.sync();
+      expect(result.status).toBe(outcome);
+      expect(result.stats.scanComplete).not.toBe(true);
+      await h.waitIdle();
+      expect((await source()).lastCompleteScanAt).toBe(lastComplete);
+    }
+    expect(h.sub.accepted.filter((w) => w.type === 'lead.deleted')).toEqual([]);
+    expect(await syncAndCollect()).toEqual([]);
+    const s = await source();
+    expect(s.lastCompleteScanAt > lastComplete).toBe(true);
+    expect([s.leadCount, s.deletedLeadCount]).toEqual([25, 0]);
+  }
+
+  it('a listing that says "no more pages" before the last is incomplete, though only 1 of 25 leads is missing', async () => {
+    const lastComplete = await twoCompleteScansOf25();
+    await expectNotCounted(
+      lastComplete,
+      () => h.vendorSim.failNext(1, { kind: 'rewrite', path: c.listPath, skip: 5, rewrite: (body) => (c.endListing!(body), body) }),
+      'ok',
+    );
+    expect((await source()).warning).toBeNull(); // the complete scan cleared scan_incomplete
+  });
+
+  it('a listing with fewer leads than the vendor\'s total is incomplete, though only 1 of 25 leads is missing', async () => {
+    const lastComplete = await twoCompleteScansOf25();
+    await expectNotCounted(
+      lastComplete,
+      () => h.vendorSim.failNext(1, { kind: 'rewrite', path: c.listPath, skip: 2, rewrite: (body) => (c.dropRecord!(body), body) }),
+      'ok',
+    );
+  });
+
+  it('a scan whose last page failed counts for nothing, though only 1 of 25 leads is missing', async () => {
+    const lastComplete = await twoCompleteScansOf25();
+    await expectNotCounted(lastComplete, () => h.vendorSim.failNext(1, { status: 500, path: c.listPath, skip: 6 }), 'error');
+  });
+
+  it('holds 3 of 10 deletes with maxDeleteShare 0.2, and sends 2 of 10', async () => {
+    h = await new Harness({ sim: c.make(), source: { ...c.source, maxDeleteShare: 0.2 } }).start();
+    const ids = h.vendorSim.seed(10);
+    await syncAndCollect();
+    for (const id of ids.slice(0, 3)) h.vendorSim.deleteLead(id);
+    await syncAndCollect();
+    expect(await syncAndCollect()).toEqual([]);
+    const held = await source();
+    expect(held.warning.code).toBe('deletes_held');
+    expect(held.warning.message).toContain('3 of 10 leads (30%)');
+    expect([held.heldDeletes, held.leadCount]).toEqual([3, 10]);
+    await h.api('POST', `/v1/sources/${h.sourceId}/release-deletes`);
+    await h.waitIdle();
+    expect(h.sub.accepted.filter((w) => w.type === 'lead.deleted')).toHaveLength(3);
+
+    // 2 of the 7 left would be 29%: the guard is about share, so start again at 10 (2 of 10 is 20%).
+    h.vendorSim.seed(3);
+    await syncAndCollect();
+    const live = h.vendorSim.leadIds();
+    expect(live).toHaveLength(10);
+    for (const id of live.slice(0, 2)) h.vendorSim.deleteLead(id);
+    await syncAndCollect();
+    const sent = await syncAndCollect();
+    expect(sent.map((w) => [w.type, w.body.data.reason]).sort()).toEqual([
+      ['lead.deleted', 'missing'],
+      ['lead.deleted', 'missing'],
+    ]);
+    expect((await source()).heldDeletes).toBe(0);
+  });
+
   it('holds a mass delete when the vendor suddenly lists nothing, and warns', async () => {
     h = await new Harness({ sim: c.make(), source: c.source }).start();
     const ids = h.vendorSim.seed(10);

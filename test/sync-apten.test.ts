@@ -1,5 +1,8 @@
 // vendors.md "Apten" and interface.md "Webhooks sent": every change becomes exactly the right webhook.
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AptenSimulator, AptenVendorSim } from '../src/sim/apten/index.js';
 import { APTEN_KEY, Harness } from './helpers/harness.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -110,6 +113,89 @@ describe('lead lifecycle webhooks', () => {
     h.apten.addEvent(lead.id, { type: 'CALL', id: 'shared-1', data: {} });
     const got = await syncAndCollect();
     expect(got.filter((w) => w.type === 'event.added').map((w) => w.body.data.event.type).sort()).toEqual(['CALL', 'MESSAGE']);
+  });
+});
+
+/** An Apten account on a clock the test moves by hand, so timestamps sit exactly where a test wants them. */
+async function aptenOnClock(opts: { pageSize?: number } = {}) {
+  const clock = { t: Date.parse('2026-03-01T10:00:00.000Z') };
+  const apten = new AptenSimulator({ apiKey: APTEN_KEY, now: () => clock.t });
+  h = await new Harness({ sim: new AptenVendorSim(apten), ...opts }).start();
+  return { apten, clock };
+}
+
+describe('interaction events at the edges', () => {
+  it('reads an event stamped in the same millisecond as the newest one already seen (the edge of the feed query)', async () => {
+    const { apten, clock } = await aptenOnClock();
+    const lead = apten.createLead();
+    clock.t += 60_000;
+    const first = apten.addEvent(lead.id, { type: 'MESSAGE', data: { text: 'one' } });
+    await syncAndCollect();
+    // Written after the relay read the feed, stamped like the event it saw last: the lead does not move.
+    const edge = apten.addEvent(lead.id, { type: 'CALL', data: { minutes: 2 } });
+    expect(edge.updatedAt).toBe(first.updatedAt);
+    clock.t += 60_000;
+    const later = apten.addEvent(lead.id, { type: 'MESSAGE', data: { text: 'three' } });
+    const got = await syncAndCollect();
+    expect(got.filter((w) => w.type === 'event.added').map((w) => w.body.data.event.id).sort()).toEqual([edge.id, later.id].sort());
+  });
+
+  it('announces every later edit of an event once, with the data it has then, and nothing when it is read again unchanged', async () => {
+    const { apten, clock } = await aptenOnClock();
+    const lead = apten.createLead();
+    const msg = apten.addEvent(lead.id, { type: 'MESSAGE', data: { direction: 'OUTBOUND', status: 'SENT' } });
+    await syncAndCollect();
+    for (const status of ['DELIVERED', 'READ']) {
+      clock.t += 1_000;
+      apten.editEvent(lead.id, msg.id, { status });
+      const got = (await syncAndCollect()).filter((w) => w.type.startsWith('event.'));
+      expect(got.map((w) => [w.type, w.body.data.event.id, w.body.data.event.data.status])).toEqual([['event.updated', msg.id, status]]);
+    }
+    // A new event half a second later: the feed is read again from 2 s before the READ edit, so the
+    // READ message comes back too, unchanged since it was announced.
+    clock.t += 500;
+    const call = apten.addEvent(lead.id, { type: 'CALL', data: {} });
+    const got = (await syncAndCollect()).filter((w) => w.type.startsWith('event.'));
+    expect(got.map((w) => [w.type, w.body.data.event.id])).toEqual([['event.added', call.id]]);
+    const since = apten.requests.filter((r) => r.path.endsWith('/events')).at(-1)!.query.since!;
+    expect(Date.parse(since)).toBeLessThanOrEqual(Date.parse(apten.events(lead.id).find((e) => e.id === msg.id)!.updatedAt));
+  });
+});
+
+describe('one transaction per page: snapshot, outbox and cursor', () => {
+  it('a page whose write fails leaves the cursor where the page before left it, and the next poll reads that page again', async () => {
+    const { apten, clock } = await aptenOnClock({ pageSize: 3 });
+    // Nine leads 10 s apart, far more than the 2 s overlap: pages of 3 end at leads 2, 5 and 8.
+    const leads = Array.from({ length: 9 }, () => {
+      clock.t += 10_000;
+      return apten.createLead();
+    });
+    // A real write failure on page 2: a trigger, added through a second connection, refuses one of its leads.
+    const db = new Database(join(h.dir, 'relay.db'));
+    try {
+      db.exec(`CREATE TRIGGER refuse_lead BEFORE INSERT ON leads WHEN NEW.lead_id = '${leads[4]!.id}'
+               BEGIN SELECT RAISE(ABORT, 'injected write failure'); END`);
+      const failed = await h.sync();
+      expect(failed.status).toBe('error');
+      expect(failed.error!.message).toContain('injected write failure');
+      expect(failed.stats.pages).toBe(1);
+      await h.waitIdle();
+      // Page 1 is in, with its cursor; nothing of page 2 is: not its leads, its events or its cursor.
+      const source = (await h.api('GET', '/v1/sources')).body.data[0];
+      expect(source.cursor.updatedSince).toBe(leads[2]!.updatedAt);
+      expect(source.leadCount).toBe(3);
+      expect(h.sub.accepted.map((w) => w.body.data.lead.id).sort()).toEqual(leads.slice(0, 3).map((l) => l.id).sort());
+      db.exec('DROP TRIGGER refuse_lead');
+    } finally {
+      db.close();
+    }
+    // The very next poll, an incremental one (the full listing is 96 polls away), starts again just before page 2.
+    const lists = () => apten.requests.filter((r) => r.path === '/leads');
+    const before = lists().length;
+    const got = await syncAndCollect();
+    expect(lists()[before]!.query.updatedSince).toBe(new Date(Date.parse(leads[2]!.updatedAt) - 2_000).toISOString());
+    expect(got.map((w) => w.body.data.lead.id).sort()).toEqual(leads.slice(3).map((l) => l.id).sort());
+    expect((await h.api('GET', '/v1/sources')).body.data[0].cursor.updatedSince).toBe(leads[8]!.updatedAt);
   });
 });
 

@@ -140,6 +140,21 @@ describe('PenguinMails: row hashes, details and activity', () => {
     expect(found?.body.data).toMatchObject({ leadId: ids[4], event: { type: 'email_opened' } });
   });
 
+  it('skips a refresh answered 404 (deleted since the listing) instead of failing the run', async () => {
+    const sim = new PenguinMailsSimulator({ apiKey: 'pm-key', rateLimits: [] });
+    h = await new Harness({ sim, source: { rateLimits: [], detailRefreshPerPoll: 2 } }).start();
+    const ids = sim.seed(4);
+    await syncAndCollect();
+    // The round-robin goes in id order: this poll refreshes the two smallest ids, after the listing.
+    const [gone, next] = [...ids].sort();
+    sim.failNext(1, { status: 404, path: `/api/v1/tenant/leads/${gone}` });
+    const run = await h.sync();
+    expect(run.error).toBeNull();
+    expect(sim.requests.filter((r) => r.status === 404).map((r) => r.path)).toEqual([`/api/v1/tenant/leads/${gone}`]);
+    expect(sim.detailRequests(next)).toBe(2); // the refresh after it still ran
+    expect((await h.api('GET', '/v1/sources')).body.data[0].cursor).toEqual({ refreshAfter: next });
+  });
+
   it('never exceeds the request budget, counted at the vendor', async () => {
     const limit = { limit: 8, windowMs: 1000 };
     const sim = new PenguinMailsSimulator({ apiKey: 'pm-key', rateLimits: [limit] });
@@ -220,10 +235,11 @@ describe('MEGA: incremental cursor, periodic full scans, interaction counters', 
 describe('sources are independent', () => {
   it('a throttled source never delays another source or its deliveries', async () => {
     const sim = new MegaSimulator({ rateLimits: [] });
-    // Source "mega" may make 3 requests an hour; "mega-b" reads the same account without a budget.
-    h = await new Harness({ sim, secondSource: true, source: { rateLimits: [{ requests: 3, per: '1h' }], pageSize: 2 } }).start();
+    // Source "mega" may make 30 requests an hour, 3 at once (then one every 2 min); "mega-b" reads the
+    // same account without a budget.
+    h = await new Harness({ sim, secondSource: true, source: { rateLimits: [{ requests: 30, per: '1h' }], pageSize: 2 } }).start();
     expect(h.sub.accepted).toEqual([]);
-    sim.seed(10); // 5 pages: "mega" runs out of budget after 2 more requests and waits for an hour
+    sim.seed(10); // 5 pages: "mega" spends its burst after 2 more requests and waits minutes for the next
     const throttled = await h.api('POST', '/v1/sources/mega/sync');
     expect(throttled.status).toBe(202);
     await waitFor(async () => (await h.api('GET', '/v1/sources')).body.data.find((s: any) => s.id === 'mega').syncing);

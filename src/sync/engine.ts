@@ -97,7 +97,11 @@ export class SourceSync {
     private readonly deps: SyncDeps,
   ) {}
 
-  async run(signal: AbortSignal): Promise<RunResult> {
+  /**
+   * One run. `spareTime` marks the end of change detection and bounds the optional work after it
+   * (PullContext.spareTime); without a poll loop to ask, optional work runs until done or `signal`.
+   */
+  async run(signal: AbortSignal, spareTime: () => AbortSignal = () => signal): Promise<RunResult> {
     const { store, clock, logger } = this.deps;
     const started = clock.now();
     const requestsBefore = this.http.requestCount;
@@ -126,7 +130,7 @@ export class SourceSync {
     }, PROGRESS_LOG_EVERY_MS);
     progressTimer.unref();
     try {
-      const result = await this.runPages(signal, row, started, requestsBefore, stats);
+      const result = await this.runPages(signal, spareTime, row, started, requestsBefore, stats);
       this.deps.metrics?.runFinished(this.source.id, this.source.vendor, result);
       return result;
     } finally {
@@ -181,6 +185,7 @@ export class SourceSync {
 
   private async runPages(
     signal: AbortSignal,
+    spareTime: () => AbortSignal,
     row: NonNullable<ReturnType<Store['sources']['syncStart']>>,
     started: number,
     requestsBefore: number,
@@ -211,6 +216,7 @@ export class SourceSync {
         signal,
         known,
         knownIdsAfter: (afterId, limit) => store.snapshot.leadIdsAfter(this.source.id, afterId, limit),
+        spareTime,
       })) {
         if (page.fullScan && scan === null) {
           scan = store.snapshot.beginScan(this.source.id);

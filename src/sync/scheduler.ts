@@ -12,16 +12,55 @@ export interface PollLoopOptions {
   onCrash?: (err: unknown) => void;
 }
 
+/** One run: `signal` stops it (shutdown); `spareTime` is PullContext.spareTime. */
+export type RunOnce = (signal: AbortSignal, spareTime: () => AbortSignal) => Promise<RunResult>;
+
+/**
+ * The time one run may fill with optional work: from the end of its change detection (begin) until
+ * the next poll is due, one interval later. Without it, optional work at the end of a run (detail
+ * refreshes waiting for their share of the budget) would push every later poll back by its length.
+ */
+class SpareTime {
+  private readonly controller = new AbortController();
+  private dueAt: number | null = null;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly periodMs: number,
+    private readonly stop: AbortSignal,
+  ) {}
+
+  begin(): AbortSignal {
+    if (this.dueAt === null && !this.controller.signal.aborted) {
+      this.dueAt = Date.now() + this.periodMs;
+      this.timer = setTimeout(() => this.controller.abort(), this.periodMs);
+    }
+    return AbortSignal.any([this.stop, this.controller.signal]);
+  }
+
+  /** A sync was asked for, or the run is over: optional work stops now. */
+  end(): void {
+    clearTimeout(this.timer);
+    this.controller.abort();
+  }
+
+  /** How long until the next poll: one period after change detection ended, or after the run when it never said. */
+  untilNextPoll(): number {
+    return this.dueAt === null ? this.periodMs : Math.max(0, this.dueAt - Date.now());
+  }
+}
+
 export class PollLoop {
   private readonly stopController = new AbortController();
   private wake: (() => void) | null = null;
   private waiters: Array<(r: RunResult) => void> = [];
   private pendingTrigger = false;
   private loop: Promise<void> | null = null;
+  private spare: SpareTime | null = null;
   running = false;
 
   constructor(
-    private readonly runOnce: (signal: AbortSignal) => Promise<RunResult>,
+    private readonly runOnce: RunOnce,
     private readonly opts: PollLoopOptions,
   ) {}
 
@@ -33,6 +72,7 @@ export class PollLoop {
   trigger(): Promise<RunResult> {
     this.pendingTrigger = true;
     const result = new Promise<RunResult>((resolve) => this.waiters.push(resolve));
+    this.spare?.end();
     this.wake?.();
     return result;
   }
@@ -50,22 +90,25 @@ export class PollLoop {
       this.waiters = [];
       this.pendingTrigger = false;
       this.running = true;
+      const spare = new SpareTime(jitter(this.opts.intervalMs, this.opts.jitter ?? 0.1, this.opts.random), signal);
+      this.spare = spare;
       let result: RunResult;
       try {
-        result = await this.runOnce(signal);
+        result = await this.runOnce(signal, () => spare.begin());
       } catch (err) {
         // A run that throws (e.g. the database is unwritable) must not end the loop: report it and poll on.
         result = { ok: false, stats: emptyRunStats(), error: { code: 'sync_failed', message: (err as Error).message } };
         this.opts.onCrash?.(err);
       } finally {
         this.running = false;
+        this.spare = null;
+        spare.end();
       }
       for (const w of waiters) w(result);
       if (signal.aborted || this.pendingTrigger) continue;
-      const delay = jitter(this.opts.intervalMs, this.opts.jitter ?? 0.1, this.opts.random);
       const wait = new AbortController();
       this.wake = () => wait.abort();
-      await sleep(delay, AbortSignal.any([signal, wait.signal]));
+      await sleep(spare.untilNextPoll(), AbortSignal.any([signal, wait.signal]));
       this.wake = null;
     }
     const aborted: RunResult = {

@@ -113,6 +113,7 @@ export class AptenAdapter implements VendorAdapter {
           `/leads/${encodeURIComponent(leadId)}/events`,
           { since: since ? shiftIso(since, -this.opts.overlapMs) : EPOCH, limit: EVENTS_PAGE_SIZE, nextToken },
           ctx.signal,
+          'detail',
         ),
         `${where}: response`,
       );

@@ -4,7 +4,7 @@ import pRetry from 'p-retry';
 import { formatDuration } from '../config/duration.js';
 import { RelayError } from '../util/errors.js';
 import { REDACTED, Redactor, credentialParts } from '../util/redact.js';
-import { RequestBudget } from './budget.js';
+import { RequestBudget, type RequestPriority } from './budget.js';
 
 export class VendorError extends RelayError {
   constructor(
@@ -83,15 +83,20 @@ export class VendorHttp {
     });
   }
 
-  /** GET base + path with query, parsed as JSON; retried on transient failures. */
-  async getJson(path: string, query: Record<string, string | number | undefined>, signal: AbortSignal): Promise<unknown> {
+  /** GET base + path with query, parsed as JSON; retried on transient failures. `priority`: what the request is for (budget.ts). */
+  async getJson(
+    path: string,
+    query: Record<string, string | number | undefined>,
+    signal: AbortSignal,
+    priority: RequestPriority = 'scan',
+  ): Promise<unknown> {
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, String(v));
     const qs = search.toString();
     const fullPath = `${this.basePath}${path}${qs ? `?${qs}` : ''}`;
     const attempt = async () => {
       try {
-        return await this.once(fullPath, signal);
+        return await this.once(fullPath, signal, priority);
       } catch (err) {
         if (err instanceof VendorError) this.opts.onRequestError?.(err);
         throw err;
@@ -113,9 +118,9 @@ export class VendorHttp {
     });
   }
 
-  private async once(path: string, signal: AbortSignal): Promise<unknown> {
+  private async once(path: string, signal: AbortSignal, priority: RequestPriority): Promise<unknown> {
     const where = `${this.opts.vendor} GET ${path.split('?')[0]}`;
-    await this.budget.take(signal);
+    await this.budget.take(signal, priority);
     this.requestCount++;
     // One deadline for headers and body together: undici's headersTimeout and bodyTimeout time each
     // wait on its own, so a body trickling in a byte at a time never tripped them (seen: 10 s and

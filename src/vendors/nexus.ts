@@ -18,6 +18,9 @@ export class NexusAdapter implements VendorAdapter {
     const pageSize = Math.min(this.opts.pageSize ?? PAGE_SIZE, PAGE_SIZE);
     const request = (page: number) => ctx.http.getJson('/api/v1/leads', { page, pageSize }, ctx.signal);
     let next = request(1);
+    // Rows listed, repeats included: the order shifts while paging, so ids repeat and go missing, but
+    // the number of rows still adds up to `total` unless a page came back short.
+    let rows = 0;
     for (let page = 1; ; page++) {
       const body = asObject(await next, `${where}: response`);
       const { records, skipped } = splitRecords(asArray(body.data, `${where}: response.data`));
@@ -31,6 +34,8 @@ export class NexusAdapter implements VendorAdapter {
       if (hasNextPage && page > totalPages + 10) {
         throw new VendorError('vendor_bad_response', `${where}: hasNextPage still true on page ${page} of ${totalPages}`);
       }
+      rows += records.length + skipped;
+      const total = typeof pagination.total === 'number' ? pagination.total : null;
       const last = !hasNextPage;
       // The next page is asked for before this one is committed, so the vendor answers while the engine works.
       if (!last) next = readAhead(request(page + 1));
@@ -42,9 +47,11 @@ export class NexusAdapter implements VendorAdapter {
         ...(last
           ? {
               scanEnd:
-                page >= totalPages
-                  ? { complete: true }
-                  : { complete: false, reason: `listing ended on page ${page} of ${totalPages}` },
+                page < totalPages
+                  ? { complete: false, reason: `listing ended on page ${page} of ${totalPages}` }
+                  : total !== null && rows < total
+                    ? { complete: false, reason: `listed ${rows} leads of ${total}` }
+                    : { complete: true },
             }
           : {}),
       };

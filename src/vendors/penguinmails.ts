@@ -1,9 +1,10 @@
 // PenguinMails: limit/offset full scans of list rows (no updated_at: the hash of the row is the
-// truth), details (attributes, activity) read for new and changed rows plus a slow round-robin of
-// the rest within the request budget; activity entries have no id, so they get a stable synthetic
-// key (vendors.md "PenguinMails").
+// truth), details (attributes, activity) read for new and changed rows during the scan, and a slow
+// round-robin refresh of the rest after it, in the spare time before the next poll; activity entries
+// have no id, so they get a stable synthetic key (vendors.md "PenguinMails").
 import type { Json, JsonObject, NormalizedLead } from '../model.js';
 import type { AdapterOptions, PullContext, PulledActivity, PulledLead, PulledPage, VendorAdapter } from './types.js';
+import type { RequestPriority } from './budget.js';
 import { VendorError } from './http.js';
 import { contentHash } from '../util/canonical.js';
 import { asArray, asObject, isoOrNull, mapLimit, splitRecords, stringOrNull } from './parse.js';
@@ -26,11 +27,16 @@ export class PenguinMailsAdapter implements VendorAdapter {
   async *pull(ctx: PullContext): AsyncIterable<PulledPage> {
     const workspace = this.opts.source.workspace!;
     const where = `penguinmails GET ${LEADS_PATH}`;
-    const prevCursor = (ctx.cursor as PenguinCursor | null) ?? { refreshAfter: null };
-    const refresh = this.pickRefreshes(ctx, prevCursor);
-    const cursor: PenguinCursor = { refreshAfter: refresh.at(-1) ?? prevCursor.refreshAfter };
-    const refreshSet = new Set(refresh);
+    const cursor = (ctx.cursor as PenguinCursor | null) ?? { refreshAfter: null };
+    // Next in the round-robin; their rows are kept as the scan lists them, for the refresh after it.
+    const due = ctx.knownIdsAfter(cursor.refreshAfter, this.opts.source.detailRefreshPerPoll ?? DEFAULT_REFRESH_PER_POLL);
+    const dueSet = new Set(due);
+    const dueRows = new Map<string, JsonObject>();
     const pageSize = Math.min(this.opts.pageSize ?? PAGE_SIZE, PAGE_SIZE);
+    // Distinct ids listed: a page that leaves a row out moves the next offset back over one it already
+    // read, so counting offsets would call a listing with a lead missing complete.
+    const listed = new Set<string>();
+    let skippedRows = 0;
 
     for (let offset = 0; ; ) {
       const body = asObject(
@@ -51,18 +57,14 @@ export class PenguinMailsAdapter implements VendorAdapter {
         const prev = known.get(id);
         const prevRow = prev ? withoutDetails(prev.raw) : null;
         const changed = !prevRow || contentHash(prevRow) !== contentHash(row);
-        if (!changed && !refreshSet.has(id)) {
+        if (!changed) {
+          if (dueSet.has(id)) dueRows.set(id, row);
           return { lead: normalizePenguinLead({ ...row, attributes: prev!.raw.attributes ?? null }, this.opts.sourceId), vendorDeleted: false };
         }
-        const detail = await this.fetchDetail(ctx, id, workspace);
-        const raw: JsonObject = { ...row, attributes: (detail.attributes ?? null) as Json };
-        return {
-          lead: normalizePenguinLead(raw, this.opts.sourceId),
-          vendorDeleted: false,
-          activities: activitiesOf(id, detail.activity),
-        };
+        return withDetail(row, await this.fetchDetail(ctx, id, workspace, 'detail', ctx.signal), this.opts.sourceId);
       });
-      const rowsRead = offset + rows.length + skipped;
+      for (const r of rows) listed.add(r.id as string);
+      skippedRows += skipped;
       const last = !hasMore || rows.length + skipped === 0;
       yield {
         leads,
@@ -72,34 +74,70 @@ export class PenguinMailsAdapter implements VendorAdapter {
         ...(last
           ? {
               scanEnd:
-                !hasMore && rowsRead >= total
+                !hasMore && listed.size + skippedRows >= total
                   ? { complete: true }
-                  : { complete: false, reason: `listing stopped at offset ${rowsRead} of ${total}` },
+                  : { complete: false, reason: `listed ${listed.size + skippedRows} distinct leads of ${total}` },
             }
           : {}),
       };
-      if (last) return;
+      if (last) break;
       offset += rows.length + skipped;
     }
+    if (due.length > 0) yield* this.refresh(ctx, workspace, due, dueRows, cursor);
   }
 
-  /** Unchanged leads whose details are re-read this poll: next in id order, as far as the budget allows. */
-  private pickRefreshes(ctx: PullContext, cursor: PenguinCursor): string[] {
-    const wanted = this.opts.source.detailRefreshPerPoll ?? DEFAULT_REFRESH_PER_POLL;
-    // Keep half of what is available now for the listing itself and for changed leads.
-    const affordable = Math.floor(ctx.http.budget.available() / 2);
-    const n = Math.min(wanted, affordable);
-    return n > 0 ? ctx.knownIdsAfter(cursor.refreshAfter, n) : [];
+  /**
+   * Re-reads the details of unchanged leads, one at a time, after the scan and only in its spare
+   * time: each waits for a 'refresh' turn of the budget, and the next poll is never held up by them.
+   */
+  private async *refresh(
+    ctx: PullContext,
+    workspace: string,
+    due: readonly string[],
+    rows: ReadonlyMap<string, JsonObject>,
+    from: PenguinCursor,
+  ): AsyncIterable<PulledPage> {
+    const spare = ctx.spareTime();
+    let refreshAfter = from.refreshAfter;
+    let committed = refreshAfter;
+    for (const id of due) {
+      const row = rows.get(id);
+      if (!row) {
+        // Its row changed (details read during the scan) or it was not listed: nothing to refresh.
+        refreshAfter = id;
+        continue;
+      }
+      let detail: JsonObject | null;
+      try {
+        detail = await this.fetchDetail(ctx, id, workspace, 'refresh', spare);
+      } catch (err) {
+        if (spare.aborted) break; // the next poll is due: the rest wait for the next round
+        // Deleted since the scan listed it: the next scans find it missing.
+        if (err instanceof VendorError && err.httpStatus === 404) detail = null;
+        else throw err;
+      }
+      refreshAfter = id;
+      if (!detail) continue;
+      committed = refreshAfter;
+      yield { leads: [withDetail(row, detail, this.opts.sourceId)], cursor: { refreshAfter }, skipped: 0 };
+    }
+    if (refreshAfter !== committed) yield { leads: [], cursor: { refreshAfter }, skipped: 0 };
   }
 
-  private async fetchDetail(ctx: PullContext, id: string, workspace: string): Promise<JsonObject> {
+  private async fetchDetail(ctx: PullContext, id: string, workspace: string, priority: RequestPriority, signal: AbortSignal): Promise<JsonObject> {
     const where = `penguinmails GET ${LEADS_PATH}/{id}`;
     const body = asObject(
-      await ctx.http.getJson(`${LEADS_PATH}/${encodeURIComponent(id)}`, { workspace }, ctx.signal),
+      await ctx.http.getJson(`${LEADS_PATH}/${encodeURIComponent(id)}`, { workspace }, signal, priority),
       `${where}: response`,
     );
     return asObject(body.data, `${where}: response.data`);
   }
+}
+
+/** A listed row with the details just read: attributes kept beside the row, activity as events. */
+function withDetail(row: JsonObject, detail: JsonObject, sourceId: string): PulledLead {
+  const raw: JsonObject = { ...row, attributes: (detail.attributes ?? null) as Json };
+  return { lead: normalizePenguinLead(raw, sourceId), vendorDeleted: false, activities: activitiesOf(row.id as string, detail.activity) };
 }
 
 /** The list row part of a stored record (details are kept beside it under `attributes`). */

@@ -20,6 +20,13 @@ export interface PullContext {
   known(ids: readonly string[]): Map<string, KnownLead>;
   /** Known live lead ids after `afterId` in id order, wrapping to the start (for round-robin refreshes). */
   knownIdsAfter(afterId: string | null, limit: number): string[];
+  /**
+   * Call once change detection is done and only optional work (e.g. background detail refreshes) is
+   * left. The next poll is then due one poll interval later, however long the optional work takes,
+   * and the signal returned aborts when it is due, when a sync is asked for, or on shutdown: optional
+   * work stops then, keeping what it committed. It fills the time between polls, never delays one.
+   */
+  spareTime(): AbortSignal;
 }
 
 export interface PulledLead {
