@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DURATION_HINT, formatDuration, parseDuration } from './duration.js';
 import { formatProblem, type PathProblem } from './interpolate.js';
 import { isLocalHostname, isPrivateAddress } from '../util/addresses.js';
+import { headerValueProblem, isValidHeaderName } from '../util/http-headers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -349,19 +350,22 @@ const RESERVED_HEADERS = new Set([
   'content-type', 'content-length', 'host', 'user-agent', 'connection', 'transfer-encoding', 'keep-alive',
   'webhook-id', 'webhook-timestamp', 'webhook-signature', 'expect', 'upgrade', 'te', 'trailer',
 ]);
-const HEADER_NAME_RE = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-
 /** Static headers for receivers that authenticate by header (n8n header auth, API keys). */
 export const subscriptionHeadersSchema = z
   .record(
-    z.string().regex(HEADER_NAME_RE, { error: 'is not a valid header name' }).refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), {
-      error: 'is set by leadrelay itself and cannot be overridden',
-    }),
+    z
+      .string()
+      .refine(isValidHeaderName, { error: 'is not a valid header name' })
+      .refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), { error: 'is set by leadrelay itself and cannot be overridden' }),
+    // Saved only if undici can send it: otherwise every attempt would fail (UND_ERR_INVALID_ARG).
     z
       .string()
       .min(1)
       .max(4000)
-      .refine((v) => !/[\r\n\0]/.test(v), { error: 'must not contain line breaks' }),
+      .superRefine((v, ctx) => {
+        const problem = headerValueProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
   )
   .refine((h) => Object.keys(h).length <= 20, { error: 'must have at most 20 headers' });
 
