@@ -154,6 +154,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     deliveryChanged: () => worker.notify(),
     allowPrivateTargets: config.delivery.allowPrivateTargets,
     secretRotationGraceMs: config.delivery.secretRotationGrace,
+    maxSubscriptions: config.delivery.maxSubscriptions,
   };
   const api = createApi(control, { adminToken: config.server.adminToken, logger: logger.child({ component: 'api' }), metrics });
 

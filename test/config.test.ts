@@ -113,6 +113,7 @@ describe('the interface.md example', () => {
       circuitBreakerAfter: 5,
       circuitBreakerCooldown: 30_000,
       retention: 2_592_000_000,
+      maxSubscriptions: 1000,
     });
   });
 
@@ -191,6 +192,7 @@ describe('defaults', () => {
       circuitBreakerAfter: 5,
       circuitBreakerCooldown: 30_000,
       retention: 2_592_000_000,
+      maxSubscriptions: 1000,
       },
     });
   });

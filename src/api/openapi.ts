@@ -7,7 +7,7 @@ import { createHookSchema } from './routes/hooks.js';
 import { eventsQuerySchema } from './routes/events.js';
 import { syncQuerySchema } from './routes/sources.js';
 import { deliveriesQuerySchema, replayRequestSchema, rotateSecretSchema } from './routes/subscription-actions.js';
-import { createSubscriptionSchema, updateSubscriptionSchema } from './routes/subscriptions.js';
+import { createSubscriptionSchema, listSubscriptionsQuerySchema, updateSubscriptionSchema } from './routes/subscriptions.js';
 import { errorResponseSchema, healthSchema, jsonValueSchema } from './schemas/common.js';
 import { deliveryAttemptSchema, deliveryPageSchema, deliverySchema, retryAcceptedSchema } from './schemas/deliveries.js';
 import { eventLogEntrySchema, eventLogPageSchema } from './schemas/events.js';
@@ -178,12 +178,16 @@ export const OPERATIONS: readonly Operation[] = [
   },
   {
     method: 'post', path: '/v1/subscriptions', operationId: 'createSubscription', tag: 'Subscriptions', summary: 'Subscribe a URL',
+    description: 'At most delivery.maxSubscriptions subscriptions (config, API and REST hooks together); past that, 409 subscription_limit_reached.',
     body: createSubscriptionSchema,
     responses: { 201: { description: 'Created; the only answer that carries the secret besides GET …/secret.', schema: subscriptionWithSecretSchema } },
+    errors: [409],
   },
   {
-    method: 'get', path: '/v1/subscriptions', operationId: 'listSubscriptions', tag: 'Subscriptions', summary: 'Every subscription (without secrets)',
-    responses: { 200: { description: 'The subscriptions.', schema: subscriptionListSchema } },
+    method: 'get', path: '/v1/subscriptions', operationId: 'listSubscriptions', tag: 'Subscriptions', summary: 'The subscriptions (without secrets), oldest first',
+    query: listSubscriptionsQuerySchema,
+    queryDocs: { limit: '1 to 200, default 50.', cursor: "The previous page's nextCursor (opaque)." },
+    responses: { 200: { description: 'One page of subscriptions.', schema: subscriptionListSchema } },
   },
   {
     method: 'get', path: '/v1/subscriptions/:id', operationId: 'getSubscription', tag: 'Subscriptions', summary: 'One subscription',
@@ -266,6 +270,7 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'post', path: '/v1/hooks', operationId: 'createHook', tag: 'REST hooks', summary: 'Subscribe a REST hook (Zapier)',
     body: createHookSchema,
     responses: { 201: { description: 'Created.', schema: hookSchema } },
+    errors: [409],
   },
   {
     method: 'delete', path: '/v1/hooks/:id', operationId: 'deleteHook', tag: 'REST hooks', summary: 'Unsubscribe a REST hook',

@@ -107,6 +107,8 @@ export interface Config {
     circuitBreakerCooldown: number;
     /** ms finished deliveries (with their attempts) and the events no delivery needs are kept. */
     retention: number;
+    /** Most subscriptions there may be (config file, API and REST hooks together). */
+    maxSubscriptions: number;
   };
 }
 
@@ -120,6 +122,7 @@ export const DEFAULTS = {
   retrySchedule: ['5s', '5m', '30m', '2h', '5h', '10h', '10h'],
   concurrency: 32,
   perSubscriptionConcurrency: 8,
+  maxSubscriptions: 1000,
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -382,6 +385,7 @@ const deliverySchema = z.strictObject({
   // At least an hour: the pruner runs hourly, and 0 ("keep nothing") would delete the log a
   // failed delivery needs for a manual retry before anyone could look at it.
   retention: durationSchema({ min: 3_600_000 }).prefault('30d'),
+  maxSubscriptions: intSchema(1, 100_000).default(DEFAULTS.maxSubscriptions),
 });
 
 /** Structure only; the cross-field rules are in `crossFieldProblems`. */
@@ -444,6 +448,15 @@ function privateTargetProblems(raw: Record<string, unknown>): PathProblem[] {
   return problems;
 }
 
+/** The file alone must leave the cap room: config subscriptions count like any other. */
+function subscriptionCapProblems(raw: Record<string, unknown>): PathProblem[] {
+  const set = isRecord(raw.delivery) ? coerceNumber(raw.delivery.maxSubscriptions) : undefined;
+  const max = set === undefined || set === null ? DEFAULTS.maxSubscriptions : set;
+  const count = Array.isArray(raw.subscriptions) ? raw.subscriptions.length : 0;
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || count <= max) return []; // a bad value is reported on its own
+  return [{ path: ['subscriptions'], message: `has ${count} entries, more than delivery.maxSubscriptions (${max})` }];
+}
+
 export function crossFieldProblems(raw: unknown): PathProblem[] {
   const problems: PathProblem[] = [];
   if (!isRecord(raw)) return problems;
@@ -467,6 +480,7 @@ export function crossFieldProblems(raw: unknown): PathProblem[] {
 
   problems.push(...duplicateIdProblems(subscriptions, 'subscriptions'));
   problems.push(...privateTargetProblems(raw));
+  problems.push(...subscriptionCapProblems(raw));
   if (Array.isArray(subscriptions)) {
     const known = new Set<string>();
     const sourcesUsable = sources === undefined || sources === null || Array.isArray(sources);

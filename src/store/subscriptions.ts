@@ -105,6 +105,8 @@ export class SubscriptionStore {
   private readonly insertStmt;
   private readonly getStmt;
   private readonly listStmt;
+  private readonly pageStmt;
+  private readonly countStmt;
   private readonly updateStmt;
   private readonly deleteStmt;
 
@@ -112,6 +114,11 @@ export class SubscriptionStore {
     this.insertStmt = db.prepare(`INSERT INTO subscriptions (${COLUMNS}) VALUES (${PARAMS})`);
     this.getStmt = db.prepare(`SELECT * FROM subscriptions WHERE id = ?`);
     this.listStmt = db.prepare(`SELECT * FROM subscriptions ORDER BY created_at, id`);
+    // Keyset: a page starts after the last (created_at, id) shown, so deletes in between shift nothing.
+    this.pageStmt = db.prepare(
+      `SELECT * FROM subscriptions WHERE (created_at, id) > (@createdAt, @id) ORDER BY created_at, id LIMIT @limit`,
+    );
+    this.countStmt = db.prepare(`SELECT count(*) AS n FROM subscriptions`);
     // One statement for every kind of change. (Not REPLACE: that deletes the row first, and the
     // delete would cascade to the subscription's deliveries.)
     this.updateStmt = db.prepare(
@@ -128,6 +135,19 @@ export class SubscriptionStore {
     this.insertStmt.run(toParams(sub));
   }
 
+  /** Inserts unless `max` subscriptions exist already (counted and inserted in one transaction). */
+  insertWithinLimit(sub: Subscription, max: number): boolean {
+    return this.db.transaction(() => {
+      if (this.count() >= max) return false;
+      this.insertStmt.run(toParams(sub));
+      return true;
+    })();
+  }
+
+  count(): number {
+    return (this.countStmt.get() as { n: number }).n;
+  }
+
   get(id: string): Subscription | undefined {
     const row = this.getStmt.get(id) as Row | undefined;
     return row && fromRow(row);
@@ -135,6 +155,12 @@ export class SubscriptionStore {
 
   list(): Subscription[] {
     return (this.listStmt.all() as Row[]).map(fromRow);
+  }
+
+  /** Oldest first, `limit` of them after the subscription `after` names (created then, with that id). */
+  listPage(opts: { after?: { createdAt: string; id: string }; limit: number }): Subscription[] {
+    const after = opts.after ?? { createdAt: '', id: '' };
+    return (this.pageStmt.all({ ...after, limit: opts.limit }) as Row[]).map(fromRow);
   }
 
   update(id: string, patch: SubscriptionPatch, now: string): Subscription | undefined {

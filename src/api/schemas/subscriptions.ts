@@ -36,7 +36,10 @@ export const subscriptionWithSecretSchema = subscriptionSchema
   .extend({ secret: z.string().meta({ description: 'whsec_<base64>: keep it to verify signatures.' }) })
   .meta({ description: 'A subscription just created, with its signing secret.' });
 
-export const subscriptionListSchema = z.strictObject({ data: z.array(subscriptionSchema) });
+export const subscriptionListSchema = z.strictObject({
+  data: z.array(subscriptionSchema).meta({ description: 'Oldest first.' }),
+  nextCursor: z.string().nullable().meta({ description: 'Opaque; pass as cursor for the next page; null on the last.' }),
+});
 
 export const replayCountsSchema = z.strictObject({
   matched: z.int().meta({ description: "Events in the range that the subscription's filters select." }),
