@@ -62,7 +62,7 @@ export class Store {
 
 export type { SourceRow } from './sources.js';
 export type { StoredLead, LeadWrite, LeadEventWrite, PageWrite, MissingLead, MissingDecision } from './snapshot.js';
-export type { StoredEvent } from './outbox.js';
+export type { EventPosition, StoredEvent } from './outbox.js';
 export type { EventLogFilter } from './event-log.js';
 export type { Subscription, SubscriptionOrigin, SubscriptionPatch } from './subscriptions.js';
 export { CLEAN_HEALTH, newSubscription } from './subscriptions.js';

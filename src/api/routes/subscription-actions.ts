@@ -103,7 +103,7 @@ export function subscriptionActionRoutes(relay: RelayControl) {
     const sub = guards.requireSubscription(c.req.param('id'));
     const body = await parseJsonBody(c, replayRequestSchema);
     const until = body.until ?? clock.now() + 1;
-    const result = replayRange(relay, sub, body.since, until);
+    const result = await replayRange(relay, sub, body.since, until);
     return c.json({ subscriptionId: sub.id, since: iso(body.since), until: iso(until), ...result }, 202);
   });
 

@@ -151,7 +151,7 @@ export function subscriptionRoutes(relay: RelayControl) {
       Object.assign(change, { disabledReason: 'disabled through the API', disabledAt: now });
     }
     const next = store.subscriptions.update(current.id, change, new Date(now).toISOString())!;
-    const replayed = wantReplay && !current.enabled && current.disabledAt !== null ? replayMissed(relay, next, current.disabledAt) : null;
+    const replayed = wantReplay && !current.enabled && current.disabledAt !== null ? await replayMissed(relay, next, current.disabledAt) : null;
     relay.deliveryChanged();
     return c.json({ ...presentSubscription(next, clock.now()), ...(replayed ? { replayed } : {}) });
   });
