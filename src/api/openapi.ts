@@ -224,6 +224,9 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'post', path: '/v1/subscriptions/:id/rotate-secret', operationId: 'rotateSubscriptionSecret', tag: 'Subscriptions',
     summary: 'New signing secret; the old one keeps signing for the grace period', params: subId,
+    description:
+      'Earlier secrets still in their grace period keep signing too, up to 3 at once; a rotation that would need a 4th is 409 rotation_limit_reached. ' +
+      'A config-file subscription is 409 managed_by_config. A secret equal to the current one is 400.',
     body: rotateSecretSchema, bodyOptional: true,
     responses: { 200: { description: 'The new secret.', schema: rotatedSecretSchema } },
     errors: [404, 409],

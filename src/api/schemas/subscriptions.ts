@@ -25,7 +25,9 @@ export const subscriptionSchema = z
       circuit: z.enum(['closed', 'open', 'half-open']),
       circuitOpenUntil: instantSchema.nullable(),
     }),
-    previousSecretExpiresAt: instantSchema.nullable().meta({ description: 'During a secret rotation: until when the old secret signs too.' }),
+    previousSecretExpiresAt: instantSchema
+      .nullable()
+      .meta({ description: 'During a secret rotation: until when an earlier secret signs too (the latest, when several do).' }),
     origin: z.enum(['config', 'api', 'hook']).meta({ description: 'config: the config file; api: POST /v1/subscriptions; hook: POST /v1/hooks.' }),
     createdAt: instantSchema,
     updatedAt: instantSchema,
@@ -52,8 +54,13 @@ export const updatedSubscriptionSchema = subscriptionSchema
 
 export const subscriptionSecretSchema = z.strictObject({
   secret: z.string(),
-  previousSecret: z.string().optional().meta({ description: 'Only during a rotation grace period.' }),
+  previousSecret: z.string().optional().meta({ description: 'Only during a rotation grace period: the secret the last rotation replaced.' }),
   previousSecretExpiresAt: instantSchema.optional(),
+  previousSecrets: z
+    .array(z.strictObject({ secret: z.string(), expiresAt: instantSchema }))
+    .max(3)
+    .optional()
+    .meta({ description: 'Only during a rotation grace period: every earlier secret that still signs, newest first, with the end of its grace period.' }),
 });
 
 export const rotatedSecretSchema = z.strictObject({ id: z.string(), secret: z.string(), previousSecretExpiresAt: instantSchema });

@@ -4,6 +4,7 @@ import { m0002_absence } from './0002_absence.js';
 import { m0003_delivery_control } from './0003_delivery_control.js';
 import { m0004_claim_order } from './0004_claim_order.js';
 import { m0005_snapshot_layout } from './0005_snapshot_layout.js';
+import { m0006_previous_secrets } from './0006_previous_secrets.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,11 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [m0001_initial, m0002_absence, m0003_delivery_control, m0004_claim_order, m0005_snapshot_layout];
+export const migrations: readonly Migration[] = [
+  m0001_initial,
+  m0002_absence,
+  m0003_delivery_control,
+  m0004_claim_order,
+  m0005_snapshot_layout,
+  m0006_previous_secrets,
+];
