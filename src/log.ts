@@ -16,6 +16,8 @@ export const REDACT_PATHS = [
   '*.*.secret',
   'previousSecret',
   '*.previousSecret',
+  'previousSecrets',
+  '*.previousSecrets',
   'adminToken',
   '*.adminToken',
   '*.*.adminToken',

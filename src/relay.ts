@@ -3,7 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { formatDuration, type Config } from './config/index.js';
 import type { Logger } from './log.js';
-import { Store } from './store/index.js';
+import { MAX_PREVIOUS_SECRETS, Store } from './store/index.js';
 import { SourceSync, emptyRunStats, type RunResult } from './sync/engine.js';
 import { PollLoop } from './sync/scheduler.js';
 import { DeliveryWorker } from './delivery/worker.js';
@@ -69,7 +69,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
   const nowIso = () => new Date(clock.now()).toISOString();
 
   store.sources.register(config.sources.map((s) => ({ id: s.id, vendor: s.vendor })));
-  store.subscriptions.syncFromConfig(
+  const { secretsCutShort } = store.subscriptions.syncFromConfig(
     config.subscriptions.map((s) => ({
       id: s.id,
       url: s.url,
@@ -86,6 +86,12 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     clock.now(),
     config.delivery.secretRotationGrace,
   );
+  for (const id of secretsCutShort) {
+    logger.warn(
+      { subscription: id },
+      `its secret changed in the config while ${MAX_PREVIOUS_SECRETS} earlier secrets were still in their grace period: the oldest of them stopped signing now`,
+    );
+  }
 
   const metrics = new RelayMetrics({
     store,
@@ -173,6 +179,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     deliveryChanged: () => worker.notify(),
     allowPrivateTargets: config.delivery.allowPrivateTargets,
     secretRotationGraceMs: config.delivery.secretRotationGrace,
+    maxSubscriptions: config.delivery.maxSubscriptions,
   };
   const api = createApi(control, {
     adminToken: config.server.adminToken,

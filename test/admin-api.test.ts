@@ -185,11 +185,12 @@ describe('subscriptions: create, list, get, update, delete', () => {
     expect(await listSubscriptions()).toEqual(before);
   });
 
-  it('GET list is {data: [...]} with no secret anywhere', async () => {
+  it('GET list is {data: [...], nextCursor} with no secret anywhere', async () => {
     const created = await createSubscription({ secret: newSecret() });
     const res = await h.api('GET', '/v1/subscriptions');
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body)).toEqual(['data']);
+    expect(Object.keys(res.body)).toEqual(['data', 'nextCursor']); // paged like the other lists
+    expect(res.body.nextCursor).toBeNull();
     const ids = res.body.data.map((s: any) => s.id);
     expect(ids).toContain(created.id);
     expect(ids).toContain('all'); // the harness's config subscription

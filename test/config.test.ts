@@ -120,6 +120,7 @@ describe('the interface.md example', () => {
       circuitBreakerAfter: 5,
       circuitBreakerCooldown: 30_000,
       retention: 2_592_000_000,
+      maxSubscriptions: 1000,
     });
   });
 
@@ -199,6 +200,7 @@ describe('defaults', () => {
       circuitBreakerAfter: 5,
       circuitBreakerCooldown: 30_000,
       retention: 2_592_000_000,
+      maxSubscriptions: 1000,
       },
     });
   });

@@ -96,7 +96,12 @@ describe('secret rotation', () => {
 
     const secret = await h.api('GET', `/v1/subscriptions/${created.id}/secret`);
     expect(secret.status).toBe(200);
-    expect(secret.body).toEqual({ secret: newSecret, previousSecret: oldSecret, previousSecretExpiresAt: rot.body.previousSecretExpiresAt });
+    expect(secret.body).toEqual({
+      secret: newSecret,
+      previousSecret: oldSecret,
+      previousSecretExpiresAt: rot.body.previousSecretExpiresAt,
+      previousSecrets: [{ secret: oldSecret, expiresAt: rot.body.previousSecretExpiresAt }],
+    });
     const shown = await getSub(created.id);
     expect(shown.previousSecretExpiresAt).toBe(rot.body.previousSecretExpiresAt);
     expect(JSON.stringify(shown)).not.toContain(newSecret.slice(6));

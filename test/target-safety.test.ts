@@ -30,7 +30,37 @@ describe('isPrivateAddress', () => {
   it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('allows %s', (ip) =>
     expect(isPrivateAddress(ip)).toBe(false),
   );
+
+  // IPv6 forms that embed an IPv4 address or are not global unicast: only 2000::/3 (minus its special
+  // blocks, and 6to4 judged by its IPv4) may be reached.
+  it.each([
+    '::127.0.0.1', '::7f00:1', // IPv4-compatible (::/96)
+    '::8.8.8.8', // deprecated IPv4-compatible, even for a public IPv4
+    '::ffff:0:127.0.0.1', '::ffff:0:7f00:1', // SIIT IPv4-translated (::ffff:0:0:0/96)
+    '2002:7f00:1::', '2002:a00:1::1', '2002:a9fe:a9fe::', '2002:c0a8:101::', // 6to4 of 127.0.0.1, 10.0.0.1, 169.254.169.254, 192.168.1.1
+    '64:ff9b:1::7f00:1', '64:ff9b::7f00:1', // NAT64 local-use and well-known prefix
+    'fec0::1', // site-local
+    '100::1', // discard-only
+    '2001::1', '2001:0:4136:e378:8000:63bf:3fff:fdd2', // Teredo (IETF protocol assignments, 2001::/23)
+    '2001:db8::1', '3fff::1', // documentation
+    '4000::1', 'e000::1', // outside 2000::/3
+    'fe80::1%eth0', // with a zone
+  ])('blocks %s', (ip) => expect(isPrivateAddress(ip)).toBe(true));
+
+  it.each(['2a00:1450:4001:82b::200e', '2002:808:808::1', '::ffff:93.184.216.34', '2001:200::1'])('allows %s', (ip) =>
+    expect(isPrivateAddress(ip)).toBe(false),
+  );
 });
+
+/** IPv6 literals from issue #12 that reach loopback or private space one way or another. */
+const EMBEDDED_V4_URLS = [
+  'http://[::127.0.0.1]/hook',
+  'http://[::ffff:0:127.0.0.1]/hook',
+  'http://[2002:7f00:1::]/hook',
+  'http://[64:ff9b:1::7f00:1]/hook',
+  'http://[fec0::1]/hook',
+  'http://[100::1]/hook',
+];
 
 describe('allowPrivateTargets: false', () => {
   it('refuses private URLs at creation (400, nothing stored) and accepts public ones', async () => {
@@ -43,6 +73,7 @@ describe('allowPrivateTargets: false', () => {
       'http://10.0.0.5/hook',
       'http://[::ffff:127.0.0.1]/hook',
       'http://0.0.0.0/',
+      ...EMBEDDED_V4_URLS,
     ]) {
       const res = await h.api('POST', '/v1/subscriptions', { url });
       expect(res.status, url).toBe(400);
@@ -110,6 +141,19 @@ describe('allowPrivateTargets: false', () => {
     }
   });
 
+  it('the delivery agent refuses every IPv6 form that embeds a private IPv4 or is not global unicast', async () => {
+    const agent = createDeliveryAgent({ allowPrivate: false });
+    try {
+      for (const url of EMBEDDED_V4_URLS) {
+        const result = await sendWebhook({ url, headers: {}, body: '{}', timeoutMs: 2000, dispatcher: agent });
+        expect(result.statusCode, url).toBeNull();
+        expect(result.error, url).toMatch(/^ETARGETNOTALLOWED: .*allowPrivateTargets/);
+      }
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('rejects a config subscription on a private address before anything starts', () => {
     const result = validateConfig({
       server: { adminToken: 'target-safety-admin-token-0123' },
@@ -117,14 +161,15 @@ describe('allowPrivateTargets: false', () => {
         { id: 'a', url: 'http://127.0.0.1:9000/hook' },
         { id: 'b', url: 'http://localhost/hook' },
         { id: 'c', url: 'https://hooks.example.com/hook' },
+        { id: 'd', url: 'http://[::127.0.0.1]/hook' },
+        { id: 'e', url: 'http://[2002:7f00:1::]/hook' },
       ],
     });
     expect(result.ok).toBe(false);
     const problems = result.ok ? [] : result.problems.map(formatProblem);
-    expect(problems).toEqual([
-      'subscriptions[0].url: is a private or loopback address; set delivery.allowPrivateTargets: true to allow it',
-      'subscriptions[1].url: is a private or loopback address; set delivery.allowPrivateTargets: true to allow it',
-    ]);
+    expect(problems).toEqual(
+      [0, 1, 3, 4].map((i) => `subscriptions[${i}].url: is a private or loopback address; set delivery.allowPrivateTargets: true to allow it`),
+    );
     const allowed = validateConfig({
       server: { adminToken: 'target-safety-admin-token-0123' },
       subscriptions: [{ id: 'a', url: 'http://127.0.0.1:9000/hook' }],

@@ -31,4 +31,6 @@ export interface RelayControl {
   allowPrivateTargets: boolean;
   /** How long the old secret keeps signing after POST /v1/subscriptions/:id/rotate-secret. */
   secretRotationGraceMs: number;
+  /** delivery.maxSubscriptions: POST /v1/subscriptions and /v1/hooks add no more than this many. */
+  maxSubscriptions: number;
 }

@@ -8,7 +8,7 @@ import { scopesFor } from './scopes.js';
 import { eventsQuerySchema } from './routes/events.js';
 import { syncQuerySchema } from './routes/sources.js';
 import { deliveriesQuerySchema, replayRequestSchema, rotateSecretSchema } from './routes/subscription-actions.js';
-import { createSubscriptionSchema, updateSubscriptionSchema } from './routes/subscriptions.js';
+import { createSubscriptionSchema, listSubscriptionsQuerySchema, updateSubscriptionSchema } from './routes/subscriptions.js';
 import { callerSchema, errorResponseSchema, healthSchema, jsonValueSchema } from './schemas/common.js';
 import { deliveryAttemptSchema, deliveryPageSchema, deliverySchema, retryAcceptedSchema } from './schemas/deliveries.js';
 import { eventLogEntrySchema, eventLogPageSchema } from './schemas/events.js';
@@ -185,12 +185,16 @@ export const OPERATIONS: readonly Operation[] = [
   },
   {
     method: 'post', path: '/v1/subscriptions', operationId: 'createSubscription', tag: 'Subscriptions', summary: 'Subscribe a URL',
+    description: 'At most delivery.maxSubscriptions subscriptions (config, API and REST hooks together); past that, 409 subscription_limit_reached.',
     body: createSubscriptionSchema,
     responses: { 201: { description: 'Created; the only answer that carries the secret besides GET …/secret.', schema: subscriptionWithSecretSchema } },
+    errors: [409],
   },
   {
-    method: 'get', path: '/v1/subscriptions', operationId: 'listSubscriptions', tag: 'Subscriptions', summary: 'Every subscription (without secrets)',
-    responses: { 200: { description: 'The subscriptions.', schema: subscriptionListSchema } },
+    method: 'get', path: '/v1/subscriptions', operationId: 'listSubscriptions', tag: 'Subscriptions', summary: 'The subscriptions (without secrets), oldest first',
+    query: listSubscriptionsQuerySchema,
+    queryDocs: { limit: '1 to 200, default 50.', cursor: "The previous page's nextCursor (opaque)." },
+    responses: { 200: { description: 'One page of subscriptions.', schema: subscriptionListSchema } },
   },
   {
     method: 'get', path: '/v1/subscriptions/:id', operationId: 'getSubscription', tag: 'Subscriptions', summary: 'One subscription',
@@ -227,6 +231,9 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'post', path: '/v1/subscriptions/:id/rotate-secret', operationId: 'rotateSubscriptionSecret', tag: 'Subscriptions',
     summary: 'New signing secret; the old one keeps signing for the grace period', params: subId,
+    description:
+      'Earlier secrets still in their grace period keep signing too, up to 3 at once; a rotation that would need a 4th is 409 rotation_limit_reached. ' +
+      'A config-file subscription is 409 managed_by_config. A secret equal to the current one is 400.',
     body: rotateSecretSchema, bodyOptional: true,
     responses: { 200: { description: 'The new secret.', schema: rotatedSecretSchema } },
     errors: [404, 409],
@@ -273,6 +280,7 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'post', path: '/v1/hooks', operationId: 'createHook', tag: 'REST hooks', summary: 'Subscribe a REST hook (Zapier)',
     body: createHookSchema,
     responses: { 201: { description: 'Created.', schema: hookSchema } },
+    errors: [409],
   },
   {
     method: 'delete', path: '/v1/hooks/:id', operationId: 'deleteHook', tag: 'REST hooks', summary: 'Unsubscribe a REST hook',

@@ -1,6 +1,6 @@
 // How subscriptions and deliveries look in API responses: secrets never, header values masked.
 import { createHmac } from 'node:crypto';
-import type { DeliveryView, Subscription } from '../store/index.js';
+import { livePreviousSecrets, type DeliveryView, type Subscription } from '../store/index.js';
 
 export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -32,7 +32,8 @@ export function presentUrl(url: string): string {
 
 /** `fingerprintKey`: the install's key for header fingerprints (store.installKeys). */
 export function presentSubscription(s: Subscription, now: number, fingerprintKey: Buffer) {
-  const rotating = s.previousSecret !== null && (s.previousSecretExpiresAt ?? 0) > now;
+  // Until when an earlier secret still signs (the latest end of those in their grace period).
+  const previousUntil = Math.max(0, ...livePreviousSecrets(s, now).map((p) => p.expiresAt));
   return {
     id: s.id,
     url: presentUrl(s.url),
@@ -51,7 +52,7 @@ export function presentSubscription(s: Subscription, now: number, fingerprintKey
       circuit: s.circuitOpenUntil === null ? 'closed' : s.circuitOpenUntil > now ? 'open' : 'half-open',
       circuitOpenUntil: iso(s.circuitOpenUntil),
     },
-    previousSecretExpiresAt: rotating ? iso(s.previousSecretExpiresAt) : null,
+    previousSecretExpiresAt: previousUntil ? iso(previousUntil) : null,
     origin: s.origin,
     createdBy: s.createdBy,
     createdAt: s.createdAt,

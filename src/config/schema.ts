@@ -5,6 +5,7 @@ import { DURATION_HINT, formatDuration, parseDuration } from './duration.js';
 import { formatProblem, type PathProblem } from './interpolate.js';
 import { isLocalHostname, isPrivateAddress } from '../util/addresses.js';
 import { METRICS_AUTH_MODES, namedTokenSchema, tokenProblems, tokenSchema, type MetricsAuthMode, type NamedToken } from './tokens.js';
+import { headerValueProblem, isValidHeaderName } from '../util/http-headers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -113,6 +114,8 @@ export interface Config {
     circuitBreakerCooldown: number;
     /** ms finished deliveries (with their attempts) and the events no delivery needs are kept. */
     retention: number;
+    /** Most subscriptions there may be (config file, API and REST hooks together). */
+    maxSubscriptions: number;
   };
 }
 
@@ -126,6 +129,7 @@ export const DEFAULTS = {
   retrySchedule: ['5s', '5m', '30m', '2h', '5h', '10h', '10h'],
   concurrency: 32,
   perSubscriptionConcurrency: 8,
+  maxSubscriptions: 1000,
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -359,19 +363,22 @@ const RESERVED_HEADERS = new Set([
   'content-type', 'content-length', 'host', 'user-agent', 'connection', 'transfer-encoding', 'keep-alive',
   'webhook-id', 'webhook-timestamp', 'webhook-signature', 'expect', 'upgrade', 'te', 'trailer',
 ]);
-const HEADER_NAME_RE = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-
 /** Static headers for receivers that authenticate by header (n8n header auth, API keys). */
 export const subscriptionHeadersSchema = z
   .record(
-    z.string().regex(HEADER_NAME_RE, { error: 'is not a valid header name' }).refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), {
-      error: 'is set by leadrelay itself and cannot be overridden',
-    }),
+    z
+      .string()
+      .refine(isValidHeaderName, { error: 'is not a valid header name' })
+      .refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), { error: 'is set by leadrelay itself and cannot be overridden' }),
+    // Saved only if undici can send it: otherwise every attempt would fail (UND_ERR_INVALID_ARG).
     z
       .string()
       .min(1)
       .max(4000)
-      .refine((v) => !/[\r\n\0]/.test(v), { error: 'must not contain line breaks' }),
+      .superRefine((v, ctx) => {
+        const problem = headerValueProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
   )
   .refine((h) => Object.keys(h).length <= 20, { error: 'must have at most 20 headers' });
 
@@ -388,6 +395,7 @@ const deliverySchema = z.strictObject({
   // At least an hour: the pruner runs hourly, and 0 ("keep nothing") would delete the log a
   // failed delivery needs for a manual retry before anyone could look at it.
   retention: durationSchema({ min: 3_600_000 }).prefault('30d'),
+  maxSubscriptions: intSchema(1, 100_000).default(DEFAULTS.maxSubscriptions),
 });
 
 /** Structure only; the cross-field rules are in `crossFieldProblems`. */
@@ -450,6 +458,15 @@ function privateTargetProblems(raw: Record<string, unknown>): PathProblem[] {
   return problems;
 }
 
+/** The file alone must leave the cap room: config subscriptions count like any other. */
+function subscriptionCapProblems(raw: Record<string, unknown>): PathProblem[] {
+  const set = isRecord(raw.delivery) ? coerceNumber(raw.delivery.maxSubscriptions) : undefined;
+  const max = set === undefined || set === null ? DEFAULTS.maxSubscriptions : set;
+  const count = Array.isArray(raw.subscriptions) ? raw.subscriptions.length : 0;
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || count <= max) return []; // a bad value is reported on its own
+  return [{ path: ['subscriptions'], message: `has ${count} entries, more than delivery.maxSubscriptions (${max})` }];
+}
+
 export function crossFieldProblems(raw: unknown): PathProblem[] {
   const problems: PathProblem[] = [];
   if (!isRecord(raw)) return problems;
@@ -474,6 +491,7 @@ export function crossFieldProblems(raw: unknown): PathProblem[] {
 
   problems.push(...duplicateIdProblems(subscriptions, 'subscriptions'));
   problems.push(...privateTargetProblems(raw));
+  problems.push(...subscriptionCapProblems(raw));
   if (Array.isArray(subscriptions)) {
     const known = new Set<string>();
     const sourcesUsable = sources === undefined || sources === null || Array.isArray(sources);

@@ -10,15 +10,15 @@ const SECRET_PREFIX = 'whsec_';
  * Authorization value), the URL's user and password with the Basic value made of them, and the
  * signing secrets, current and previous, whole and as the base64 key after whsec_.
  */
-export function subscriptionSecrets(sub: Pick<Subscription, 'url' | 'headers' | 'secret' | 'previousSecret'>): string[] {
+export function subscriptionSecrets(sub: Pick<Subscription, 'url' | 'headers' | 'secret' | 'previousSecrets'>): string[] {
   const out: string[] = [];
   for (const value of Object.values(sub.headers)) out.push(...credentialParts(value));
   const credentials = urlCredentials(sub.url);
   if (credentials) {
     out.push(credentials.user, credentials.password, ...credentialParts(credentials.authorization));
   }
-  for (const secret of [sub.secret, sub.previousSecret]) {
-    if (!secret) continue;
+  // Every earlier secret still stored, in its grace period or not: a receiver may echo any of them.
+  for (const secret of [sub.secret, ...sub.previousSecrets.map((p) => p.secret)]) {
     out.push(secret);
     if (secret.startsWith(SECRET_PREFIX)) out.push(...withBase64Url(secret.slice(SECRET_PREFIX.length)));
   }

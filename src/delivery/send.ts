@@ -1,6 +1,7 @@
 // One HTTP attempt to a subscriber: undici, no redirects, a hard per-attempt timeout, a capped body read.
 import { request, type Dispatcher } from 'undici';
 import { truncateUtf8, type Redactor } from '../util/redact.js';
+import { invalidHeader } from '../util/http-headers.js';
 
 export interface SendInput {
   url: string;
@@ -81,6 +82,12 @@ export async function sendWebhook(input: SendInput): Promise<SendResult> {
   });
   try {
     const { url, headers } = withUrlCredentials(input.url, input.headers);
+    // undici 7 keeps a pool connection for each request it refuses over a header, and requests
+    // waiting for one ignore their abort signal: 64 such attempts would jam the origin for good.
+    const bad = invalidHeader(headers);
+    if (bad) {
+      return done({ statusCode: null, error: `invalid header ${bad.name}: ${bad.problem}`, responseExcerpt: null, retryAfterHeader: null });
+    }
     // undici's request never follows redirects unless a redirect interceptor is added: a 3xx is a failure.
     const res = await request(url, {
       method: 'POST',

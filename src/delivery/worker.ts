@@ -5,6 +5,7 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { AttemptRecord, ClaimedDelivery, HealthPolicy, Store, Subscription } from '../store/index.js';
+import { signingSecrets } from '../store/index.js';
 import type { Clock } from '../util/time.js';
 import { newId } from '../util/ids.js';
 import { parseRetryAfter } from '../vendors/http.js';
@@ -368,9 +369,8 @@ export class DeliveryWorker {
     const { event } = delivery;
     const startedAt = clock.now();
     const timestamp = Math.floor(startedAt / 1000);
-    // During a rotation's grace period both secrets sign, so receivers verify with either.
-    const secrets =
-      sub.previousSecret && (sub.previousSecretExpiresAt ?? 0) > startedAt ? [sub.secret, sub.previousSecret] : [sub.secret];
+    // Every secret still in its rotation grace period signs too, so receivers verify with any of them.
+    const secrets = signingSecrets(sub, startedAt);
     const result = await sendWebhook({
       url: sub.url,
       body: event.body,

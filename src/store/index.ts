@@ -65,8 +65,15 @@ export class Store {
 
 export type { SourceRow } from './sources.js';
 export type { StoredLead, LeadWrite, LeadEventWrite, PageWrite, MissingLead, MissingDecision } from './snapshot.js';
-export type { StoredEvent } from './outbox.js';
+export type { EventPosition, StoredEvent } from './outbox.js';
 export type { EventLogFilter } from './event-log.js';
-export type { Subscription, SubscriptionOrigin, SubscriptionPatch } from './subscriptions.js';
-export { CLEAN_HEALTH, newSubscription } from './subscriptions.js';
+export type { PreviousSecret, Subscription, SubscriptionOrigin, SubscriptionPatch } from './subscriptions.js';
+export {
+  CLEAN_HEALTH,
+  MAX_PREVIOUS_SECRETS,
+  livePreviousSecrets,
+  newSubscription,
+  previousAfterRotation,
+  signingSecrets,
+} from './subscriptions.js';
 export type { ClaimedDelivery, AttemptRecord, DeliveryView, DeliveryStatus, HealthPolicy, RecordRequest } from './deliveries.js';

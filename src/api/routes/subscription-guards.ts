@@ -1,5 +1,7 @@
-// Checks shared by the subscription routes: it exists, its sources exist, its URL may be reached.
+// Checks shared by the subscription routes: it exists, its sources exist, its URL may be reached,
+// and a new one stays within delivery.maxSubscriptions.
 import type { RelayControl } from '../control.js';
+import type { Subscription } from '../../store/index.js';
 import { checkTargetUrl } from '../../delivery/target-safety.js';
 import { ApiError, notFound } from '../errors.js';
 
@@ -16,6 +18,17 @@ export function subscriptionGuards(relay: RelayControl) {
       const known = new Set(relay.sources.map((s) => s.id));
       const details = sources.flatMap((s, i) => (known.has(s) ? [] : [{ field: `sources[${i}]`, message: 'is not the id of a configured source' }]));
       if (details.length) throw new ApiError(400, 'invalid_request', details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
+    },
+
+    /** Stores a new subscription (API or REST hook), or refuses it when the cap is reached. */
+    insertNew(sub: Subscription) {
+      if (!relay.store.subscriptions.insertWithinLimit(sub, relay.maxSubscriptions)) {
+        throw new ApiError(
+          409,
+          'subscription_limit_reached',
+          `there are ${relay.maxSubscriptions} subscriptions, the most delivery.maxSubscriptions allows; delete one or raise the limit`,
+        );
+      }
     },
 
     /** `field` names the URL in the error (`target_url` for REST hooks). */

@@ -15,7 +15,7 @@ import { generateSecret } from '../../delivery/sign.js';
 import { newId } from '../../util/ids.js';
 import { ApiError } from '../errors.js';
 import { presentSubscription } from '../present.js';
-import { parseJsonBody } from '../validate.js';
+import { parseJsonBody, parseQuery } from '../validate.js';
 import { subscriptionGuards } from './subscription-guards.js';
 import { replayMissed } from './replay.js';
 
@@ -24,6 +24,35 @@ const sourcesSchema = z.array(sourceIdSchema).min(1).max(100);
 const descriptionSchema = z.string().max(1000);
 const maxPerSecondSchema = z.number().gt(0).max(10_000);
 const maxConcurrencySchema = z.number().int().min(1).max(1000);
+
+// The cursor is the last subscription of the previous page (created at, id), opaque to clients.
+const encodeCursor = (s: { createdAt: string; id: string }) => Buffer.from(JSON.stringify(['s', s.createdAt, s.id])).toString('base64url');
+const cursorSchema = z.string().transform((text, ctx) => {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    decoded = null;
+  }
+  const parts: unknown[] = Array.isArray(decoded) ? decoded : [];
+  const ok = parts.length === 3 && parts[0] === 's' && parts.every((p) => typeof p === 'string');
+  const after = ok ? { createdAt: parts[1] as string, id: parts[2] as string } : null;
+  if (!after || encodeCursor(after) !== text) {
+    ctx.addIssue({ code: 'custom', message: "is not a nextCursor from this route's previous page" });
+    return z.NEVER;
+  }
+  return after;
+});
+
+export const listSubscriptionsQuerySchema = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^\d+$/, { error: 'must be a whole number' })
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(200))
+    .optional(),
+  cursor: cursorSchema.optional(),
+});
 
 export const createSubscriptionSchema = z.strictObject({
   url: webhookUrlSchema,
@@ -83,12 +112,23 @@ export function subscriptionRoutes(relay: RelayControl) {
       },
       nowIso(),
     );
-    store.subscriptions.insert(sub);
+    guards.insertNew(sub);
     relay.deliveryChanged();
     return c.json({ ...present(sub), secret: sub.secret }, 201);
   });
 
-  app.get('/', (c) => c.json({ data: store.subscriptions.list().map((s) => present(s)) }));
+  // Paged like the deliveries and the event log: there may be up to delivery.maxSubscriptions.
+  app.get('/', (c) => {
+    const q = parseQuery(c, listSubscriptionsQuerySchema);
+    const limit = q.limit ?? 50;
+    const rows = store.subscriptions.listPage({ after: q.cursor, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return c.json({
+      data: page.map((s) => present(s)),
+      nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+    });
+  });
 
   app.get('/:id', (c) => c.json(present(guards.requireSubscription(c.req.param('id')))));
 
@@ -120,7 +160,7 @@ export function subscriptionRoutes(relay: RelayControl) {
       Object.assign(change, { disabledReason: 'disabled through the API', disabledAt: now });
     }
     const next = store.subscriptions.update(current.id, change, new Date(now).toISOString())!;
-    const replayed = wantReplay && !current.enabled && current.disabledAt !== null ? replayMissed(relay, next, current.disabledAt) : null;
+    const replayed = wantReplay && !current.enabled && current.disabledAt !== null ? await replayMissed(relay, next, current.disabledAt) : null;
     relay.deliveryChanged();
     return c.json({ ...present(next), ...(replayed ? { replayed } : {}) });
   });

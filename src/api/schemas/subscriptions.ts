@@ -25,7 +25,9 @@ export const subscriptionSchema = z
       circuit: z.enum(['closed', 'open', 'half-open']),
       circuitOpenUntil: instantSchema.nullable(),
     }),
-    previousSecretExpiresAt: instantSchema.nullable().meta({ description: 'During a secret rotation: until when the old secret signs too.' }),
+    previousSecretExpiresAt: instantSchema
+      .nullable()
+      .meta({ description: 'During a secret rotation: until when an earlier secret signs too (the latest, when several do).' }),
     origin: z.enum(['config', 'api', 'hook']).meta({ description: 'config: the config file; api: POST /v1/subscriptions; hook: POST /v1/hooks.' }),
     createdBy: z
       .string()
@@ -40,7 +42,10 @@ export const subscriptionWithSecretSchema = subscriptionSchema
   .extend({ secret: z.string().meta({ description: 'whsec_<base64>: keep it to verify signatures.' }) })
   .meta({ description: 'A subscription just created, with its signing secret.' });
 
-export const subscriptionListSchema = z.strictObject({ data: z.array(subscriptionSchema) });
+export const subscriptionListSchema = z.strictObject({
+  data: z.array(subscriptionSchema).meta({ description: 'Oldest first.' }),
+  nextCursor: z.string().nullable().meta({ description: 'Opaque; pass as cursor for the next page; null on the last.' }),
+});
 
 export const replayCountsSchema = z.strictObject({
   matched: z.int().meta({ description: "Events in the range that the subscription's filters select." }),
@@ -53,8 +58,13 @@ export const updatedSubscriptionSchema = subscriptionSchema
 
 export const subscriptionSecretSchema = z.strictObject({
   secret: z.string(),
-  previousSecret: z.string().optional().meta({ description: 'Only during a rotation grace period.' }),
+  previousSecret: z.string().optional().meta({ description: 'Only during a rotation grace period: the secret the last rotation replaced.' }),
   previousSecretExpiresAt: instantSchema.optional(),
+  previousSecrets: z
+    .array(z.strictObject({ secret: z.string(), expiresAt: instantSchema }))
+    .max(3)
+    .optional()
+    .meta({ description: 'Only during a rotation grace period: every earlier secret that still signs, newest first, with the end of its grace period.' }),
 });
 
 export const rotatedSecretSchema = z.strictObject({ id: z.string(), secret: z.string(), previousSecretExpiresAt: instantSchema });

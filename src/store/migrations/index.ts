@@ -4,6 +4,7 @@ import { m0002_absence } from './0002_absence.js';
 import { m0003_delivery_control } from './0003_delivery_control.js';
 import { m0004_claim_order } from './0004_claim_order.js';
 import { m0005_snapshot_layout } from './0005_snapshot_layout.js';
+import { m0006_previous_secrets } from './0006_previous_secrets.js';
 import { m0007_install_keys } from './0007_install_keys.js';
 import { m0008_created_by } from './0008_created_by.js';
 
@@ -19,6 +20,7 @@ export const migrations: readonly Migration[] = [
   m0003_delivery_control,
   m0004_claim_order,
   m0005_snapshot_layout,
+  m0006_previous_secrets,
   m0007_install_keys,
   m0008_created_by,
 ];
