@@ -109,7 +109,7 @@ describe('refused when saved, naming the header', () => {
 
   it('config: the same rule, the problem naming subscriptions[i].headers.<name>', () => {
     const result = validateConfig({
-      server: { adminToken: 'x'.repeat(16) },
+      server: { adminToken: 'config-test-admin-token-0123456' },
       subscriptions: [
         { id: 'ok', url: 'https://hooks.example.com/a', headers: { 'X-Key': 'café\tok' } },
         { id: 'euro', url: 'https://hooks.example.com/b', headers: { 'X-Key': 'price-in-€' } },

@@ -99,17 +99,17 @@ describe('delivery.maxSubscriptions', () => {
 
   it('a config file with more subscriptions than the cap is a config error naming both', () => {
     const subscriptions = Array.from({ length: 3 }, (_, i) => ({ id: `s${i}`, url: `https://hooks.example.com/${i}` }));
-    const result = validateConfig({ server: { adminToken: 'x'.repeat(16) }, subscriptions, delivery: { maxSubscriptions: '2' } });
+    const result = validateConfig({ server: { adminToken: 'config-test-admin-token-0123456' }, subscriptions, delivery: { maxSubscriptions: '2' } });
     expect(result.ok).toBe(false);
     expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([
       'subscriptions: has 3 entries, more than delivery.maxSubscriptions (2)',
     ]);
-    const fits = validateConfig({ server: { adminToken: 'x'.repeat(16) }, subscriptions, delivery: { maxSubscriptions: 3 } });
+    const fits = validateConfig({ server: { adminToken: 'config-test-admin-token-0123456' }, subscriptions, delivery: { maxSubscriptions: 3 } });
     expect(fits.ok).toBe(true);
-    const defaults = validateConfig({ server: { adminToken: 'x'.repeat(16) } });
+    const defaults = validateConfig({ server: { adminToken: 'config-test-admin-token-0123456' } });
     expect(defaults.ok && defaults.config.delivery.maxSubscriptions).toBe(1000);
     for (const bad of [0, -1, 1.5, 'many']) {
-      const r = validateConfig({ server: { adminToken: 'x'.repeat(16) }, delivery: { maxSubscriptions: bad } });
+      const r = validateConfig({ server: { adminToken: 'config-test-admin-token-0123456' }, delivery: { maxSubscriptions: bad } });
       expect(r.ok ? [] : r.problems.map(formatProblem).join('\n'), String(bad)).toMatch(/^delivery\.maxSubscriptions: /);
     }
   });
