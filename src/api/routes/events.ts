@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { RelayControl } from '../control.js';
 import type { StoredEvent } from '../../store/index.js';
 import { EVENT_TYPES, sourceIdSchema } from '../../config/index.js';
+import { pageLimitSchema } from '../schemas/common.js';
 import { parseQuery } from '../validate.js';
 
 /** What `type` may name: the detected changes plus test sends. */
@@ -57,12 +58,7 @@ export const eventsQuerySchema = z
     lead: z.string().min(1).max(512).optional(),
     since: instantSchema.optional(),
     until: instantSchema.optional(),
-    limit: z
-      .string()
-      .regex(/^\d+$/, { error: 'must be a whole number' })
-      .transform(Number)
-      .pipe(z.number().int().min(1).max(200))
-      .optional(),
+    limit: pageLimitSchema.optional(),
     cursor: cursorSchema.optional(),
   })
   .superRefine((q, ctx) => {

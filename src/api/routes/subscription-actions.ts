@@ -9,18 +9,14 @@ import { generateSecret } from '../../delivery/sign.js';
 import { newId } from '../../util/ids.js';
 import { ApiError } from '../errors.js';
 import { iso, presentDelivery } from '../present.js';
+import { pageLimitSchema } from '../schemas/common.js';
 import { parseJsonBody, parseQuery } from '../validate.js';
 import { subscriptionGuards } from './subscription-guards.js';
 import { replayRange } from './replay.js';
 
 export const deliveriesQuerySchema = z.strictObject({
   status: z.enum(['pending', 'succeeded', 'failed']).optional(),
-  limit: z
-    .string()
-    .regex(/^\d+$/, { error: 'must be a whole number' })
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(200))
-    .optional(),
+  limit: pageLimitSchema.optional(),
   cursor: z.string().max(100).optional(),
 });
 

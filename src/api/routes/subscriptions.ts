@@ -15,6 +15,7 @@ import { generateSecret } from '../../delivery/sign.js';
 import { newId } from '../../util/ids.js';
 import { ApiError } from '../errors.js';
 import { presentSubscription } from '../present.js';
+import { pageLimitSchema } from '../schemas/common.js';
 import { parseJsonBody, parseQuery } from '../validate.js';
 import { subscriptionGuards } from './subscription-guards.js';
 import { replayMissed } from './replay.js';
@@ -45,12 +46,7 @@ const cursorSchema = z.string().transform((text, ctx) => {
 });
 
 export const listSubscriptionsQuerySchema = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^\d+$/, { error: 'must be a whole number' })
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(200))
-    .optional(),
+  limit: pageLimitSchema.optional(),
   cursor: cursorSchema.optional(),
 });
 

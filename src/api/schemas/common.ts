@@ -8,6 +8,13 @@ export const instantSchema = z.iso.datetime();
 /** Any JSON value (vendor records, cursors, event payloads). */
 export const jsonValueSchema = z.json();
 
+/** `?limit=` of a paged list: a whole number of items per page, 1 to 200. */
+export const pageLimitSchema = z
+  .string()
+  .regex(/^\d+$/, { error: 'must be a whole number' })
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(200));
+
 /** A JSON object with any keys (e.g. a vendor's record exactly as received). */
 export const jsonObjectSchema = z.record(z.string(), jsonValueSchema);
 
