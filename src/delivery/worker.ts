@@ -425,6 +425,7 @@ export class DeliveryWorker {
           disableSubscription: gone ? 'endpoint returned 410 Gone' : undefined,
         },
         subscriptionId: sub.id,
+        leaseToken: delivery.leaseToken,
         now,
       },
       isHealthy(sub),

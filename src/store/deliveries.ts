@@ -1,80 +1,12 @@
 // The delivery queue: rows are the queue (claim with a lease and attempts + 1 in one statement),
 // plus the append-only attempt log.
+import type { AttemptRecord, ClaimedDelivery, DeliveryStatus, DeliveryView, EventHead, HealthPolicy, NewDeliveryIds, RecordRequest, StoredEvent, Subscription } from './types.js';
+export type { AttemptRecord, ClaimedDelivery, DeliveryStatus, DeliveryView, HealthPolicy, NewDeliveryIds, RecordRequest } from './types.js';
 import type { Db } from './db.js';
-import type { StoredEvent } from './outbox.js';
-import type { Subscription } from './subscriptions.js';
-import type { EventHead, OutboxStore } from './outbox.js';
+import type { OutboxStore } from './outbox.js';
 import type { OutboxEvent } from '../model.js';
 import { isStorageError } from './errors.js';
 
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
-
-export interface ClaimedDelivery {
-  id: string;
-  subscriptionId: string;
-  attempt: number;
-  /** An operator asked for this attempt (POST /v1/deliveries/:id/retry). */
-  manual: boolean;
-  event: StoredEvent;
-}
-
-/** The subscription-health rules recordAttempt applies in the same transaction. */
-export interface HealthPolicy {
-  circuitBreakerAfter: number;
-  circuitBreakerCooldownMs: number;
-  autoDisableAfterMs: number;
-  /** For the disabled reason, e.g. "5d". */
-  autoDisableAfterText: string;
-}
-
-export interface AttemptRecord {
-  id: string;
-  deliveryId: string;
-  attempt: number;
-  trigger: 'scheduled' | 'manual';
-  startedAt: number;
-  durationMs: number;
-  statusCode: number | null;
-  error: string | null;
-  responseExcerpt: string | null;
-  /** Set when the delivery stays pending; null when it is finished. */
-  nextAttemptAt: number | null;
-  outcome: 'succeeded' | 'retry' | 'failed';
-  /**
-   * Set when this outcome disables the subscription (e.g. 410 Gone). A REST hook (origin 'hook')
-   * answered with 410 is removed instead: the REST Hooks convention for "unsubscribe me".
-   */
-  disableSubscription?: string;
-}
-
-export interface DeliveryView {
-  id: string;
-  subscriptionId: string;
-  eventId: string;
-  eventType: string;
-  sourceId: string;
-  leadId: string;
-  status: DeliveryStatus;
-  attempts: number;
-  nextAttemptAt: number | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  createdAt: number;
-  updatedAt: number;
-  completedAt: number | null;
-  attemptLog: Array<Omit<AttemptRecord, 'outcome' | 'disableSubscription' | 'deliveryId'>>;
-}
-
-/** One finished attempt for recordAttempts: the record, its subscription, and when it finished. */
-export interface RecordRequest {
-  attempt: AttemptRecord;
-  subscriptionId: string;
-  now: number;
-}
-
-export interface NewDeliveryIds {
-  (): string;
-}
 
 export class DeliveryStore {
   private readonly fanoutCursorStmt;
@@ -281,6 +213,7 @@ export class DeliveryStore {
       attempt: r.attempts,
       manual: r.manual === 1,
       event: events.get(r.event_seq)!,
+      leaseToken: 0,
     }));
   }
 
@@ -289,7 +222,7 @@ export class DeliveryStore {
    * Returns false when the delivery no longer exists (its subscription was deleted meanwhile).
    */
   recordAttempt(a: AttemptRecord, subscriptionId: string, now: number, health: HealthPolicy): boolean {
-    return this.db.transaction(() => this.recordOne({ attempt: a, subscriptionId, now }, health))();
+    return this.db.transaction(() => this.recordOne({ attempt: a, subscriptionId, now, leaseToken: 0 }, health))();
   }
 
   /**

@@ -1,21 +1,9 @@
 // The event log read side (GET /v1/events): outbox rows newest first, filtered, paged by seq.
+import type { EventLogFilter, StoredEvent } from './types.js';
+export type { EventLogFilter } from './types.js';
 import type { Db } from './db.js';
-import { toStoredEvent, type EventRow, type StoredEvent } from './outbox.js';
+import { toStoredEvent, type EventRow } from './outbox.js';
 
-export interface EventLogFilter {
-  /** Any of these types (none: all). */
-  types?: readonly string[];
-  sourceId?: string;
-  /** A lead id; without sourceId it matches that id in every source. */
-  leadId?: string;
-  /** ISO 8601 UTC as written by toISOString(): created_at >= since. */
-  since?: string;
-  /** ISO 8601 UTC as written by toISOString(): created_at < until. */
-  until?: string;
-  /** Only events older than this seq (the last seq of the previous page). */
-  beforeSeq?: number;
-  limit: number;
-}
 
 // Which index drives the search, by the filters present. Measured on 300,000 events (two sources
 // of 147,000 each, 1.5 KB bodies), first, second and last page of 51: letting SQLite choose took

@@ -1,22 +1,9 @@
 // The event outbox: immutable rows appended by sync, read by delivery fan-out and the event log.
+import type { EventHead, EventPosition, StoredEvent } from './types.js';
+export type { EventHead, EventPosition, StoredEvent } from './types.js';
 import type { Db } from './db.js';
 import type { OutboxEvent, WebhookType } from '../model.js';
 
-export interface StoredEvent {
-  seq: number;
-  id: string;
-  type: WebhookType;
-  sourceId: string;
-  leadId: string;
-  createdAt: string;
-  body: string;
-}
-
-/** An event without its body. */
-export type EventHead = Pick<StoredEvent, 'seq' | 'type' | 'sourceId' | 'leadId'>;
-
-/** Where an event sits in created_at order (ties broken by seq). */
-export type EventPosition = Pick<StoredEvent, 'createdAt' | 'seq'>;
 
 export interface EventRow {
   seq: number;

@@ -1,66 +1,12 @@
 // The lead snapshot and seen interaction events; applyPage commits a page's snapshot changes,
 // its outbox events and the source cursor in one transaction.
+import type { LeadEventWrite, LeadWrite, MissingDecision, MissingLead, PageWrite, StoredLead } from './types.js';
+export type { LeadEventWrite, LeadWrite, MissingDecision, MissingLead, PageWrite, StoredLead } from './types.js';
 import type { Db } from './db.js';
 import type { DeleteReason, NormalizedLead, OutboxEvent } from '../model.js';
 import type { SourceStore } from './sources.js';
 import type { OutboxStore } from './outbox.js';
 
-export interface StoredLead {
-  hash: string;
-  deleted: boolean;
-  deletedReason: DeleteReason | null;
-  lead: NormalizedLead;
-  state: unknown;
-  /** lead.raw exactly as stored (JSON.stringify of it); absent when the lead did not come from the store. */
-  rawJson?: string;
-  /** Complete scans in a row that did not list it (0 when absent). */
-  missingScans?: number;
-}
-
-export interface LeadWrite {
-  leadId: string;
-  hash: string;
-  deleted: boolean;
-  deletedReason: DeleteReason | null;
-  lead: NormalizedLead;
-  state: unknown;
-  /** JSON.stringify(lead.raw), when the caller has it already. */
-  rawJson?: string;
-}
-
-/** A lead a complete scan did not list, with how many complete scans in a row missed it. */
-export interface MissingLead extends StoredLead {
-  leadId: string;
-  missingScans: number;
-}
-
-/** What to do with the leads missing from two consecutive complete scans (decided in sync/). */
-export interface MissingDecision {
-  /** Apply the deletes (false: hold them and warn). */
-  apply: boolean;
-  writes: LeadWrite[];
-  outbox: OutboxEvent[];
-  warning: { code: string; message: string } | null;
-}
-
-export interface LeadEventWrite {
-  leadId: string;
-  key: string;
-  hash: string;
-}
-
-export interface PageWrite {
-  leads: LeadWrite[];
-  leadEvents: LeadEventWrite[];
-  outbox: OutboxEvent[];
-  /** Undefined leaves the stored cursor as it is. */
-  cursor?: unknown;
-  /**
-   * Part of a full scan: every lead id listed on the page is marked seen in this scan generation;
-   * `missed` are those of them an earlier complete scan missed (missingScans > 0), now found again.
-   */
-  seen?: { scan: number; leadIds: readonly string[]; missed: readonly string[] };
-}
 
 export class SnapshotStore {
   private readonly getLeadsStmt;

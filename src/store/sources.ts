@@ -1,23 +1,8 @@
 // Source rows: each configured vendor account, its committed cursor and the outcome of its last sync.
+import type { SourceRow } from './types.js';
+export type { SourceRow } from './types.js';
 import type { Db } from './db.js';
 
-export interface SourceRow {
-  id: string;
-  vendor: string;
-  cursor: unknown;
-  initialSyncCompletedAt: string | null;
-  lastSyncStartedAt: string | null;
-  lastSyncFinishedAt: string | null;
-  lastSyncResult: string | null;
-  lastSuccessAt: string | null;
-  lastError: { code: string; message: string } | null;
-  lastStats: Record<string, unknown> | null;
-  lastCompleteScanAt: string | null;
-  heldDeletes: number;
-  warning: { code: string; message: string } | null;
-  leadCount: number;
-  deletedLeadCount: number;
-}
 
 interface RawSourceRow {
   id: string;

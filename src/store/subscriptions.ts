@@ -1,45 +1,8 @@
 // Subscription rows: where to send which events, how (secret, headers, limits), and the endpoint's health.
+import type { PreviousSecret, Subscription, SubscriptionOrigin, SubscriptionPatch } from './types.js';
+export type { PreviousSecret, Subscription, SubscriptionOrigin, SubscriptionPatch } from './types.js';
 import type { Db } from './db.js';
 
-export interface Subscription {
-  id: string;
-  url: string;
-  secret: string;
-  /**
-   * Secrets replaced by rotations, newest first: each signs too until its own grace period ends.
-   * Entries past their end are ignored (see signingSecrets) and dropped at the next rotation.
-   */
-  previousSecrets: PreviousSecret[];
-  events: string[];
-  sources: string[] | null;
-  description: string | null;
-  /** Static request headers (e.g. Authorization for receivers without HMAC checks). Secret values. */
-  headers: Record<string, string>;
-  maxPerSecond: number | null;
-  maxConcurrency: number | null;
-  enabled: boolean;
-  disabledReason: string | null;
-  disabledAt: number | null;
-  /** Health: first failure of the current unbroken run of failures, and how many in a row. */
-  failingSince: number | null;
-  consecutiveFailures: number;
-  /** Circuit breaker: no attempts before this time, then a single probe. */
-  circuitOpenUntil: number | null;
-  /** config: the config file; api: POST /v1/subscriptions; hook: a REST hook (POST /v1/hooks, Zapier). */
-  origin: SubscriptionOrigin;
-  /** Name of the API token that created it ("admin" for server.adminToken); null for config ones. */
-  createdBy: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type SubscriptionOrigin = 'config' | 'api' | 'hook';
-
-export interface PreviousSecret {
-  secret: string;
-  /** ms; it signs while now < expiresAt. */
-  expiresAt: number;
-}
 
 /**
  * Earlier secrets that may sign at once. Every one adds a signature to every webhook; three cover a
@@ -84,27 +47,6 @@ export function newSubscription(
   return { ...fields, ...CLEAN_HEALTH, previousSecrets: [], enabled: true, createdAt: nowIso, updatedAt: nowIso };
 }
 
-/** What an operator (API or config) may change. */
-export type SubscriptionPatch = Partial<
-  Pick<
-    Subscription,
-    | 'url'
-    | 'secret'
-    | 'previousSecrets'
-    | 'events'
-    | 'sources'
-    | 'description'
-    | 'headers'
-    | 'maxPerSecond'
-    | 'maxConcurrency'
-    | 'enabled'
-    | 'disabledReason'
-    | 'disabledAt'
-    | 'failingSince'
-    | 'consecutiveFailures'
-    | 'circuitOpenUntil'
-  >
->;
 
 interface Row {
   id: string;

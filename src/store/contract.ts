@@ -1,0 +1,254 @@
+// The store contract: every read and write the relay makes, as one async interface that the SQLite
+// backend (the embedded default, one process) and the PostgreSQL backend (several replicas on one
+// database) both implement, and that one contract test suite (test/store-contract.test.ts) runs
+// unchanged against both. Nothing outside src/store/ speaks SQL; nothing outside knows which backend
+// it talks to, except where a method says so.
+//
+// Times: `now` arguments are milliseconds from the relay's clock (injected in tests), ISO strings
+// where the column holds one. Leases compare against the caller's `now` too: replica clocks should be
+// NTP-synced, and the fencing tokens keep things safe where they are not.
+import type { OutboxEvent } from '../model.js';
+import type {
+  AttemptRecord,
+  ClaimedDelivery,
+  DeliveryStatus,
+  DeliveryView,
+  EventHead,
+  EventLogFilter,
+  EventPosition,
+  HealthPolicy,
+  MissingDecision,
+  MissingLead,
+  PageWrite,
+  RecordRequest,
+  SourceRow,
+  StoredEvent,
+  StoredLead,
+  Subscription,
+  SubscriptionPatch,
+  ConfigSubscription,
+  InstallKeyName,
+  ReplicaInfo,
+  SourceLeaseView,
+} from './types.js';
+
+export type StorageKind = 'sqlite' | 'postgres';
+
+/**
+ * Proof that the caller holds a source's lease: the replica and the token the lease was granted
+ * with. Every write of a sync run passes it, and the write checks it in its own transaction, so a
+ * replica that stalled past its lease (GC pause, SIGSTOP, partition) and lost the source to another
+ * can never commit: the write throws LeaseLostError (store/errors.ts) and changes nothing.
+ */
+export interface Fence {
+  sourceId: string;
+  replicaId: string;
+  token: number;
+}
+
+export interface SourceOps {
+  /**
+   * Registers configured sources (a source keeps its cursor and snapshot across restarts). A run
+   * still marked running whose source has no live lease was cut short by a crash: it becomes
+   * 'interrupted' (its committed pages stand).
+   */
+  register(sources: ReadonlyArray<{ id: string; vendor: string }>, now: number): Promise<void>;
+  get(id: string): Promise<SourceRow | undefined>;
+  /** Every source, with lead counts (for the API and metrics; costs a count per source). */
+  list(): Promise<SourceRow[]>;
+  /** What a sync run starts from, without list()'s lead counts (a fixed cost on every poll). */
+  syncStart(id: string): Promise<Pick<SourceRow, 'cursor' | 'initialSyncCompletedAt'> | undefined>;
+  markStarted(id: string, atIso: string, fence: Fence | null): Promise<void>;
+  markSucceeded(id: string, atIso: string, stats: Record<string, unknown>, fence: Fence | null): Promise<void>;
+  markFailed(id: string, atIso: string, error: { code: string; message: string }, stats: Record<string, unknown>, fence: Fence | null): Promise<void>;
+  /** A warning shown on GET /v1/sources until the next complete scan replaces it (null clears it). */
+  setWarning(id: string, warning: { code: string; message: string } | null, fence: Fence | null): Promise<void>;
+}
+
+export interface SnapshotOps {
+  /** Stored leads by id, one round trip for the whole page. */
+  getLeads(sourceId: string, leadIds: readonly string[]): Promise<Map<string, StoredLead>>;
+  /** Seen event hashes by lead id, then by event key. */
+  getLeadEventHashes(sourceId: string, leadIds: readonly string[]): Promise<Map<string, Map<string, string>>>;
+  /** Live lead ids after `afterId` in id order, continuing from the first id when the end is reached. */
+  leadIdsAfter(sourceId: string, afterId: string | null, limit: number): Promise<string[]>;
+  /**
+   * Commits one page atomically: snapshot rows, seen event hashes, scan marks, outbox events and the
+   * source cursor. A crash leaves all of it or none of it. With a fence, checked in the same
+   * transaction (LeaseLostError, nothing written).
+   */
+  applyPage(sourceId: string, page: PageWrite, nowIso: string, fence: Fence | null): Promise<void>;
+  /** Starts a full scan: a new scan generation; marks of a scan that never completed are dropped. */
+  beginScan(sourceId: string, fence: Fence | null): Promise<number>;
+  /**
+   * Ends a complete scan, atomically: every live lead it did not list has missed one more scan; those
+   * missed by `threshold` scans in a row go to `decide` (pure), whose deletes are applied or held here.
+   */
+  completeScan(
+    sourceId: string,
+    scan: number,
+    threshold: number,
+    nowIso: string,
+    decide: (missing: MissingLead[], liveCount: number) => MissingDecision,
+    fence: Fence | null,
+  ): Promise<MissingDecision>;
+  /** Re-decides leads already missed by `threshold` scans (an operator releasing held deletes). */
+  settleMissingNow(
+    sourceId: string,
+    threshold: number,
+    nowIso: string,
+    decide: (missing: MissingLead[], liveCount: number) => MissingDecision,
+  ): Promise<MissingDecision>;
+}
+
+export interface EventOps {
+  /** The event log (GET /v1/events): newest first. */
+  list(filter: EventLogFilter): Promise<StoredEvent[]>;
+  /** Events created in [since, until), test pings included, counted up to `limit`. */
+  countCreatedBetween(sinceIso: string, untilIso: string, limit: number): Promise<number>;
+  /** Detected changes (no pings) in [since, until) without bodies, oldest first, `limit` after `after`. */
+  headsCreatedBetween(sinceIso: string, untilIso: string, after: EventPosition | null, limit: number): Promise<Array<EventHead & EventPosition>>;
+}
+
+export interface SubscriptionOps {
+  get(id: string): Promise<Subscription | undefined>;
+  /** Every subscription, oldest first. */
+  list(): Promise<Subscription[]>;
+  /** Oldest first, `limit` of them after the one `after` names (keyset: deletes in between shift nothing). */
+  listPage(opts: { after?: { createdAt: string; id: string }; limit: number }): Promise<Subscription[]>;
+  /** Inserts unless `max` subscriptions exist already (counted and inserted atomically, cluster-wide). */
+  insertWithinLimit(sub: Subscription, max: number): Promise<boolean>;
+  /** Read-modify-write in one transaction; undefined when unknown. */
+  update(id: string, patch: SubscriptionPatch, nowIso: string): Promise<Subscription | undefined>;
+  delete(id: string): Promise<boolean>;
+  /**
+   * Makes the config-defined subscriptions match the config (subscription-model.ts planConfigSync):
+   * idempotent, and safe when several replicas apply the same config at once.
+   */
+  syncFromConfig(wanted: readonly ConfigSubscription[], generateSecret: () => string, now: number, graceMs: number): Promise<{ secretsCutShort: string[] }>;
+}
+
+/** What one delivery-worker turn asks of the store; done in one transaction. */
+export interface DeliveryTurn {
+  /** Finished attempts to record, in the order they finished. */
+  records: readonly RecordRequest[];
+  health: HealthPolicy;
+  /** Fan out up to this many outbox events not yet fanned out (0: skip). */
+  fanOutLimit: number;
+  /** Which subscriptions an event goes to (pure; a subscription's own filters included). */
+  match(event: EventHead, sub: Subscription): boolean;
+  newDeliveryId(): string;
+  /**
+   * How many due deliveries to claim per subscription (what the worker's in-process limits allow).
+   * The store claims only for subscriptions that are enabled and whose circuit is not open at `now`
+   * (one probe at a time once the pause is over), as the rows say at claim time: an outcome recorded
+   * in this same turn, by this or another replica, is seen.
+   */
+  claims: ReadonlyArray<{ subscriptionId: string; limit: number }>;
+  now: number;
+  /** Claimed deliveries are leased until then; a lease that runs out is claimable again. */
+  leaseUntil: number;
+}
+
+export interface DeliveryTurnResult {
+  /** Per record: true, false (the delivery is gone, or its lease was taken over), or the error. */
+  recorded: Array<boolean | Error>;
+  /** Outbox events consumed by fan-out (== fanOutLimit: call again soon). */
+  fannedOut: number;
+  claimed: ClaimedDelivery[];
+}
+
+export interface DeliveryOps {
+  turn(t: DeliveryTurn): Promise<DeliveryTurnResult>;
+  /** Gives back a claimed delivery without counting the attempt (cut short by shutdown). */
+  release(claim: Pick<ClaimedDelivery, 'id' | 'leaseToken'>): Promise<void>;
+  /**
+   * At start-up: voids leases a previous run of this same process left. SQLite (one relay owns the
+   * file): every lease. PostgreSQL: none (other replicas' leases are live; expired ones are claimable).
+   */
+  releaseLeasesAtStart(replicaId: string): Promise<number>;
+  /** Earliest future time a pending delivery of an enabled subscription becomes due, if any. */
+  nextDueAfter(now: number): Promise<number | null>;
+  /** Deliveries still to send to enabled subscriptions. */
+  pendingCount(): Promise<number>;
+  /** Pending deliveries per subscription (enabled or not) and when the oldest was created. */
+  queueBySubscription(): Promise<Array<{ subscriptionId: string; pending: number; oldestCreatedAt: number }>>;
+  get(id: string): Promise<DeliveryView | undefined>;
+  /** Newest first; `before` is the id of the last delivery of the previous page. */
+  listForSubscription(subscriptionId: string, opts: { status?: DeliveryStatus; before?: string; limit: number }): Promise<DeliveryView[]>;
+  /**
+   * An operator's "send it again now": due at once, and the subscription's circuit closes. Undefined
+   * when the delivery is unknown or an attempt of it is in flight.
+   */
+  retryNow(id: string, now: number): Promise<{ subscriptionId: string } | undefined>;
+  /** A test send: the ping event and its one delivery, to this subscription only. */
+  insertPing(subscriptionId: string, event: OutboxEvent, deliveryId: string, now: number): Promise<void>;
+  /**
+   * Queues the given events again for one subscription (same event ids), skipping those already
+   * pending for it, in one transaction. Returns how many were queued.
+   */
+  requeue(subscriptionId: string, events: ReadonlyArray<Pick<StoredEvent, 'seq' | 'sourceId' | 'leadId'>>, newId: () => string, now: number): Promise<number>;
+}
+
+export interface RetentionOps {
+  /** Deletes up to `limit` finished deliveries completed before cutoffMs (attempts go with them). */
+  deleteFinishedDeliveries(cutoffMs: number, limit: number): Promise<number>;
+  /** Deletes up to `limit` unreferenced, fanned-out events created in [fromIso, cutoffIso). */
+  deleteUnreferencedEvents(cutoffIso: string, fromIso: string, limit: number): Promise<{ deleted: number; nextFromIso: string }>;
+}
+
+/** Source leases: each source is polled by one replica at a time. */
+export interface LeaseOps {
+  /**
+   * Takes or renews the source's lease for `replicaId` until now + ttlMs: granted when it is free,
+   * expired, or already this replica's (renewal keeps the token; a takeover gets a new, larger one).
+   * Null when another replica holds a live lease.
+   */
+  acquire(sourceId: string, replicaId: string, now: number, ttlMs: number): Promise<Fence | null>;
+  /** Extends a held lease; false when it was lost (expired and taken, or released). */
+  renew(fence: Fence, now: number, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up (shutdown): another replica may take the source at once. */
+  release(fence: Fence): Promise<void>;
+  /** Every source's lease as stored (owner, expiry), for GET /v1/sources. */
+  list(): Promise<SourceLeaseView[]>;
+}
+
+/** Live replicas (PostgreSQL; SQLite has exactly one). */
+export interface ReplicaOps {
+  heartbeat(replica: Omit<ReplicaInfo, 'lastSeenAt'>, now: number): Promise<void>;
+  /** Replicas seen since `since`, newest heartbeat first. */
+  list(since: number): Promise<ReplicaInfo[]>;
+  /** A stopping replica says goodbye, so its sources are not waited for. */
+  remove(id: string): Promise<void>;
+}
+
+/**
+ * Leader-less periodic jobs (retention, ...): every replica asks for the tick, exactly one gets it.
+ * `slot` is the interval's number (e.g. floor(now / interval)); a slot is granted once, ever.
+ */
+export interface TickOps {
+  claim(job: string, slot: number, replicaId: string, now: number): Promise<boolean>;
+}
+
+export interface Store {
+  readonly kind: StorageKind;
+  readonly sources: SourceOps;
+  readonly snapshot: SnapshotOps;
+  readonly events: EventOps;
+  readonly subscriptions: SubscriptionOps;
+  readonly deliveries: DeliveryOps;
+  readonly retention: RetentionOps;
+  readonly leases: LeaseOps;
+  readonly replicas: ReplicaOps;
+  readonly ticks: TickOps;
+  /** A random key made once per install (e.g. for header fingerprints). */
+  installKey(name: InstallKeyName): Promise<Buffer>;
+  /**
+   * Resolves when the outbox may have grown (another replica committed events): PostgreSQL's
+   * LISTEN/NOTIFY. A wake-up only: callers still poll. SQLite: never (one process, told directly).
+   */
+  onOutboxGrew(listener: () => void): () => void;
+  /** 'ok' when the database checks out (SQLite: integrity_check; PostgreSQL: a round trip). */
+  integrityCheck(): Promise<string>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,270 @@
+// The data the store contract (contract.ts) speaks in, shared by both backends and by callers.
+import type { DeleteReason, NormalizedLead, OutboxEvent, WebhookType } from '../model.js';
+
+export interface SourceRow {
+  id: string;
+  vendor: string;
+  cursor: unknown;
+  initialSyncCompletedAt: string | null;
+  lastSyncStartedAt: string | null;
+  lastSyncFinishedAt: string | null;
+  lastSyncResult: string | null;
+  lastSuccessAt: string | null;
+  lastError: { code: string; message: string } | null;
+  lastStats: Record<string, unknown> | null;
+  lastCompleteScanAt: string | null;
+  heldDeletes: number;
+  warning: { code: string; message: string } | null;
+  leadCount: number;
+  deletedLeadCount: number;
+}
+
+export interface StoredLead {
+  hash: string;
+  deleted: boolean;
+  deletedReason: DeleteReason | null;
+  lead: NormalizedLead;
+  state: unknown;
+  /** lead.raw exactly as stored (JSON.stringify of it); absent when the lead did not come from the store. */
+  rawJson?: string;
+  /** Complete scans in a row that did not list it (0 when absent). */
+  missingScans?: number;
+}
+
+export interface LeadWrite {
+  leadId: string;
+  hash: string;
+  deleted: boolean;
+  deletedReason: DeleteReason | null;
+  lead: NormalizedLead;
+  state: unknown;
+  /** JSON.stringify(lead.raw), when the caller has it already. */
+  rawJson?: string;
+}
+
+/** A lead a complete scan did not list, with how many complete scans in a row missed it. */
+export interface MissingLead extends StoredLead {
+  leadId: string;
+  missingScans: number;
+}
+
+/** What to do with the leads missing from two consecutive complete scans (decided in sync/). */
+export interface MissingDecision {
+  /** Apply the deletes (false: hold them and warn). */
+  apply: boolean;
+  writes: LeadWrite[];
+  outbox: OutboxEvent[];
+  warning: { code: string; message: string } | null;
+}
+
+export interface LeadEventWrite {
+  leadId: string;
+  key: string;
+  hash: string;
+}
+
+export interface PageWrite {
+  leads: LeadWrite[];
+  leadEvents: LeadEventWrite[];
+  outbox: OutboxEvent[];
+  /** Undefined leaves the stored cursor as it is. */
+  cursor?: unknown;
+  /**
+   * Part of a full scan: every lead id listed on the page is marked seen in this scan generation;
+   * `missed` are those of them an earlier complete scan missed (missingScans > 0), now found again.
+   */
+  seen?: { scan: number; leadIds: readonly string[]; missed: readonly string[] };
+}
+
+export interface StoredEvent {
+  seq: number;
+  id: string;
+  type: WebhookType;
+  sourceId: string;
+  leadId: string;
+  createdAt: string;
+  body: string;
+}
+
+/** An event without its body. */
+export type EventHead = Pick<StoredEvent, 'seq' | 'type' | 'sourceId' | 'leadId'>;
+
+/** Where an event sits in created_at order (ties broken by seq). */
+export type EventPosition = Pick<StoredEvent, 'createdAt' | 'seq'>;
+
+export interface Subscription {
+  id: string;
+  url: string;
+  secret: string;
+  /**
+   * Secrets replaced by rotations, newest first: each signs too until its own grace period ends.
+   * Entries past their end are ignored (see signingSecrets) and dropped at the next rotation.
+   */
+  previousSecrets: PreviousSecret[];
+  events: string[];
+  sources: string[] | null;
+  description: string | null;
+  /** Static request headers (e.g. Authorization for receivers without HMAC checks). Secret values. */
+  headers: Record<string, string>;
+  maxPerSecond: number | null;
+  maxConcurrency: number | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  disabledAt: number | null;
+  /** Health: first failure of the current unbroken run of failures, and how many in a row. */
+  failingSince: number | null;
+  consecutiveFailures: number;
+  /** Circuit breaker: no attempts before this time, then a single probe. */
+  circuitOpenUntil: number | null;
+  /** config: the config file; api: POST /v1/subscriptions; hook: a REST hook (POST /v1/hooks, Zapier). */
+  origin: SubscriptionOrigin;
+  /** Name of the API token that created it ("admin" for server.adminToken); null for config ones. */
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type SubscriptionOrigin = 'config' | 'api' | 'hook';
+
+export interface PreviousSecret {
+  secret: string;
+  /** ms; it signs while now < expiresAt. */
+  expiresAt: number;
+}
+
+/** What an operator (API or config) may change. */
+export type SubscriptionPatch = Partial<
+  Pick<
+    Subscription,
+    | 'url'
+    | 'secret'
+    | 'previousSecrets'
+    | 'events'
+    | 'sources'
+    | 'description'
+    | 'headers'
+    | 'maxPerSecond'
+    | 'maxConcurrency'
+    | 'enabled'
+    | 'disabledReason'
+    | 'disabledAt'
+    | 'failingSince'
+    | 'consecutiveFailures'
+    | 'circuitOpenUntil'
+  >
+>;
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface ClaimedDelivery {
+  id: string;
+  subscriptionId: string;
+  attempt: number;
+  /** An operator asked for this attempt (POST /v1/deliveries/:id/retry). */
+  manual: boolean;
+  event: StoredEvent;
+  /**
+   * The claim's fencing token: recording the outcome (or releasing the claim) checks it, so an
+   * attempt whose lease ran out and was claimed again elsewhere cannot overwrite the new claim's record.
+   */
+  leaseToken: number;
+}
+
+/** The subscription-health rules recordAttempt applies in the same transaction. */
+export interface HealthPolicy {
+  circuitBreakerAfter: number;
+  circuitBreakerCooldownMs: number;
+  autoDisableAfterMs: number;
+  /** For the disabled reason, e.g. "5d". */
+  autoDisableAfterText: string;
+}
+
+export interface AttemptRecord {
+  id: string;
+  deliveryId: string;
+  attempt: number;
+  trigger: 'scheduled' | 'manual';
+  startedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  responseExcerpt: string | null;
+  /** Set when the delivery stays pending; null when it is finished. */
+  nextAttemptAt: number | null;
+  outcome: 'succeeded' | 'retry' | 'failed';
+  /**
+   * Set when this outcome disables the subscription (e.g. 410 Gone). A REST hook (origin 'hook')
+   * answered with 410 is removed instead: the REST Hooks convention for "unsubscribe me".
+   */
+  disableSubscription?: string;
+}
+
+export interface DeliveryView {
+  id: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: string;
+  sourceId: string;
+  leadId: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+  completedAt: number | null;
+  attemptLog: Array<Omit<AttemptRecord, 'outcome' | 'disableSubscription' | 'deliveryId'>>;
+}
+
+/** One finished attempt for recordAttempts: the record, its subscription, and when it finished. */
+export interface RecordRequest {
+  attempt: AttemptRecord;
+  subscriptionId: string;
+  /** The token the delivery was claimed with (ClaimedDelivery.leaseToken). */
+  leaseToken: number;
+  now: number;
+}
+
+export interface NewDeliveryIds {
+  (): string;
+}
+
+export interface EventLogFilter {
+  /** Any of these types (none: all). */
+  types?: readonly string[];
+  sourceId?: string;
+  /** A lead id; without sourceId it matches that id in every source. */
+  leadId?: string;
+  /** ISO 8601 UTC as written by toISOString(): created_at >= since. */
+  since?: string;
+  /** ISO 8601 UTC as written by toISOString(): created_at < until. */
+  until?: string;
+  /** Only events older than this seq (the last seq of the previous page). */
+  beforeSeq?: number;
+  limit: number;
+}
+
+export type InstallKeyName = 'header-fingerprint';
+
+/** A subscription as the config file lists it (subscriptions[]). */
+export type ConfigSubscription = Pick<
+  Subscription,
+  'id' | 'url' | 'events' | 'sources' | 'description' | 'enabled' | 'headers' | 'maxPerSecond' | 'maxConcurrency'
+> & { secret?: string };
+
+/** A running relay process sharing the database. */
+export interface ReplicaInfo {
+  id: string;
+  version: string;
+  startedAt: number;
+  lastSeenAt: number;
+}
+
+/** Who polls a source: the lease as stored (an expired one is free to take). */
+export interface SourceLeaseView {
+  sourceId: string;
+  owner: string | null;
+  token: number;
+  expiresAt: number | null;
+}
