@@ -10,8 +10,8 @@ import { Agent, request } from 'undici';
 import { validateConfig, type Config } from '../src/config/index.js';
 import { createLogger, type Logger } from '../src/log.js';
 import type { OutboxEvent, WebhookBody } from '../src/model.js';
-import { openDatabase } from '../src/store/db.js';
-import { OutboxStore } from '../src/store/outbox.js';
+import { openDatabase } from '../src/store/sqlite/db.js';
+import { OutboxStore } from '../src/store/sqlite/outbox.js';
 import { normalizeAptenLead } from '../src/vendors/apten.js';
 import { newId } from '../src/util/ids.js';
 import { generateSecret } from '../src/delivery/sign.js';
@@ -164,9 +164,9 @@ export function quietLogger(): Logger {
 }
 
 /** Polls `check` every intervalMs (cheap checks only: it shares the thread with the relay). */
-export async function until(check: () => boolean, what: string, timeoutMs: number, intervalMs = 5): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs: number, intervalMs = 5): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (performance.now() > deadline) throw new Error(`bench: timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }

@@ -88,7 +88,7 @@ export async function relayRun(events: ReturnType<typeof makeEvents>, url: strin
     const relay = await startRelay(config, { logger: quietLogger(), listen: false });
     // The subscriber's count first (free to read), then the durable state: nothing pending any more.
     await until(() => received() >= n, 'the subscriber to receive every webhook', 300_000);
-    await until(() => relay.store.deliveries.pendingCount() === 0, 'every delivery to be recorded', 60_000, 1);
+    await until(async () => (await relay.store.deliveries.pendingCount()) === 0, 'every delivery to be recorded', 60_000, 1);
     const ms = performance.now() - start;
     const cpuMs = cpuSince(cpuStart);
     await relay.stop();

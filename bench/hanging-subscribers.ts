@@ -105,7 +105,7 @@ export async function relayRun(
     }, 1000);
     await until(() => received() >= n * measured.length, 'the healthy subscribers to receive every webhook', 300_000);
     await until(
-      () => !relay.store.deliveries.queueBySubscription().some((q) => ids.has(q.subscriptionId) && q.pending > 0),
+      async () => !(await relay.store.deliveries.queueBySubscription()).some((q) => ids.has(q.subscriptionId) && q.pending > 0),
       'every healthy delivery to be recorded',
       60_000,
       2,

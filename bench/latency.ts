@@ -46,7 +46,7 @@ export const latency: Scenario = {
     const relay = await startRelay(config, { logger: quietLogger(), listen: false });
     let changes = 0;
     try {
-      await until(() => relay.store.sources.get('apten')?.initialSyncCompletedAt != null, 'the initial sync', 60_000, 50);
+      await until(async () => (await relay.store.sources.get('apten'))?.initialSyncCompletedAt != null, 'the initial sync', 60_000, 50);
       const ids = apten.leads().map((l) => l.id);
       const end = performance.now() + durationMs;
       while (performance.now() < end) {

@@ -3,7 +3,9 @@
 // subscription ids: never a secret, a URL or lead data.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { VendorName } from './model.js';
-import type { Store } from './store/index.js';
+import type { SourceRow, Store, Subscription } from './store/index.js';
+
+type QueueRow = Awaited<ReturnType<Store['deliveries']['queueBySubscription']>>[number];
 import type { Clock } from './util/time.js';
 import type { RunResult, SyncMetrics } from './sync/engine.js';
 import type { DeliveryMetrics } from './delivery/worker.js';
@@ -39,6 +41,9 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
   readonly registry = new Registry();
   private readonly exposed: Registry;
   private readonly startedAt: number;
+  private readonly load: () => Promise<void>;
+  /** What the gauges report, read from the store at the start of each scrape. */
+  private scraped: { at: number; sources: SourceRow[]; queue: Map<string, QueueRow>; subs: Subscription[] } | null = null;
 
   private readonly syncRuns;
   private readonly syncErrors;
@@ -101,10 +106,22 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
     });
 
     const startedAt = this.startedAt;
-    const sources = () => {
-      const polled = new Map(deps.sources.map((s) => [s.id, s.vendor]));
-      return store.sources.list().filter((row) => polled.has(row.id));
+    const polled = new Set(deps.sources.map((s) => s.id));
+    // Read once per scrape, before the registry collects (collect() itself stays synchronous).
+    this.load = async () => {
+      const [sources, queue, subs] = await Promise.all([
+        store.sources.list(),
+        store.deliveries.queueBySubscription(),
+        store.subscriptions.list(),
+      ]);
+      this.scraped = {
+        at: clock.now(),
+        sources: sources.filter((row) => polled.has(row.id)),
+        queue: new Map(queue.map((q) => [q.subscriptionId, q])),
+        subs,
+      };
     };
+    const sources = () => this.scraped?.sources ?? [];
     new Gauge({
       name: 'leadrelay_source_lag_seconds',
       help: 'Seconds since the last successful sync (since the relay started, if none yet).',
@@ -145,11 +162,7 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
     });
 
     // Every subscription gets a value (0 when nothing waits), so a queue that drains reads 0, not stale.
-    const current = () => ({
-      at: clock.now(),
-      queue: new Map(store.deliveries.queueBySubscription().map((q) => [q.subscriptionId, q])),
-      subs: store.subscriptions.list(),
-    });
+    const current = () => this.scraped ?? { at: clock.now(), queue: new Map<string, QueueRow>(), subs: [] };
     new Gauge({
       name: 'leadrelay_delivery_queue_depth',
       help: 'Deliveries waiting to be sent (due now or retrying later).',
@@ -237,7 +250,8 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
   }
 
   /** The Prometheus text exposition: process metrics and this relay's. */
-  render(): Promise<string> {
+  async render(): Promise<string> {
+    await this.load();
     return this.exposed.metrics();
   }
 }

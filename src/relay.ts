@@ -3,7 +3,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { formatDuration, type Config } from './config/index.js';
 import type { Logger } from './log.js';
-import { MAX_PREVIOUS_SECRETS, Store } from './store/index.js';
+import { MAX_PREVIOUS_SECRETS, openStore, type Store } from './store/index.js';
+import { replicaIdOf } from './replica.js';
 import { SourceSync, emptyRunStats, type RunResult } from './sync/engine.js';
 import { PollLoop } from './sync/scheduler.js';
 import { DeliveryWorker } from './delivery/worker.js';
@@ -61,15 +62,21 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
   const { logger } = opts;
   const clock = opts.clock ?? systemClock;
   const maxSizeMb = config.storage.maxSizeMb;
-  const store = Store.open(config.storage.path, {
-    backgroundCheckpoints: true,
-    maxSizeBytes: maxSizeMb === undefined ? undefined : Math.floor(maxSizeMb * 1024 * 1024),
-    onNotice: (message) => logger.warn({ component: 'storage' }, message),
+  const store = await openStore({
+    path: config.storage.path,
+    sqlite: {
+      backgroundCheckpoints: true,
+      maxSizeBytes: maxSizeMb === undefined ? undefined : Math.floor(maxSizeMb * 1024 * 1024),
+      onNotice: (message) => logger.warn({ component: 'storage' }, message),
+    },
   });
-  const nowIso = () => new Date(clock.now()).toISOString();
+  const replicaId = replicaIdOf(process.env);
 
-  store.sources.register(config.sources.map((s) => ({ id: s.id, vendor: s.vendor })));
-  const { secretsCutShort } = store.subscriptions.syncFromConfig(
+  await store.sources.register(
+    config.sources.map((s) => ({ id: s.id, vendor: s.vendor })),
+    clock.now(),
+  );
+  const { secretsCutShort } = await store.subscriptions.syncFromConfig(
     config.subscriptions.map((s) => ({
       id: s.id,
       url: s.url,
@@ -151,7 +158,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     syncs.set(source.id, sync);
     loops.set(
       source.id,
-      new PollLoop((signal, spareTime) => sync.run(signal, spareTime), {
+      new PollLoop((signal, spareTime) => sync.run(signal, spareTime, null), {
         intervalMs: source.pollInterval,
         onCrash: (err) => {
           metrics.runFinished(source.id, source.vendor, { ok: false, stats: emptyRunStats(), error: { code: 'sync_failed', message: '' } });
@@ -180,6 +187,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     allowPrivateTargets: config.delivery.allowPrivateTargets,
     secretRotationGraceMs: config.delivery.secretRotationGrace,
     maxSubscriptions: config.delivery.maxSubscriptions,
+    fingerprintKey: await store.installKey('header-fingerprint'),
   };
   const api = createApi(control, {
     adminToken: config.server.adminToken,
@@ -214,10 +222,10 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     });
     const host = listening.address.includes(':') ? `[${listening.address}]` : listening.address;
     url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${listening.port}`;
-    logger.info({ url, sources: config.sources.length, subscriptions: store.subscriptions.list().length }, 'leadrelay listening');
+    logger.info({ url, replica: replicaId, sources: config.sources.length, subscriptions: (await store.subscriptions.list()).length }, 'leadrelay listening');
   }
 
-  worker.start();
+  await worker.start(replicaId);
   for (const loop of loops.values()) loop.start();
   pruner.start();
 
@@ -242,8 +250,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
         }
         await Promise.all(https.map((h) => h.close()));
         await agent.close();
-        await store.stopBackground();
-        store.close();
+        await store.close();
         logger.info('leadrelay stopped');
       })();
       return stopped;

@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AptenSimulator } from '../src/sim/apten/index.js';
-import { migrations } from '../src/store/migrations/index.js';
-import { Store } from '../src/store/index.js';
+import { migrations } from '../src/store/sqlite/migrations/index.js';
+import { openSqliteStore } from '../src/store/index.js';
 import { ChildRelay } from './helpers/child-relay.js';
 import { runCli } from './helpers/run-cli.js';
 import { TestSubscriber } from './helpers/subscriber.js';
@@ -234,7 +234,7 @@ describe('a database from a newer leadrelay is refused and left untouched', () =
   it.each(newer)('$name: exit 1 naming both versions, the file byte for byte the same', async ({ name, make, version }) => {
     const slug = name.replace(/\W+/g, '-');
     const dbPath = join(dir, `newer-${slug}`, 'relay.db');
-    Store.open(dbPath).close();
+    await openSqliteStore(dbPath).close();
     const db = new Database(dbPath);
     make(db);
     db.pragma('journal_mode = DELETE'); // one file, so "untouched" is one hash

@@ -298,6 +298,6 @@ describe('restarts', () => {
     expect(accepted.filter((r) => r.type === 'lead.updated')).toHaveLength(1);
     for (const r of accepted.filter((x) => x.type === 'lead.created')) expect(idsWhileDown.has(r.id)).toBe(true);
     expect(new Set(accepted.map((r) => r.id)).size).toBe(accepted.length); // each event accepted once
-    expect(h.relay.store.integrityCheck()).toBe('ok');
+    expect(await h.relay.store.integrityCheck()).toBe('ok');
   });
 });

@@ -9,7 +9,7 @@ import { validateConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log.js';
 import { RetentionPruner } from '../src/delivery/retention.js';
 import { generateSecret } from '../src/delivery/sign.js';
-import { Store } from '../src/store/index.js';
+import { openSqliteStore } from '../src/store/index.js';
 import { ADMIN_TOKEN, Harness } from './helpers/harness.js';
 import { TestSubscriber } from './helpers/subscriber.js';
 import { sleep, waitFor } from './helpers/wait.js';
@@ -456,7 +456,7 @@ describe('retention: old finished deliveries and the events nothing needs are pr
 
 describe('retention: the pruner and its SQL, on a store seeded row by row', () => {
   const dirs: string[] = [];
-  const opened: Array<{ close(): void }> = [];
+  const opened: Array<{ close(): unknown }> = [];
   afterEach(() => {
     for (const o of opened.splice(0)) o.close();
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -470,7 +470,7 @@ describe('retention: the pruner and its SQL, on a store seeded row by row', () =
   function seeded() {
     const dir = mkdtempSync(join(tmpdir(), 'leadrelay-retention-'));
     dirs.push(dir);
-    const store = Store.open(join(dir, 'relay.db'));
+    const store = openSqliteStore(join(dir, 'relay.db'));
     const db = new Database(join(dir, 'relay.db'));
     opened.push(db, store);
     const iso = (ms: number) => new Date(ms).toISOString();

@@ -104,7 +104,7 @@ describe('refused when saved, naming the header', () => {
     expect(patch.status).toBe(400);
     expect(patch.body.error.details[0].field).toBe('headers.X-Api-Key');
     expect((await h.api('GET', `/v1/subscriptions/${created.body.id}`)).body.headers).toEqual(created.body.headers);
-    expect(h.relay.store.subscriptions.get(created.body.id)!.headers).toEqual({ 'X-Api-Key': 'k\tcafé' });
+    expect((await h.relay.store.subscriptions.get(created.body.id))!.headers).toEqual({ 'X-Api-Key': 'k\tcafé' });
   });
 
   it('config: the same rule, the problem naming subscriptions[i].headers.<name>', () => {
@@ -154,8 +154,8 @@ describe('a header saved before these rules (already in the database) cannot jam
     h = await new Harness({ retrySchedule: [] }).start();
     const { store } = h.relay;
     // As an older relay stored it: straight into the table, past today's save-time checks.
-    const all = store.subscriptions.get('all')!;
-    store.subscriptions.insert({ ...all, id: 'legacy', origin: 'api', headers: { 'X-Token': 'ding\x07' } });
+    const all = (await store.subscriptions.get('all'))!;
+    await store.subscriptions.insertWithinLimit({ ...all, id: 'legacy', origin: 'api', headers: { 'X-Token': 'ding\x07' } }, 100);
     h.apten.createLead();
     await h.sync();
     await waitFor(() => h!.sub.accepted.length === 1, { timeoutMs: 5000, what: 'the webhook to the good subscription' });

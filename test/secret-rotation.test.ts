@@ -8,9 +8,9 @@ import Database from 'better-sqlite3';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSecret } from '../src/delivery/sign.js';
-import { Store } from '../src/store/index.js';
-import { MAX_PREVIOUS_SECRETS, signingSecrets } from '../src/store/subscriptions.js';
-import { migrations } from '../src/store/migrations/index.js';
+import { openSqliteStore } from '../src/store/index.js';
+import { MAX_PREVIOUS_SECRETS, signingSecrets } from '../src/store/index.js';
+import { migrations } from '../src/store/sqlite/migrations/index.js';
 import { Harness } from './helpers/harness.js';
 import { TestSubscriber, type Received } from './helpers/subscriber.js';
 import { waitFor } from './helpers/wait.js';
@@ -177,7 +177,7 @@ describe('a secret changed in the config file again within the grace period', ()
 });
 
 describe('migration 0006', () => {
-  it('carries a previous secret still in its grace period over, and it keeps signing', () => {
+  it('carries a previous secret still in its grace period over, and it keeps signing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'leadrelay-store-'));
     const path = join(dir, 'relay.db');
     try {
@@ -196,11 +196,11 @@ describe('migration 0006', () => {
       insert.run('settled', 'whsec_only', null, null);
       old.close();
 
-      const store = Store.open(path);
-      expect(store.subscriptions.get('rotating')).toMatchObject({ secret: 'whsec_new', previousSecrets: [{ secret: 'whsec_old', expiresAt: expires }] });
-      expect(signingSecrets(store.subscriptions.get('rotating')!, Date.now())).toEqual(['whsec_new', 'whsec_old']);
-      expect(store.subscriptions.get('settled')).toMatchObject({ secret: 'whsec_only', previousSecrets: [] });
-      store.close();
+      const store = openSqliteStore(path);
+      expect(await store.subscriptions.get('rotating')).toMatchObject({ secret: 'whsec_new', previousSecrets: [{ secret: 'whsec_old', expiresAt: expires }] });
+      expect(signingSecrets((await store.subscriptions.get('rotating'))!, Date.now())).toEqual(['whsec_new', 'whsec_old']);
+      expect(await store.subscriptions.get('settled')).toMatchObject({ secret: 'whsec_only', previousSecrets: [] });
+      await store.close();
       const db = new Database(path);
       const columns = (db.prepare(`SELECT name FROM pragma_table_info('subscriptions')`).all() as Array<{ name: string }>).map((c) => c.name);
       db.close();

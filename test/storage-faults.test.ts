@@ -15,7 +15,7 @@ import { request } from 'undici';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSecret } from '../src/delivery/sign.js';
-import { Store } from '../src/store/index.js';
+import { openSqliteStore } from '../src/store/index.js';
 import { AptenSimulator, type AptenServerHandle } from '../src/sim/apten/index.js';
 import { ChildRelay } from './helpers/child-relay.js';
 import { TestSubscriber } from './helpers/subscriber.js';
@@ -361,38 +361,37 @@ describe('the database holds signing secrets, header credentials and lead PII: o
     try {
       const top = join(root, 'private');
       const path = join(top, 'nested', 'relay.db');
-      let store = Store.open(path, { backgroundCheckpoints: true });
-      store.sources.register([{ id: 'apten', vendor: 'apten' }]);
+      let store = openSqliteStore(path, { backgroundCheckpoints: true });
+      await store.sources.register([{ id: 'apten', vendor: 'apten' }], Date.now());
       expect(mode(top).toString(8)).toBe('700');
       expect(mode(join(top, 'nested')).toString(8)).toBe('700');
       for (const f of files(path)) expect(mode(f).toString(8), f).toBe('600');
-      await store.stopBackground();
-      store.close();
+      await store.close();
       // The last connection's close removes the WAL: SQLite makes new ones at the next start.
       expect(existsSync(`${path}-wal`)).toBe(false);
-      store = Store.open(path);
-      store.sources.register([{ id: 'mega', vendor: 'mega' }]);
+      store = openSqliteStore(path);
+      await store.sources.register([{ id: 'mega', vendor: 'mega' }], Date.now());
       for (const f of files(path)) expect(mode(f).toString(8), f).toBe('600');
-      store.close();
+      await store.close();
     } finally {
       process.umask(before);
     }
   });
 
-  it('makes an existing database 0600 at start (with its -wal and -shm), and leaves an existing directory as it is', () => {
+  it('makes an existing database 0600 at start (with its -wal and -shm), and leaves an existing directory as it is', async () => {
     const dir = join(root, 'shared');
     mkdirSync(dir);
     chmodSync(dir, 0o755);
     const path = join(dir, 'relay.db');
-    Store.open(path).close();
+    await openSqliteStore(path).close();
     // As an older leadrelay left it; a second connection keeps -wal and -shm in place.
     const other = new Database(path);
     other.prepare('SELECT count(*) FROM schema_migrations').get();
     for (const f of files(path)) chmodSync(f, 0o644);
-    const store = Store.open(path);
+    const store = openSqliteStore(path);
     for (const f of files(path)) expect(mode(f).toString(8), f).toBe('600');
     expect(mode(dir).toString(8)).toBe('755');
-    store.close();
+    await store.close();
     other.close();
   });
 });

@@ -11,8 +11,8 @@ import { nextRetryDelay, MAX_RETRY_AFTER_MS } from '../src/delivery/schedule.js'
 import { generateSecret, signatureHeader } from '../src/delivery/sign.js';
 import { typeMatches } from '../src/delivery/match.js';
 import { newId } from '../src/util/ids.js';
-import { Store } from '../src/store/index.js';
-import { migrations } from '../src/store/migrations/index.js';
+import { openSqliteStore, type Store } from '../src/store/index.js';
+import { migrations } from '../src/store/sqlite/migrations/index.js';
 import { isoOrNull } from '../src/vendors/parse.js';
 
 describe('classifyLead', () => {
@@ -130,25 +130,25 @@ describe('ids', () => {
 });
 
 describe('store migrations', () => {
-  it('applies every migration once, uses WAL, and refuses a database newer than the code', () => {
+  it('applies every migration once, uses WAL, and refuses a database newer than the code', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'leadrelay-store-'));
     const path = join(dir, 'nested', 'relay.db');
     try {
-      Store.open(path).close();
-      Store.open(path).close(); // re-opening applies nothing twice
+      await openSqliteStore(path).close();
+      await openSqliteStore(path).close(); // re-opening applies nothing twice
       const db = new Database(path);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const rows = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>;
       expect(rows.map((r) => r.version)).toEqual(migrations.map((m) => m.version));
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, ?)').run('future', 'now');
       db.close();
-      expect(() => Store.open(path)).toThrow(/schema version 999, newer than this leadrelay knows/);
+      expect(() => openSqliteStore(path)).toThrow(/schema version 999, newer than this leadrelay knows/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('0005 keeps every lead, its deleted state and missed-scan count when it rebuilds the snapshot table', () => {
+  it('0005 keeps every lead, its deleted state and missed-scan count when it rebuilds the snapshot table', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'leadrelay-store-'));
     const path = join(dir, 'relay.db');
     try {
@@ -167,12 +167,12 @@ describe('store migrations', () => {
       insert.run('b', 'hb', 1, 'missing', JSON.stringify({ id: 'b', name: 'B' }), JSON.stringify({ id: 'b' }), JSON.stringify({ since: 1 }), 2);
       old.close();
 
-      const store = Store.open(path);
-      const leads = store.snapshot.getLeads('s', ['a', 'b']);
+      const store = openSqliteStore(path);
+      const leads = await store.snapshot.getLeads('s', ['a', 'b']);
       expect(leads.get('a')).toMatchObject({ hash: 'ha', deleted: false, deletedReason: null, state: null, missingScans: 1 });
       expect(leads.get('a')!.lead).toEqual({ id: 'a', name: 'A', raw: { id: 'a' } });
       expect(leads.get('b')).toMatchObject({ hash: 'hb', deleted: true, deletedReason: 'missing', state: { since: 1 }, missingScans: 2 });
-      store.close();
+      await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -184,8 +184,8 @@ describe('background checkpoints', () => {
     const dir = mkdtempSync(join(tmpdir(), 'leadrelay-store-'));
     const path = join(dir, 'relay.db');
     try {
-      const store = Store.open(path, { backgroundCheckpoints: true });
-      store.sources.register([{ id: 's', vendor: 'apten' }]);
+      const store = openSqliteStore(path, { backgroundCheckpoints: true });
+      await store.sources.register([{ id: 's', vendor: 'apten' }], Date.now());
       const big = 'x'.repeat(2000);
       for (let page = 0; page < 20; page++) {
         const leads = Array.from({ length: 50 }, (_, i) => ({
@@ -196,7 +196,7 @@ describe('background checkpoints', () => {
           lead: { id: `l${page}-${i}`, raw: { big } } as never,
           state: null,
         }));
-        store.snapshot.applyPage('s', { leads, leadEvents: [], outbox: [] }, 'now');
+        await store.snapshot.applyPage('s', { leads, leadEvents: [], outbox: [] }, 'now', null);
       }
       // ~2 MB of leads sit in the WAL; only a checkpoint copies them into the database file, and the
       // writer's own automatic checkpoint is a backstop far above this WAL (16,000 pages).
@@ -204,9 +204,10 @@ describe('background checkpoints', () => {
       const deadline = Date.now() + 5000;
       while (Date.now() < deadline && dbBytes() < 1_000_000) await new Promise((r) => setTimeout(r, 50));
       expect(dbBytes()).toBeGreaterThan(1_000_000);
-      await store.stopBackground();
-      store.close();
-      expect(Store.open(path).snapshot.getLeads('s', ['l19-49']).get('l19-49')?.hash).toBe('h');
+      await store.close();
+      const again = openSqliteStore(path);
+      expect((await again.snapshot.getLeads('s', ['l19-49'])).get('l19-49')?.hash).toBe('h');
+      await again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -224,39 +225,39 @@ describe('full-scan bookkeeping (snapshot store)', () => {
     state: null,
   });
 
-  function withStore(fn: (store: Store) => void) {
+  async function withStore(fn: (store: Store) => Promise<void>) {
     const dir = mkdtempSync(join(tmpdir(), 'leadrelay-store-'));
-    const store = Store.open(join(dir, 'relay.db'));
-    store.sources.register([{ id: 's', vendor: 'nexus-erp' }]);
+    const store = openSqliteStore(join(dir, 'relay.db'));
+    await store.sources.register([{ id: 's', vendor: 'nexus-erp' }], Date.now());
     try {
-      fn(store);
+      await fn(store);
     } finally {
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   }
 
   /** One scan listing `ids` (one page), completed or abandoned; returns each lead's missed-scan count. */
-  function scan(store: Store, ids: string[], complete: boolean) {
-    const n = store.snapshot.beginScan('s');
-    const known = store.snapshot.getLeads('s', ids);
+  async function scan(store: Store, ids: string[], complete: boolean) {
+    const n = await store.snapshot.beginScan('s', null);
+    const known = await store.snapshot.getLeads('s', ids);
     const missed = ids.filter((id) => (known.get(id)?.missingScans ?? 0) > 0);
     const fresh = ids.filter((id) => !known.has(id)).map(lead);
-    store.snapshot.applyPage('s', { leads: fresh, leadEvents: [], outbox: [], seen: { scan: n, leadIds: ids, missed } }, 'now');
-    if (complete) store.snapshot.completeScan('s', n, 2, 'now', decideNothing);
-    const all = store.snapshot.getLeads('s', ['a', 'b', 'c']);
+    await store.snapshot.applyPage('s', { leads: fresh, leadEvents: [], outbox: [], seen: { scan: n, leadIds: ids, missed } }, 'now', null);
+    if (complete) await store.snapshot.completeScan('s', n, 2, 'now', decideNothing, null);
+    const all = await store.snapshot.getLeads('s', ['a', 'b', 'c']);
     return Object.fromEntries([...all].map(([id, l]) => [id, l.missingScans]));
   }
 
-  it('counts a miss only at the end of a complete scan, and a lead listed again starts over', () => {
-    withStore((store) => {
-      expect(scan(store, ['a', 'b', 'c'], true)).toEqual({ a: 0, b: 0, c: 0 });
-      expect(scan(store, ['a', 'b'], true)).toEqual({ a: 0, b: 0, c: 1 });
-      expect(scan(store, ['a'], true)).toEqual({ a: 0, b: 1, c: 2 });
+  it('counts a miss only at the end of a complete scan, and a lead listed again starts over', async () => {
+    await withStore(async (store) => {
+      expect(await scan(store, ['a', 'b', 'c'], true)).toEqual({ a: 0, b: 0, c: 0 });
+      expect(await scan(store, ['a', 'b'], true)).toEqual({ a: 0, b: 0, c: 1 });
+      expect(await scan(store, ['a'], true)).toEqual({ a: 0, b: 1, c: 2 });
       // An abandoned scan counts no miss, but what it listed is found again (c).
-      expect(scan(store, ['a', 'c'], false)).toEqual({ a: 0, b: 1, c: 0 });
+      expect(await scan(store, ['a', 'c'], false)).toEqual({ a: 0, b: 1, c: 0 });
       // The next scan starts clean: the abandoned scan's marks do not count as seen.
-      expect(scan(store, ['a'], true)).toEqual({ a: 0, b: 2, c: 1 });
+      expect(await scan(store, ['a'], true)).toEqual({ a: 0, b: 2, c: 1 });
     });
   });
 });

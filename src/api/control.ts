@@ -24,13 +24,15 @@ export interface RelayControl {
   /** How far the run in progress got (pages, leads, rate), or null when idle. */
   syncProgress(sourceId: string): SyncProgress | null;
   /** Applies deletes the mass-delete guard held; returns how many, or undefined for an unknown/disabled source. */
-  releaseHeldDeletes(sourceId: string): number | undefined;
+  releaseHeldDeletes(sourceId: string): Promise<number> | undefined;
   /** Subscriptions or deliveries changed: the delivery worker should look again. */
   deliveryChanged(): void;
   /** When false, subscriber URLs resolving to private addresses are refused. */
   allowPrivateTargets: boolean;
   /** How long the old secret keeps signing after POST /v1/subscriptions/:id/rotate-secret. */
   secretRotationGraceMs: number;
+  /** This install's key for header fingerprints (Store.installKey('header-fingerprint')). */
+  fingerprintKey: Buffer;
   /** delivery.maxSubscriptions: POST /v1/subscriptions and /v1/hooks add no more than this many. */
   maxSubscriptions: number;
 }

@@ -101,7 +101,7 @@ export class RetentionPruner {
     // Deliveries first: an old event is only free to go once its finished deliveries are gone.
     for (;;) {
       if (this.stopping) break;
-      const n = store.retention.deleteFinishedDeliveries(cutoffMs, batch);
+      const n = await store.retention.deleteFinishedDeliveries(cutoffMs, batch);
       deliveries += n;
       await yieldToEventLoop();
       if (n < batch) {
@@ -114,7 +114,7 @@ export class RetentionPruner {
       let from = '';
       for (;;) {
         if (this.stopping) break;
-        const r = store.retention.deleteUnreferencedEvents(cutoff, from, batch);
+        const r = await store.retention.deleteUnreferencedEvents(cutoff, from, batch);
         events += r.deleted;
         from = r.nextFromIso;
         await yieldToEventLoop();

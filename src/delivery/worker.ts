@@ -4,7 +4,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import type { AttemptRecord, ClaimedDelivery, HealthPolicy, Store, Subscription } from '../store/index.js';
+import type { AttemptRecord, ClaimedDelivery, DeliveryTurnResult, HealthPolicy, Store, Subscription } from '../store/index.js';
 import { signingSecrets } from '../store/index.js';
 import type { Clock } from '../util/time.js';
 import { newId } from '../util/ids.js';
@@ -100,8 +100,9 @@ export class DeliveryWorker {
     setMaxListeners(0, this.stopController.signal);
   }
 
-  start(): void {
-    this.deps.store.deliveries.releaseLeases();
+  /** Voids leases a previous run of this process left (see DeliveryOps.releaseLeasesAtStart), then runs. */
+  async start(replicaId: string): Promise<void> {
+    await this.deps.store.deliveries.releaseLeasesAtStart(replicaId);
     this.loop ??= this.main();
   }
 
@@ -148,13 +149,14 @@ export class DeliveryWorker {
     const finished = () => this.stopping && this.attempts.size === 0 && this.recorder.size === 0;
     while (!finished()) {
       this.woken = false;
-      const claimed = this.turn();
+      const claimed = await this.turn();
       if (finished()) break;
       if (this.woken) continue;
       const now = clock.now();
       // With every slot taken, the next finished attempt wakes the loop: no timer needed.
       const idleSlots = !this.stopping && this.total < this.opts.concurrency;
-      const due = claimed === 0 && idleSlots ? safe(() => store.deliveries.nextDueAfter(now)) : null;
+      const due = claimed === 0 && idleSlots ? await safe(() => store.deliveries.nextDueAfter(now)) : null;
+      if (this.woken) continue;
       const next = Math.min(due ?? Infinity, this.resumeAt ?? Infinity);
       const wait = next === Infinity ? IDLE_WAIT_MS : Math.min(IDLE_WAIT_MS, Math.max(1, next - now));
       await new Promise<void>((resolve) => {
@@ -172,81 +174,70 @@ export class DeliveryWorker {
     }
   }
 
-  private fanOut(): void {
-    const { store, clock } = this.deps;
-    while (
-      store.deliveries.fanOut(
-        (event, sub) => subscriptionWants(sub, event),
-        () => store.subscriptions.list(),
-        () => newId('dlv', clock.now()),
-        clock.now(),
-        FANOUT_BATCH,
-      ) === FANOUT_BATCH
-    );
-  }
-
   /**
    * One turn: records the attempts that finished, fans out new events and claims what the free
-   * slots allow, in one transaction (one commit: measured ~0.2 ms each, so a separate one for the
-   * claims cost as much per turn as the records' own). Returns how many deliveries it claimed.
+   * slots allow, in one store transaction (one commit: measured ~0.2 ms each on SQLite, so a separate
+   * one for the claims cost as much per turn as the records' own). Returns how many it claimed.
    */
-  private turn(): number {
-    const { store } = this.deps;
-    let done = this.recorder.take();
-    let results: Array<boolean | Error> | Error = [];
-    let claims: Claim[] = [];
-    let innerFailed = false;
+  private async turn(): Promise<number> {
+    const { store, clock } = this.deps;
+    const done = this.recorder.take();
+    const now = clock.now();
+    const wanted = this.stopping ? [] : await this.plan(now);
+    const fanOutLimit = !this.stopping && this.fanOutDue ? FANOUT_BATCH : 0;
+    if (done.length === 0 && wanted.length === 0 && fanOutLimit === 0) return 0;
+    this.fanOutDue = false;
+    let result: DeliveryTurnResult;
     try {
-      store.deliveries.together(() => {
-        if (done.length > 0) {
-          results = store.deliveries.recordAttempts(
-            done.map((d) => d.request),
-            this.opts.health,
-          );
-          this.forgetSubscriptionsIfChanged(done, results);
-        }
-        if (this.stopping) return;
-        // In savepoints of their own: should fan-out or a claim fail, the outcomes still commit.
-        try {
-          if (this.fanOutDue) {
-            this.fanOutDue = false;
-            this.fanOut();
-          }
-          claims = store.deliveries.together(() => this.claim());
-        } catch (err) {
-          // SQLite may have rolled back the whole transaction (docs: "Response To Errors Within A
-          // Transaction"), so the turn as a whole has failed: the outer handler takes it.
-          if (storageErrorOf(err)) throw err;
-          this.fanOutDue = true;
-          claims = [];
-          innerFailed = true;
-          this.turnFailed(err);
-        }
+      result = await store.deliveries.turn({
+        records: done.map((d) => d.request),
+        health: this.opts.health,
+        fanOutLimit,
+        match: (event, sub) => subscriptionWants(sub, event),
+        newDeliveryId: () => newId('dlv', clock.now()),
+        claims: wanted.map(({ sub, limit }) => ({ subscriptionId: sub.id, limit })),
+        maxTotal: this.opts.concurrency - this.total,
+        now,
+        // The lease outlives the attempt's timeout, so only a dead process lets it lapse.
+        leaseUntil: now + this.opts.timeoutMs + 30_000,
       });
-      if (!innerFailed && !this.stopping) this.storageRecovered();
     } catch (err) {
-      claims = [];
       this.fanOutDue = true;
       this.turnFailed(err);
       if (storageErrorOf(err) && !this.stopping) {
-        // A full or read-only database: the outcomes wait in memory (their deliveries stay leased)
-        // and commit in a later turn, so nothing is sent again once the disk has room.
+        // The database is full, read-only or gone for now: the outcomes wait in memory (their
+        // deliveries stay leased) and commit in a later turn, so nothing is sent again once it is back.
         this.recorder.putBack(done);
-        done = [];
       } else {
         // Nothing was recorded or claimed. Those attempts keep their leases, and the deliveries go
         // out again once the leases run out (at the latest after a restart).
-        results = err instanceof Error ? err : new Error(String(err));
+        AttemptRecorder.settle(done, err instanceof Error ? err : new Error(String(err)));
       }
+      return 0;
     }
-    AttemptRecorder.settle(done, results);
-    let claimed = 0;
-    for (const { sub, batch, now } of claims) {
-      this.buckets.get(sub.id)?.take(batch.length, now);
-      for (const d of batch) this.launch(sub, d);
-      claimed += batch.length;
+    this.forgetSubscriptionsIfChanged(done, result.recorded);
+    AttemptRecorder.settle(done, result.recorded);
+    if (result.claimError) {
+      this.fanOutDue = true;
+      this.turnFailed(result.claimError);
+    } else if (!this.stopping) {
+      this.storageRecovered();
     }
-    return claimed;
+    // A full batch: there may be more to fan out, so turn again at once.
+    if (fanOutLimit > 0 && result.fannedOut >= fanOutLimit) {
+      this.fanOutDue = true;
+      this.woken = true;
+    }
+    const subs = new Map(wanted.map((w) => [w.sub.id, w.sub]));
+    const perSub = new Map<string, number>();
+    for (const d of result.claimed) {
+      const sub = subs.get(d.subscriptionId);
+      if (!sub) continue; // not asked for: cannot happen, the store claims only what it was asked
+      perSub.set(sub.id, (perSub.get(sub.id) ?? 0) + 1);
+      this.launch(sub, d);
+    }
+    for (const [id, n] of perSub) this.buckets.get(id)?.take(n, now);
+    return result.claimed.length;
   }
 
   /** Logs a failed turn; a storage failure only when it starts (turns retry every second until it passes). */
@@ -268,28 +259,20 @@ export class DeliveryWorker {
     this.deps.logger.info('delivery resumed: the database accepts writes again');
   }
 
-  /** Claims for every subscription with free capacity; the caller holds the transaction. */
-  private claim(): Claim[] {
-    const { store, clock } = this.deps;
-    const subs = this.enabledSubscriptions(clock.now());
+  /** How many deliveries each subscription with free capacity may have claimed this turn. */
+  private async plan(now: number): Promise<Array<{ sub: Subscription; limit: number }>> {
+    const subs = await this.enabledSubscriptions(now);
     this.resumeAt = null;
     if (subs.length === 0) return [];
     // Start with a different subscription each time so none is always served last.
     this.rotation = (this.rotation + 1) % subs.length;
-    const claims: Claim[] = [];
-    let claimed = 0;
+    const wanted: Array<{ sub: Subscription; limit: number }> = [];
     for (let i = 0; i < subs.length; i++) {
       const sub = subs[(this.rotation + i) % subs.length]!;
-      const now = clock.now();
-      const free = this.capacity(sub, now, claimed);
-      if (free <= 0) continue;
-      // The lease outlives the attempt's timeout, so only a dead process lets it lapse.
-      const batch = store.deliveries.claim(sub.id, free, now, now + this.opts.timeoutMs + 30_000);
-      if (batch.length === 0) continue;
-      claims.push({ sub, batch, now });
-      claimed += batch.length;
+      const limit = this.capacity(sub, now);
+      if (limit > 0) wanted.push({ sub, limit });
     }
-    return claims;
+    return wanted;
   }
 
   /**
@@ -307,16 +290,20 @@ export class DeliveryWorker {
     });
   }
 
-  private enabledSubscriptions(now: number): Subscription[] {
+  private async enabledSubscriptions(now: number): Promise<Subscription[]> {
     const cached = this.subscriptions;
     if (cached && now - cached.readAt < SUBSCRIPTIONS_MAX_AGE_MS && now >= cached.readAt) return cached.list;
-    const list = this.deps.store.subscriptions.list().filter((s) => s.enabled);
+    const list = (await this.deps.store.subscriptions.list()).filter((s) => s.enabled);
     this.subscriptions = { list, byId: new Map(list.map((s) => [s.id, s])), readAt: now };
     return list;
   }
 
-  /** How many attempts this subscription may start now: its concurrency, rate and circuit allow. */
-  private capacity(sub: Subscription, now: number, claimedThisTurn: number): number {
+  /**
+   * How many attempts this subscription may start now: its concurrency (and slow-start window), rate
+   * and circuit allow, as this process sees them. The store checks enabled, circuit and
+   * maxConcurrency again against the rows when it claims (other replicas' attempts included).
+   */
+  private capacity(sub: Subscription, now: number): number {
     const resume = (at: number) => (this.resumeAt = Math.min(this.resumeAt ?? Infinity, at));
     const inflight = this.inflight.get(sub.id) ?? 0;
     let limit = Math.min(sub.maxConcurrency ?? this.opts.perSubscriptionConcurrency, this.windows.get(sub.id) ?? 1);
@@ -328,7 +315,7 @@ export class DeliveryWorker {
       }
       limit = 1;
     }
-    let free = Math.min(limit - inflight, this.opts.concurrency - this.total - claimedThisTurn);
+    let free = Math.min(limit - inflight, this.opts.concurrency - this.total);
     if (sub.maxPerSecond !== null) {
       let bucket = this.buckets.get(sub.id);
       if (!bucket || bucket.perSecond !== sub.maxPerSecond) this.buckets.set(sub.id, (bucket = new TokenBucket(sub.maxPerSecond, now)));
@@ -388,7 +375,7 @@ export class DeliveryWorker {
       },
     });
     if (this.stopController.signal.aborted && result.statusCode === null) {
-      store.deliveries.release(delivery.id);
+      await store.deliveries.release(delivery).catch((err) => logger.warn({ err, delivery: delivery.id }, 'could not give the delivery back; its lease runs out instead'));
       return;
     }
     const now = clock.now();
@@ -440,19 +427,14 @@ export class DeliveryWorker {
   }
 }
 
-interface Claim {
-  sub: Subscription;
-  batch: ClaimedDelivery[];
-  now: number;
-}
-
 function isHealthy(sub: Subscription): boolean {
   return sub.consecutiveFailures === 0 && sub.failingSince === null && sub.circuitOpenUntil === null;
 }
 
-function safe<T>(fn: () => T): T | null {
+/** The value, or null when reading it failed (a paused database: the idle wait retries). */
+async function safe<T>(fn: () => Promise<T>): Promise<T | null> {
   try {
-    return fn();
+    return await fn();
   } catch {
     return null;
   }

@@ -145,6 +145,8 @@ export interface DeliveryTurn {
    * in this same turn, by this or another replica, is seen.
    */
   claims: ReadonlyArray<{ subscriptionId: string; limit: number }>;
+  /** At most this many claims in all (the worker's free slots), taken in the order of `claims`. */
+  maxTotal: number;
   now: number;
   /** Claimed deliveries are leased until then; a lease that runs out is claimable again. */
   leaseUntil: number;
@@ -156,6 +158,8 @@ export interface DeliveryTurnResult {
   /** Outbox events consumed by fan-out (== fanOutLimit: call again soon). */
   fannedOut: number;
   claimed: ClaimedDelivery[];
+  /** Fan-out or a claim failed (not storage): the outcomes were still recorded; nothing was claimed. */
+  claimError?: Error;
 }
 
 export interface DeliveryOps {
@@ -244,8 +248,9 @@ export interface Store {
   /** A random key made once per install (e.g. for header fingerprints). */
   installKey(name: InstallKeyName): Promise<Buffer>;
   /**
-   * Resolves when the outbox may have grown (another replica committed events): PostgreSQL's
+   * Calls `listener` when the outbox may have grown (another replica committed events): PostgreSQL's
    * LISTEN/NOTIFY. A wake-up only: callers still poll. SQLite: never (one process, told directly).
+   * Returns the function that stops listening.
    */
   onOutboxGrew(listener: () => void): () => void;
   /** 'ok' when the database checks out (SQLite: integrity_check; PostgreSQL: a round trip). */

@@ -35,3 +35,14 @@ export function isStorageError(err: unknown): boolean {
   if (err instanceof RelayError) return err.code === 'storage_full' || err.code === 'storage_read_only' || err.code === 'storage_io_error';
   return codeOf(err) !== null;
 }
+
+/**
+ * A sync run's write refused because this replica no longer holds the source's lease (it stalled
+ * past it and another replica took the source over). Nothing of the write was applied.
+ */
+export class LeaseLostError extends RelayError {
+  constructor(sourceId: string, replicaId: string) {
+    super('lease_lost', `source ${sourceId}: replica ${replicaId} no longer holds its lease (another replica took it over); the write was discarded`, 409);
+    this.name = 'LeaseLostError';
+  }
+}

@@ -2,12 +2,14 @@
 // snapshot + outbox + cursor per page in one transaction, and record the run's outcome.
 import type { Logger } from 'pino';
 import type { VendorName } from '../model.js';
-import type { Store, StoredLead } from '../store/index.js';
+import type { Fence, SourceRow, Store, StoredLead } from '../store/index.js';
 import type { KnownLead, PulledPage, VendorAdapter } from '../vendors/types.js';
 import type { VendorHttp } from '../vendors/http.js';
 import type { Clock } from '../util/time.js';
 import { RelayError } from '../util/errors.js';
-import { storageErrorOf } from '../store/errors.js';
+import { LeaseLostError, storageErrorOf } from '../store/errors.js';
+
+type SyncStartRow = Pick<SourceRow, 'cursor' | 'initialSyncCompletedAt'>;
 import { buildPageWrite, emptySummary, type PageSummary } from './page.js';
 import { decideMissing, MISSED_SCANS_TO_DELETE } from './absence.js';
 
@@ -101,15 +103,15 @@ export class SourceSync {
    * One run. `spareTime` marks the end of change detection and bounds the optional work after it
    * (PullContext.spareTime); without a poll loop to ask, optional work runs until done or `signal`.
    */
-  async run(signal: AbortSignal, spareTime: () => AbortSignal = () => signal): Promise<RunResult> {
+  async run(signal: AbortSignal, spareTime: () => AbortSignal = () => signal, fence: Fence | null = null): Promise<RunResult> {
     const { store, clock, logger } = this.deps;
     const started = clock.now();
     const requestsBefore = this.http.requestCount;
     const stats = emptyRunStats();
-    let row: ReturnType<Store['sources']['syncStart']>;
+    let row: SyncStartRow | undefined;
     try {
-      row = store.sources.syncStart(this.source.id);
-      if (row) store.sources.markStarted(this.source.id, new Date(started).toISOString());
+      row = await store.sources.syncStart(this.source.id);
+      if (row) await store.sources.markStarted(this.source.id, new Date(started).toISOString(), fence);
     } catch (err) {
       // An unwritable database fails the run before any vendor request: nothing to roll back.
       const storage = storageErrorOf(err, 'sync run not started');
@@ -130,7 +132,7 @@ export class SourceSync {
     }, PROGRESS_LOG_EVERY_MS);
     progressTimer.unref();
     try {
-      const result = await this.runPages(signal, spareTime, row, started, requestsBefore, stats);
+      const result = await this.runPages(signal, spareTime, row, started, requestsBefore, stats, fence);
       this.deps.metrics?.runFinished(this.source.id, this.source.vendor, result);
       return result;
     } finally {
@@ -168,11 +170,13 @@ export class SourceSync {
   }
 
   /** Records a failed run's outcome, or keeps it in memory (and in the log) when the database refuses. */
-  private recordFailure(error: { code: string; message: string }, at: number, stats: RunStats): void {
+  private async recordFailure(error: { code: string; message: string }, at: number, stats: RunStats, fence: Fence | null): Promise<void> {
     try {
-      this.deps.store.sources.markFailed(this.source.id, new Date(at).toISOString(), error, { ...stats });
+      await this.deps.store.sources.markFailed(this.source.id, new Date(at).toISOString(), error, { ...stats }, fence);
       this.unsaved = null;
     } catch (err) {
+      // Another replica owns the source now: its runs record their own outcomes.
+      if (err instanceof LeaseLostError) return;
       if (!storageErrorOf(err)) throw err;
       this.failedUnsaved(error, at, stats);
     }
@@ -186,10 +190,11 @@ export class SourceSync {
   private async runPages(
     signal: AbortSignal,
     spareTime: () => AbortSignal,
-    row: NonNullable<ReturnType<Store['sources']['syncStart']>>,
+    row: SyncStartRow,
     started: number,
     requestsBefore: number,
     stats: RunStats,
+    fence: Fence | null,
   ): Promise<RunResult> {
     const { store, clock, logger } = this.deps;
     const emit = this.source.initialSync === 'emit' || row.initialSyncCompletedAt !== null || this.completedOnce;
@@ -197,9 +202,9 @@ export class SourceSync {
     let scan: number | null = null;
     // Leads looked up by the adapter for the current page, reused by the diff (one query per page).
     let pageKnown = new Map<string, StoredLead>();
-    const known = (ids: readonly string[]): Map<string, KnownLead> => {
+    const known = async (ids: readonly string[]): Promise<Map<string, KnownLead>> => {
       const missing = ids.filter((id) => !pageKnown.has(id));
-      for (const [id, lead] of store.snapshot.getLeads(this.source.id, missing)) pageKnown.set(id, lead);
+      if (missing.length > 0) for (const [id, lead] of await store.snapshot.getLeads(this.source.id, missing)) pageKnown.set(id, lead);
       const out = new Map<string, KnownLead>();
       for (const id of ids) {
         const l = pageKnown.get(id);
@@ -219,12 +224,12 @@ export class SourceSync {
         spareTime,
       })) {
         if (page.fullScan && scan === null) {
-          scan = store.snapshot.beginScan(this.source.id);
+          scan = await store.snapshot.beginScan(this.source.id, fence);
           stats.fullScan = true;
         }
-        this.commitPage(page, pageKnown, emit, stats, page.fullScan ? scan : null);
+        await this.commitPage(page, pageKnown, emit, stats, page.fullScan ? scan : null, fence);
         pageKnown = new Map();
-        if (page.scanEnd && scan !== null) this.endScan(scan, page.scanEnd, emit, stats);
+        if (page.scanEnd && scan !== null) await this.endScan(scan, page.scanEnd, emit, stats, fence);
         if (signal.aborted) throw new RelayError('sync_aborted', 'sync stopped by shutdown');
       }
     } catch (err) {
@@ -233,16 +238,20 @@ export class SourceSync {
       stats.durationMs = clock.now() - started;
       if (storageErrorOf(err)) this.deps.metrics?.storageFailed?.('sync', error.code);
       logger.warn({ source: this.source.id, err: error, stats }, 'sync failed');
-      this.recordFailure(error, clock.now(), stats);
+      await this.recordFailure(error, clock.now(), stats, fence);
       return { ok: false, stats, error };
     }
     this.completedOnce = true;
     stats.requests = this.http.requestCount - requestsBefore;
     stats.durationMs = clock.now() - started;
     try {
-      store.sources.markSucceeded(this.source.id, new Date(clock.now()).toISOString(), { ...stats });
+      await store.sources.markSucceeded(this.source.id, new Date(clock.now()).toISOString(), { ...stats }, fence);
       this.unsaved = null;
     } catch (err) {
+      if (err instanceof LeaseLostError) {
+        const error = { code: err.code, message: err.message };
+        return { ok: false, stats, error };
+      }
       // Every page is committed; only the run's summary is lost. Reported as a failure so that
       // the operator sees the database problem; the next run reads on from the committed cursor.
       const storage = storageErrorOf(err, 'sync finished but its outcome was not recorded');
@@ -257,26 +266,24 @@ export class SourceSync {
   }
 
   /** Deletes by absence, only after a complete listing (vendors.md "Common rules"). */
-  private endScan(scan: number, end: { complete: boolean; reason?: string }, emit: boolean, stats: RunStats): void {
+  private async endScan(scan: number, end: { complete: boolean; reason?: string }, emit: boolean, stats: RunStats, fence: Fence | null): Promise<void> {
     const { store, clock, logger } = this.deps;
     const now = clock.now();
     stats.scanComplete = end.complete;
     if (!end.complete) {
       const warning = { code: 'scan_incomplete', message: `last full scan was incomplete (${end.reason ?? 'unknown reason'}); no lead was judged missing` };
-      store.sources.setWarning(this.source.id, warning);
+      await store.sources.setWarning(this.source.id, warning, fence);
       logger.warn({ source: this.source.id, reason: end.reason }, 'full scan incomplete; absence checks skipped');
       return;
     }
-    const decision = store.snapshot.completeScan(this.source.id, scan, MISSED_SCANS_TO_DELETE, new Date(now).toISOString(), (missing, liveCount) =>
-      decideMissing({
-        sourceId: this.source.id,
-        vendor: this.source.vendor,
-        missing,
-        liveCount,
-        maxShare: this.source.maxDeleteShare,
-        emit,
-        now,
-      }),
+    const decision = await store.snapshot.completeScan(
+      this.source.id,
+      scan,
+      MISSED_SCANS_TO_DELETE,
+      new Date(now).toISOString(),
+      (missing, liveCount) =>
+        decideMissing({ sourceId: this.source.id, vendor: this.source.vendor, missing, liveCount, maxShare: this.source.maxDeleteShare, emit, now }),
+      fence,
     );
     stats.missingDeleted += decision.apply ? decision.writes.length : 0;
     stats.deletesHeld += decision.apply ? 0 : 1;
@@ -288,29 +295,30 @@ export class SourceSync {
   }
 
   /** An operator confirmed that held deletes are real: apply them now. */
-  releaseHeldDeletes(): number {
+  async releaseHeldDeletes(): Promise<number> {
     const { store, clock } = this.deps;
     const now = clock.now();
-    const decision = store.snapshot.settleMissingNow(this.source.id, MISSED_SCANS_TO_DELETE, new Date(now).toISOString(), (missing, liveCount) =>
+    const decision = await store.snapshot.settleMissingNow(this.source.id, MISSED_SCANS_TO_DELETE, new Date(now).toISOString(), (missing, liveCount) =>
       decideMissing({ sourceId: this.source.id, vendor: this.source.vendor, missing, liveCount, maxShare: 1, force: true, emit: true, now }),
     );
     if (decision.outbox.length > 0) this.emitted(decision.outbox);
     return decision.writes.length;
   }
 
-  private commitPage(
+  private async commitPage(
     page: PulledPage,
     pageKnown: Map<string, StoredLead>,
     emit: boolean,
     stats: RunStats,
     scan: number | null,
-  ): void {
+    fence: Fence | null,
+  ): Promise<void> {
     const { store, clock } = this.deps;
     const ids = page.leads.map((l) => l.lead.id);
     const missing = ids.filter((id) => !pageKnown.has(id));
-    for (const [id, lead] of store.snapshot.getLeads(this.source.id, missing)) pageKnown.set(id, lead);
+    if (missing.length > 0) for (const [id, lead] of await store.snapshot.getLeads(this.source.id, missing)) pageKnown.set(id, lead);
     const withActivities = page.leads.filter((l) => l.activities).map((l) => l.lead.id);
-    const knownActivities = store.snapshot.getLeadEventHashes(this.source.id, withActivities);
+    const knownActivities = withActivities.length > 0 ? await store.snapshot.getLeadEventHashes(this.source.id, withActivities) : new Map();
     const now = clock.now();
     const { write, summary } = buildPageWrite({
       sourceId: this.source.id,
@@ -322,7 +330,7 @@ export class SourceSync {
       now,
     });
     if (scan !== null) write.seen = { scan, leadIds: ids, missed: ids.filter((id) => (pageKnown.get(id)?.missingScans ?? 0) > 0) };
-    store.snapshot.applyPage(this.source.id, write, new Date(now).toISOString());
+    await store.snapshot.applyPage(this.source.id, write, new Date(now).toISOString(), fence);
     stats.pages++;
     stats.leadsSeen += page.leads.length;
     stats.skippedRecords += page.skipped;

@@ -67,7 +67,7 @@ export class AptenAdapter implements VendorAdapter {
       if (token) next = readAhead(request(token));
 
       const { records: raws, skipped } = splitRecords(records);
-      const known = ctx.known(raws.map((r) => r.id as string));
+      const known = await ctx.known(raws.map((r) => r.id as string));
       const leads = await mapLimit(raws, EVENT_FETCH_CONCURRENCY, async (raw): Promise<PulledLead> => {
         const id = raw.id as string;
         const prev = known.get(id);

@@ -58,7 +58,7 @@ export class MegaAdapter implements VendorAdapter {
       if (token && token === next) throw new VendorError('vendor_bad_response', `${where}: next_cursor did not advance`);
       if (typeof body.total !== 'number') throw new VendorError('vendor_bad_response', `${where}: response.total must be a number`);
       total = body.total;
-      const known = ctx.known(records.map((r) => r.id as string));
+      const known = await ctx.known(records.map((r) => r.id as string));
       const leads = records.map((raw) => {
         seen.add(raw.id as string);
         const before = known.get(raw.id as string);

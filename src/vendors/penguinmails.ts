@@ -29,7 +29,7 @@ export class PenguinMailsAdapter implements VendorAdapter {
     const where = `penguinmails GET ${LEADS_PATH}`;
     const cursor = (ctx.cursor as PenguinCursor | null) ?? { refreshAfter: null };
     // Next in the round-robin; their rows are kept as the scan lists them, for the refresh after it.
-    const due = ctx.knownIdsAfter(cursor.refreshAfter, this.opts.source.detailRefreshPerPoll ?? DEFAULT_REFRESH_PER_POLL);
+    const due = await ctx.knownIdsAfter(cursor.refreshAfter, this.opts.source.detailRefreshPerPoll ?? DEFAULT_REFRESH_PER_POLL);
     const dueSet = new Set(due);
     const dueRows = new Map<string, JsonObject>();
     const pageSize = Math.min(this.opts.pageSize ?? PAGE_SIZE, PAGE_SIZE);
@@ -51,7 +51,7 @@ export class PenguinMailsAdapter implements VendorAdapter {
       if (typeof total !== 'number' || typeof hasMore !== 'boolean') {
         throw new VendorError('vendor_bad_response', `${where}: response.pagination needs total (number) and has_more (boolean)`);
       }
-      const known = ctx.known(rows.map((r) => r.id as string));
+      const known = await ctx.known(rows.map((r) => r.id as string));
       const leads = await mapLimit(rows, DETAIL_CONCURRENCY, async (row): Promise<PulledLead> => {
         const id = row.id as string;
         const prev = known.get(id);

@@ -161,7 +161,7 @@ export class Harness {
       async () => {
         const sources = await this.api('GET', '/v1/sources');
         const syncing = sources.body.data.some((s: any) => s.syncing || s.lastSync.finishedAt === null);
-        return !syncing && this.relay.store.deliveries.pendingCount() === 0;
+        return !syncing && (await this.relay.store.deliveries.pendingCount()) === 0;
       },
       { timeoutMs, what: 'relay to be idle' },
     );

@@ -82,10 +82,10 @@ function present(e: StoredEvent) {
 export function eventRoutes(relay: RelayControl) {
   const app = new Hono();
 
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
     const q = parseQuery(c, eventsQuerySchema);
     const limit = q.limit ?? 50;
-    const rows = relay.store.eventLog.list({
+    const rows = await relay.store.events.list({
       types: q.type,
       sourceId: q.source,
       leadId: q.lead,

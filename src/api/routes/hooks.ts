@@ -52,7 +52,7 @@ export function hookRoutes(relay: RelayControl) {
       },
       new Date(clock.now()).toISOString(),
     );
-    guards.insertNew(sub);
+    await guards.insertNew(sub);
     relay.deliveryChanged();
     return c.json(presentHook(sub), 201);
   });
@@ -67,16 +67,16 @@ export function hookRoutes(relay: RelayControl) {
     return c.json(samples);
   });
 
-  app.delete('/:id', (c) => {
+  app.delete('/:id', async (c) => {
     const id = c.req.param('id');
-    const sub = store.subscriptions.get(id);
+    const sub = await store.subscriptions.get(id);
     const caller = c.get('caller');
     // Only hooks: a subscription made otherwise is not this route's to remove. A token without the
     // admin scope removes only the hooks it made (one Zapier account cannot unsubscribe another's);
     // someone else's hook answers as an unknown one, so its existence is not confirmed either.
     const own = caller.scopes.includes('admin') || sub?.createdBy === caller.name;
     if (!sub || sub.origin !== 'hook' || !own) throw notFound('hook', id);
-    store.subscriptions.delete(sub.id);
+    await store.subscriptions.delete(sub.id);
     relay.deliveryChanged();
     return c.body(null, 204);
   });

@@ -1,6 +1,6 @@
 // Queuing already detected events again for one subscription (same webhook-ids: receivers de-duplicate).
 import type { RelayControl } from '../control.js';
-import type { EventPosition, Subscription } from '../../store/index.js';
+import type { EventHead, EventPosition, Subscription } from '../../store/index.js';
 import { subscriptionWants } from '../../delivery/match.js';
 import { newId } from '../../util/ids.js';
 import { ApiError, notFound } from '../errors.js';
@@ -34,7 +34,7 @@ export async function replayRange(relay: RelayControl, sub: Subscription, sinceM
   const until = new Date(untilMs).toISOString();
   // Counted up front so that a range too large queues nothing. Test pings count too (a handful at
   // most): the count then comes from the index alone.
-  if (store.outbox.countCreatedBetween(since, until, MAX_REPLAY_EVENTS + 1) > MAX_REPLAY_EVENTS) {
+  if ((await store.events.countCreatedBetween(since, until, MAX_REPLAY_EVENTS + 1)) > MAX_REPLAY_EVENTS) {
     throw new ApiError(400, 'range_too_large', `more than ${MAX_REPLAY_EVENTS} events in that range; replay a shorter one`, [
       { field: 'until', message: `the range holds more than ${MAX_REPLAY_EVENTS} events` },
     ]);
@@ -43,13 +43,13 @@ export async function replayRange(relay: RelayControl, sub: Subscription, sinceM
   const result: ReplayResult = { matched: 0, queued: 0 };
   let after: EventPosition | null = null;
   for (;;) {
-    const heads = store.outbox.headsCreatedBetween(since, until, after, REPLAY_BATCH);
+    const heads: Array<EventHead & EventPosition> = await store.events.headsCreatedBetween(since, until, after, REPLAY_BATCH);
     if (heads.length === 0) break;
     // Deleted while an earlier batch let others run: its deliveries went with it.
-    if (!store.subscriptions.get(sub.id)) throw notFound('subscription', sub.id);
+    if (!(await store.subscriptions.get(sub.id))) throw notFound('subscription', sub.id);
     const wanted = heads.filter((e) => subscriptionWants(sub, e));
     result.matched += wanted.length;
-    result.queued += store.deliveries.requeue(sub.id, wanted, () => newId('dlv', now), now);
+    result.queued += await store.deliveries.requeue(sub.id, wanted, () => newId('dlv', now), now);
     if (wanted.length) relay.deliveryChanged(); // the worker may start on this batch already
     if (heads.length < REPLAY_BATCH) break;
     after = heads.at(-1)!;

@@ -10,8 +10,8 @@ export const syncQuerySchema = z.strictObject({ wait: z.enum(['true', 'false']).
 export function sourceRoutes(relay: RelayControl) {
   const app = new Hono();
 
-  app.get('/', (c) => {
-    const rows = new Map(relay.store.sources.list().map((r) => [r.id, r]));
+  app.get('/', async (c) => {
+    const rows = new Map((await relay.store.sources.list()).map((r) => [r.id, r]));
     const data = relay.sources.map((s) => {
       const r = rows.get(s.id);
       // A failure the database could not record is newer than the row, and is what the operator needs to see.
@@ -61,12 +61,12 @@ export function sourceRoutes(relay: RelayControl) {
   });
 
   // The mass-delete guard held deletes (warning deletes_held): the operator confirms they are real.
-  app.post('/:id/release-deletes', (c) => {
+  app.post('/:id/release-deletes', async (c) => {
     const id = c.req.param('id');
     if (!relay.sources.some((s) => s.id === id)) throw notFound('source', id);
-    const released = relay.releaseHeldDeletes(id);
-    if (released === undefined) throw new ApiError(409, 'source_disabled', `source "${id}" is disabled in the config`);
-    return c.json({ source: id, deleted: released });
+    const release = relay.releaseHeldDeletes(id);
+    if (release === undefined) throw new ApiError(409, 'source_disabled', `source "${id}" is disabled in the config`);
+    return c.json({ source: id, deleted: await release });
   });
 
   return app;

@@ -33,19 +33,19 @@ export function subscriptionActionRoutes(relay: RelayControl) {
   const { store, clock } = relay;
   const guards = subscriptionGuards(relay);
 
-  app.get('/:id/deliveries', (c) => {
-    const sub = guards.requireSubscription(c.req.param('id'));
+  app.get('/:id/deliveries', async (c) => {
+    const sub = await guards.requireSubscription(c.req.param('id'));
     const q = parseQuery(c, deliveriesQuerySchema);
     const limit = q.limit ?? 50;
-    const rows = store.deliveries.listForSubscription(sub.id, { status: q.status, before: q.cursor, limit: limit + 1 });
+    const rows = await store.deliveries.listForSubscription(sub.id, { status: q.status, before: q.cursor, limit: limit + 1 });
     const page = rows.slice(0, limit);
     return c.json({ data: page.map(presentDelivery), nextCursor: rows.length > limit ? page.at(-1)!.id : null });
   });
 
   // The secret is shown once at creation; this lets an operator read it again, e.g. one the relay
   // generated for a config-file subscription (Svix offers the same).
-  app.get('/:id/secret', (c) => {
-    const sub = guards.requireSubscription(c.req.param('id'));
+  app.get('/:id/secret', async (c) => {
+    const sub = await guards.requireSubscription(c.req.param('id'));
     const previous = livePreviousSecrets(sub, clock.now()).map((p) => ({ secret: p.secret, expiresAt: iso(p.expiresAt) }));
     const [latest] = previous;
     return c.json({
@@ -60,7 +60,7 @@ export function subscriptionActionRoutes(relay: RelayControl) {
   // Rotating again within that period keeps every earlier secret signing, up to MAX_PREVIOUS_SECRETS.
   app.post('/:id/rotate-secret', async (c) => {
     const id = c.req.param('id');
-    if (guards.requireSubscription(id).origin === 'config') {
+    if ((await guards.requireSubscription(id)).origin === 'config') {
       throw new ApiError(
         409,
         'managed_by_config',
@@ -68,7 +68,7 @@ export function subscriptionActionRoutes(relay: RelayControl) {
       );
     }
     const body = await parseJsonBody(c, rotateSecretSchema, { optional: true });
-    const sub = guards.requireSubscription(id); // read again: it may have changed while the body came in
+    const sub = await guards.requireSubscription(id); // read again: it may have changed while the body came in
     if (body.secret === sub.secret) {
       throw new ApiError(400, 'invalid_request', 'secret: is already the current secret', [{ field: 'secret', message: 'is already the current secret' }]);
     }
@@ -84,14 +84,14 @@ export function subscriptionActionRoutes(relay: RelayControl) {
           'rotate again after that (receivers on it would fail otherwise)',
       );
     }
-    store.subscriptions.update(sub.id, { secret, previousSecrets }, new Date(now).toISOString());
+    await store.subscriptions.update(sub.id, { secret, previousSecrets }, new Date(now).toISOString());
     relay.deliveryChanged(); // the worker signs with the new secret from its next attempt on
     return c.json({ id: sub.id, secret, previousSecretExpiresAt: iso(previousSecrets[0]!.expiresAt) });
   });
 
   // A signed `ping` to this subscription only, whatever its event filters: checks URL, secret and headers.
-  app.post('/:id/test', (c) => {
-    const sub = guards.requireSubscription(c.req.param('id'));
+  app.post('/:id/test', async (c) => {
+    const sub = await guards.requireSubscription(c.req.param('id'));
     if (!sub.enabled) throw new ApiError(409, 'subscription_disabled', `subscription "${sub.id}" is disabled; enable it first`);
     const now = clock.now();
     const at = new Date(now).toISOString();
@@ -104,13 +104,13 @@ export function subscriptionActionRoutes(relay: RelayControl) {
       body: { type: 'ping', timestamp: at, data: { subscriptionId: sub.id, message: 'leadrelay test event' } },
     };
     const deliveryId = newId('dlv', now);
-    store.deliveries.insertPing(sub.id, event, deliveryId, now);
+    await store.deliveries.insertPing(sub.id, event, deliveryId, now);
     relay.deliveryChanged();
     return c.json({ deliveryId, eventId: event.id }, 202);
   });
 
   app.post('/:id/replay', async (c) => {
-    const sub = guards.requireSubscription(c.req.param('id'));
+    const sub = await guards.requireSubscription(c.req.param('id'));
     const body = await parseJsonBody(c, replayRequestSchema);
     const until = body.until ?? clock.now() + 1;
     const result = await replayRange(relay, sub, body.since, until);

@@ -7,8 +7,8 @@ import { ApiError, notFound } from '../errors.js';
 
 export function subscriptionGuards(relay: RelayControl) {
   return {
-    requireSubscription(id: string) {
-      const sub = relay.store.subscriptions.get(id);
+    async requireSubscription(id: string) {
+      const sub = await relay.store.subscriptions.get(id);
       if (!sub) throw notFound('subscription', id);
       return sub;
     },
@@ -21,8 +21,8 @@ export function subscriptionGuards(relay: RelayControl) {
     },
 
     /** Stores a new subscription (API or REST hook), or refuses it when the cap is reached. */
-    insertNew(sub: Subscription) {
-      if (!relay.store.subscriptions.insertWithinLimit(sub, relay.maxSubscriptions)) {
+    async insertNew(sub: Subscription) {
+      if (!(await relay.store.subscriptions.insertWithinLimit(sub, relay.maxSubscriptions))) {
         throw new ApiError(
           409,
           'subscription_limit_reached',

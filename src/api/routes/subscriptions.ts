@@ -13,7 +13,7 @@ import {
 } from '../../config/index.js';
 import { generateSecret } from '../../delivery/sign.js';
 import { newId } from '../../util/ids.js';
-import { ApiError } from '../errors.js';
+import { ApiError, notFound } from '../errors.js';
 import { presentSubscription } from '../present.js';
 import { pageLimitSchema } from '../schemas/common.js';
 import { parseJsonBody, parseQuery } from '../validate.js';
@@ -85,8 +85,7 @@ export function subscriptionRoutes(relay: RelayControl) {
   const { store, clock } = relay;
   const guards = subscriptionGuards(relay);
   const nowIso = () => new Date(clock.now()).toISOString();
-  const fingerprintKey = store.installKeys.get('header-fingerprint');
-  const present = (s: Subscription) => presentSubscription(s, clock.now(), fingerprintKey);
+  const present = (s: Subscription) => presentSubscription(s, clock.now(), relay.fingerprintKey);
 
   app.post('/', async (c) => {
     const body = await parseJsonBody(c, createSubscriptionSchema);
@@ -108,16 +107,16 @@ export function subscriptionRoutes(relay: RelayControl) {
       },
       nowIso(),
     );
-    guards.insertNew(sub);
+    await guards.insertNew(sub);
     relay.deliveryChanged();
     return c.json({ ...present(sub), secret: sub.secret }, 201);
   });
 
   // Paged like the deliveries and the event log: there may be up to delivery.maxSubscriptions.
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
     const q = parseQuery(c, listSubscriptionsQuerySchema);
     const limit = q.limit ?? 50;
-    const rows = store.subscriptions.listPage({ after: q.cursor, limit: limit + 1 });
+    const rows = await store.subscriptions.listPage({ after: q.cursor, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return c.json({
@@ -126,10 +125,10 @@ export function subscriptionRoutes(relay: RelayControl) {
     });
   });
 
-  app.get('/:id', (c) => c.json(present(guards.requireSubscription(c.req.param('id')))));
+  app.get('/:id', async (c) => c.json(present(await guards.requireSubscription(c.req.param('id')))));
 
   app.patch('/:id', async (c) => {
-    const current = guards.requireSubscription(c.req.param('id'));
+    const current = await guards.requireSubscription(c.req.param('id'));
     const { replayMissed: wantReplay, ...patch } = await parseJsonBody(c, updateSubscriptionSchema);
     guards.checkSources(patch.sources);
     if (current.origin === 'config') {
@@ -155,18 +154,19 @@ export function subscriptionRoutes(relay: RelayControl) {
     } else if (patch.enabled === false && current.enabled) {
       Object.assign(change, { disabledReason: 'disabled through the API', disabledAt: now });
     }
-    const next = store.subscriptions.update(current.id, change, new Date(now).toISOString())!;
+    const next = await store.subscriptions.update(current.id, change, new Date(now).toISOString());
+    if (!next) throw notFound('subscription', current.id); // deleted meanwhile
     const replayed = wantReplay && !current.enabled && current.disabledAt !== null ? await replayMissed(relay, next, current.disabledAt) : null;
     relay.deliveryChanged();
     return c.json({ ...present(next), ...(replayed ? { replayed } : {}) });
   });
 
-  app.delete('/:id', (c) => {
-    const sub = guards.requireSubscription(c.req.param('id'));
+  app.delete('/:id', async (c) => {
+    const sub = await guards.requireSubscription(c.req.param('id'));
     if (sub.origin === 'config') {
       throw new ApiError(409, 'managed_by_config', `subscription "${sub.id}" is defined in the config file; remove it there`);
     }
-    store.subscriptions.delete(sub.id);
+    await store.subscriptions.delete(sub.id);
     relay.deliveryChanged();
     return c.body(null, 204);
   });

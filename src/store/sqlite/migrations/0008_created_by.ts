@@ -2,7 +2,6 @@
 // held to the REST hooks it made itself. NULL for config subscriptions and rows made before this.
 import type { Migration } from './index.js';
 
-// Version 8: versions 6 and 7 are taken by migrations of branches integrated alongside this one.
 export const m0008_created_by: Migration = {
   version: 8,
   name: 'created_by',

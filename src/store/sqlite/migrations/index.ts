@@ -7,6 +7,7 @@ import { m0005_snapshot_layout } from './0005_snapshot_layout.js';
 import { m0006_previous_secrets } from './0006_previous_secrets.js';
 import { m0007_install_keys } from './0007_install_keys.js';
 import { m0008_created_by } from './0008_created_by.js';
+import { m0009_replicas } from './0009_replicas.js';
 
 export interface Migration {
   version: number;
@@ -23,4 +24,5 @@ export const migrations: readonly Migration[] = [
   m0006_previous_secrets,
   m0007_install_keys,
   m0008_created_by,
+  m0009_replicas,
 ];

@@ -1,8 +1,7 @@
 // The event outbox: immutable rows appended by sync, read by delivery fan-out and the event log.
-import type { EventHead, EventPosition, StoredEvent } from './types.js';
-export type { EventHead, EventPosition, StoredEvent } from './types.js';
+import type { EventHead, EventPosition, StoredEvent } from '../types.js';
 import type { Db } from './db.js';
-import type { OutboxEvent, WebhookType } from '../model.js';
+import type { OutboxEvent, WebhookType } from '../../model.js';
 
 
 export interface EventRow {

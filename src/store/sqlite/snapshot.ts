@@ -1,9 +1,8 @@
 // The lead snapshot and seen interaction events; applyPage commits a page's snapshot changes,
 // its outbox events and the source cursor in one transaction.
-import type { LeadEventWrite, LeadWrite, MissingDecision, MissingLead, PageWrite, StoredLead } from './types.js';
-export type { LeadEventWrite, LeadWrite, MissingDecision, MissingLead, PageWrite, StoredLead } from './types.js';
+import type { LeadEventWrite, LeadWrite, MissingDecision, MissingLead, PageWrite, StoredLead } from '../types.js';
 import type { Db } from './db.js';
-import type { DeleteReason, NormalizedLead, OutboxEvent } from '../model.js';
+import type { DeleteReason, NormalizedLead, OutboxEvent } from '../../model.js';
 import type { SourceStore } from './sources.js';
 import type { OutboxStore } from './outbox.js';
 
@@ -13,7 +12,7 @@ export class SnapshotStore {
   private readonly getEventsStmt;
   private readonly upsertLeadStmt;
   private readonly upsertEventStmt;
-  private readonly applyTx;
+  private readonly applyRows: (sourceId: string, page: PageWrite, now: string) => void;
   private readonly markSeenStmt;
   private readonly resetMissedStmt;
   private readonly countMissedStmt;
@@ -76,7 +75,7 @@ export class SnapshotStore {
     this.idsAfterStmt = db.prepare(
       `SELECT lead_id FROM leads WHERE source_id = ? AND deleted = 0 AND lead_id > ? ORDER BY lead_id LIMIT ?`,
     ).pluck();
-    this.applyTx = db.transaction((sourceId: string, page: PageWrite, now: string) => {
+    this.applyRows = (sourceId: string, page: PageWrite, now: string): void => {
       for (const w of page.leads) {
         const { raw, ...lead } = w.lead;
         this.upsertLeadStmt.run({
@@ -98,7 +97,7 @@ export class SnapshotStore {
       for (const e of page.leadEvents) this.upsertEventStmt.run(sourceId, e.leadId, e.key, e.hash);
       outbox.append(page.outbox);
       if (page.cursor !== undefined) sources.setCursor(sourceId, page.cursor);
-    });
+    };
   }
 
   getLeads(sourceId: string, leadIds: readonly string[]): Map<string, StoredLead> {
@@ -139,8 +138,11 @@ export class SnapshotStore {
   }
 
   /** Commits one page atomically: a crash leaves either all of it or none of it. */
-  applyPage(sourceId: string, page: PageWrite, now: string): void {
-    this.applyTx(sourceId, page, now);
+  applyPage(sourceId: string, page: PageWrite, now: string, checkFence: () => void = noCheck): void {
+    this.db.transaction(() => {
+      checkFence();
+      this.applyRows(sourceId, page, now);
+    })();
   }
 
   /**
@@ -153,8 +155,10 @@ export class SnapshotStore {
     threshold: number,
     now: string,
     decide: (missing: MissingLead[], liveCount: number) => MissingDecision,
+    checkFence: () => void = noCheck,
   ): MissingDecision {
     return this.db.transaction(() => {
+      checkFence();
       this.countMissedStmt.run(sourceId, sourceId, scan);
       this.clearSeenStmt.run(sourceId);
       return this.settleMissing(sourceId, threshold, now, decide);
@@ -162,8 +166,9 @@ export class SnapshotStore {
   }
 
   /** Starts a full scan: a new scan generation, and the marks of any scan that never completed dropped. */
-  beginScan(sourceId: string): number {
+  beginScan(sourceId: string, checkFence: () => void = noCheck): number {
     return this.db.transaction(() => {
+      checkFence();
       this.clearSeenStmt.run(sourceId);
       return this.sources.beginScan(sourceId);
     })();
@@ -192,11 +197,13 @@ export class SnapshotStore {
     });
     const live = (this.liveCountStmt.get(sourceId) as { n: number }).n;
     const decision = decide(missing, live);
-    if (decision.apply) this.applyTx(sourceId, { leads: decision.writes, leadEvents: [], outbox: decision.outbox }, now);
+    if (decision.apply) this.applyRows(sourceId, { leads: decision.writes, leadEvents: [], outbox: decision.outbox }, now);
     this.sources.recordScanOutcome(sourceId, now, decision.apply ? 0 : missing.length, decision.warning);
     return decision;
   }
 }
+
+const noCheck = () => {};
 
 interface LeadRow {
   lead_id: string;

@@ -1,6 +1,5 @@
 // Source rows: each configured vendor account, its committed cursor and the outcome of its last sync.
-import type { SourceRow } from './types.js';
-export type { SourceRow } from './types.js';
+import type { SourceRow } from '../types.js';
 import type { Db } from './db.js';
 
 
@@ -72,11 +71,16 @@ export class SourceStore {
     this.warnStmt = db.prepare(`UPDATE sources SET warning_code = ?, warning_message = ? WHERE id = ?`);
   }
 
-  /** Registers configured sources; a source keeps its cursor and snapshot across restarts. */
-  register(sources: Array<{ id: string; vendor: string }>): void {
+  /**
+   * Registers configured sources; a source keeps its cursor and snapshot across restarts. One relay
+   * owns a SQLite file, so every source lease left in it belonged to a process that is gone: they are
+   * voided (a restart polls at once), and a run still marked running was cut short by a crash (its
+   * committed pages stand).
+   */
+  register(sources: ReadonlyArray<{ id: string; vendor: string }>): void {
     this.db.transaction(() => {
       for (const s of sources) this.upsertStmt.run(s.id, s.vendor);
-      // A run still marked running was cut short by a crash; its committed pages stand.
+      this.db.prepare(`UPDATE sources SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner IS NOT NULL`).run();
       this.db.prepare(`UPDATE sources SET last_sync_result = 'interrupted' WHERE last_sync_result = 'running'`).run();
     })();
   }

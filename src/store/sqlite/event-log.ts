@@ -1,6 +1,5 @@
 // The event log read side (GET /v1/events): outbox rows newest first, filtered, paged by seq.
-import type { EventLogFilter, StoredEvent } from './types.js';
-export type { EventLogFilter } from './types.js';
+import type { EventLogFilter, StoredEvent } from '../types.js';
 import type { Db } from './db.js';
 import { toStoredEvent, type EventRow } from './outbox.js';
 

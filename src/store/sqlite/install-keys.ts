@@ -1,6 +1,5 @@
 // Per-install random keys, made by the migrations and kept in the database (table install_keys).
-import type { InstallKeyName } from './types.js';
-export type { InstallKeyName } from './types.js';
+import type { InstallKeyName } from '../types.js';
 import type { Db } from './db.js';
 
 

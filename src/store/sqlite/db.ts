@@ -3,8 +3,8 @@ import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrations } from './migrations/index.js';
-import { storageErrorOf } from './errors.js';
-import { RelayError } from '../util/errors.js';
+import { storageErrorOf } from '../errors.js';
+import { RelayError } from '../../util/errors.js';
 
 export type Db = Database.Database;
 

@@ -1,52 +1,7 @@
 // Subscription rows: where to send which events, how (secret, headers, limits), and the endpoint's health.
-import type { PreviousSecret, Subscription, SubscriptionOrigin, SubscriptionPatch } from './types.js';
-export type { PreviousSecret, Subscription, SubscriptionOrigin, SubscriptionPatch } from './types.js';
+import type { ConfigSubscription, Subscription, SubscriptionOrigin, SubscriptionPatch } from '../types.js';
+import { planConfigSync } from '../subscription-model.js';
 import type { Db } from './db.js';
-
-
-/**
- * Earlier secrets that may sign at once. Every one adds a signature to every webhook; three cover a
- * rotation done again (a typo, a second leak) within one grace period without growing unbounded.
- */
-export const MAX_PREVIOUS_SECRETS = 3;
-
-/** Earlier secrets still in their grace period at `now`, newest first. */
-export function livePreviousSecrets(sub: Pick<Subscription, 'previousSecrets'>, now: number): PreviousSecret[] {
-  return sub.previousSecrets.filter((p) => p.expiresAt > now);
-}
-
-/** The secrets that sign a webhook sent at `now`: the current one first, then each earlier one still in its grace. */
-export function signingSecrets(sub: Pick<Subscription, 'secret' | 'previousSecrets'>, now: number): string[] {
-  return [sub.secret, ...livePreviousSecrets(sub, now).map((p) => p.secret)];
-}
-
-/**
- * The earlier secrets after rotating to `secret` at `now`: the replaced one (signing until now +
- * graceMs) before the ones still in their grace. Going back to an earlier secret takes it off the
- * list; the result may be longer than MAX_PREVIOUS_SECRETS, which the caller decides about.
- */
-export function previousAfterRotation(sub: Pick<Subscription, 'secret' | 'previousSecrets'>, secret: string, now: number, graceMs: number): PreviousSecret[] {
-  if (secret === sub.secret) return livePreviousSecrets(sub, now);
-  return [{ secret: sub.secret, expiresAt: now + graceMs }, ...livePreviousSecrets(sub, now)].filter((p) => p.secret !== secret);
-}
-
-/** Enabled, never failed, circuit closed: a new subscription, or one an operator re-enabled. */
-export const CLEAN_HEALTH = {
-  disabledReason: null,
-  disabledAt: null,
-  failingSince: null,
-  consecutiveFailures: 0,
-  circuitOpenUntil: null,
-} as const satisfies Partial<Subscription>;
-
-/** A new subscription from what its creator chose; no secret rotation in progress, clean health. */
-export function newSubscription(
-  fields: Omit<Subscription, keyof typeof CLEAN_HEALTH | 'previousSecrets' | 'enabled' | 'createdAt' | 'updatedAt'>,
-  nowIso: string,
-): Subscription {
-  return { ...fields, ...CLEAN_HEALTH, previousSecrets: [], enabled: true, createdAt: nowIso, updatedAt: nowIso };
-}
-
 
 interface Row {
   id: string;
@@ -154,68 +109,15 @@ export class SubscriptionStore {
     return this.deleteStmt.run(id).changes > 0;
   }
 
-  /**
-   * Makes the config-defined subscriptions match the config: inserts new ones, updates changed ones,
-   * deletes those no longer listed. A generated secret is kept across restarts; a secret changed in
-   * the file keeps the replaced one signing for `graceMs`, as a rotation through the API would.
-   * Returns the ids whose oldest earlier secret had to stop signing early (more than
-   * MAX_PREVIOUS_SECRETS in their grace period): a start cannot be refused as an API call is.
-   */
-  syncFromConfig(
-    wanted: Array<
-      Pick<Subscription, 'id' | 'url' | 'events' | 'sources' | 'description' | 'enabled' | 'headers' | 'maxPerSecond' | 'maxConcurrency'> & {
-        secret?: string;
-      }
-    >,
-    generateSecret: () => string,
-    now: number,
-    graceMs: number,
-  ): { secretsCutShort: string[] } {
-    const nowIso = new Date(now).toISOString();
-    const secretsCutShort: string[] = [];
-    this.db.transaction(() => {
-      const existing = new Map(this.list().filter((s) => s.origin === 'config').map((s) => [s.id, s]));
-      for (const w of wanted) {
-        const current = this.get(w.id);
-        if (current && current.origin !== 'config') {
-          throw new Error(`subscriptions: id "${w.id}" is already used by a subscription created through the API`);
-        }
-        if (!current) {
-          const { enabled, ...chosen } = w;
-          this.insert({
-            ...newSubscription({ ...chosen, secret: w.secret ?? generateSecret(), origin: 'config', createdBy: null }, nowIso),
-            ...(enabled ? {} : { enabled: false, disabledReason: 'disabled in config', disabledAt: now }),
-          });
-          continue;
-        }
-        existing.delete(w.id);
-        const secret = w.secret ?? current.secret;
-        let previousSecrets = current.previousSecrets;
-        if (secret !== current.secret) {
-          previousSecrets = previousAfterRotation(current, secret, now, graceMs);
-          if (previousSecrets.length > MAX_PREVIOUS_SECRETS) {
-            previousSecrets = previousSecrets.slice(0, MAX_PREVIOUS_SECRETS);
-            secretsCutShort.push(w.id);
-          }
-        }
-        // enabled: false in config always wins; enabled: true keeps a runtime disable (e.g. after 410 Gone).
-        const enabled = w.enabled ? current.enabled : false;
-        this.updateStmt.run(
-          toParams({
-            ...current,
-            ...w,
-            secret,
-            previousSecrets,
-            enabled,
-            disabledReason: enabled ? null : (current.disabledReason ?? 'disabled in config'),
-            disabledAt: enabled ? null : (current.disabledAt ?? now),
-            updatedAt: nowIso,
-          }),
-        );
-      }
-      for (const gone of existing.keys()) this.deleteStmt.run(gone);
+  /** Makes the config-defined subscriptions match the config (planConfigSync), in one transaction. */
+  syncFromConfig(wanted: readonly ConfigSubscription[], generateSecret: () => string, now: number, graceMs: number): { secretsCutShort: string[] } {
+    return this.db.transaction(() => {
+      const plan = planConfigSync(this.list(), wanted, generateSecret, now, graceMs);
+      for (const sub of plan.inserts) this.insertStmt.run(toParams(sub));
+      for (const sub of plan.updates) this.updateStmt.run(toParams(sub));
+      for (const id of plan.deletes) this.deleteStmt.run(id);
+      return { secretsCutShort: plan.secretsCutShort };
     })();
-    return { secretsCutShort };
   }
 }
 

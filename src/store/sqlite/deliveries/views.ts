@@ -1,0 +1,138 @@
+// Reads of the delivery queue: one delivery or a subscription's page with their attempt logs, the
+// backlog per subscription, and when the next retry falls due.
+import type { Db } from '../db.js';
+import type { DeliveryStatus, DeliveryView } from '../../types.js';
+
+export class SqliteDeliveryViews {
+  private readonly nextDueStmt;
+  private readonly listStmt;
+  private readonly attemptsStmt;
+  private readonly getStmt;
+  private readonly pendingCountStmt;
+  private readonly queueStmt;
+
+  constructor(db: Db) {
+    // Only future times matter: a row already due but not claimed is either waiting for capacity or
+    // for an earlier event of its lead, and the attempt that frees either one wakes the worker.
+    // One seek into deliveries_due per enabled subscription.
+    this.nextDueStmt = db.prepare(
+      `SELECT min((SELECT min(d.next_attempt_at) FROM deliveries d
+                   WHERE d.subscription_id = s.id AND d.status = 'pending' AND d.next_attempt_at > @now)) AS at
+       FROM subscriptions s WHERE s.enabled = 1`,
+    );
+    this.listStmt = db.prepare(
+      `SELECT d.*, e.id AS event_id, e.type AS event_type, e.source_id, e.lead_id FROM deliveries d
+       JOIN events e ON e.seq = d.event_seq
+       WHERE d.subscription_id = @subscriptionId AND (@status IS NULL OR d.status = @status)
+         AND (@before IS NULL OR d.id < @before)
+       ORDER BY d.id DESC LIMIT @limit`,
+    );
+    this.attemptsStmt = db.prepare(
+      `SELECT * FROM delivery_attempts WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY attempt`,
+    );
+    this.getStmt = db.prepare(
+      `SELECT d.*, e.id AS event_id, e.type AS event_type, e.source_id, e.lead_id FROM deliveries d
+       JOIN events e ON e.seq = d.event_seq WHERE d.id = ?`,
+    );
+    this.pendingCountStmt = db.prepare(
+      `SELECT count(*) AS n FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled = 1
+       WHERE d.status = 'pending'`,
+    );
+    // For /metrics at scrape time: the pending part of deliveries_due answers the count.
+    this.queueStmt = db.prepare(
+      `SELECT subscription_id, count(*) AS n, min(created_at) AS oldest FROM deliveries
+       WHERE status = 'pending' GROUP BY subscription_id`,
+    );
+  }
+
+  nextDueAfter(now: number): number | null {
+    return (this.nextDueStmt.get({ now }) as { at: number | null }).at;
+  }
+
+  pendingCount(): number {
+    return (this.pendingCountStmt.get() as { n: number }).n;
+  }
+
+  queueBySubscription(): Array<{ subscriptionId: string; pending: number; oldestCreatedAt: number }> {
+    const rows = this.queueStmt.all() as Array<{ subscription_id: string; n: number; oldest: number }>;
+    return rows.map((r) => ({ subscriptionId: r.subscription_id, pending: r.n, oldestCreatedAt: r.oldest }));
+  }
+
+  get(id: string): DeliveryView | undefined {
+    const row = this.getStmt.get(id) as DeliveryRow | undefined;
+    return row ? this.withAttempts([row])[0] : undefined;
+  }
+
+  listForSubscription(subscriptionId: string, opts: { status?: DeliveryStatus; before?: string; limit: number }): DeliveryView[] {
+    const rows = this.listStmt.all({ subscriptionId, status: opts.status ?? null, before: opts.before ?? null, limit: opts.limit }) as DeliveryRow[];
+    return this.withAttempts(rows);
+  }
+
+  private withAttempts(rows: DeliveryRow[]): DeliveryView[] {
+    const attempts = this.attemptsStmt.all(JSON.stringify(rows.map((r) => r.id))) as AttemptRow[];
+    const byDelivery = new Map<string, AttemptRow[]>();
+    for (const a of attempts) {
+      const list = byDelivery.get(a.delivery_id) ?? [];
+      list.push(a);
+      byDelivery.set(a.delivery_id, list);
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      subscriptionId: r.subscription_id,
+      eventId: r.event_id,
+      eventType: r.event_type,
+      sourceId: r.source_id,
+      leadId: r.lead_id,
+      status: r.status,
+      attempts: r.attempts,
+      nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
+      lastStatusCode: r.last_status_code,
+      lastError: r.last_error,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      completedAt: r.completed_at,
+      attemptLog: (byDelivery.get(r.id) ?? []).map((a) => ({
+        id: a.id,
+        attempt: a.attempt,
+        trigger: a.trigger,
+        startedAt: a.started_at,
+        durationMs: a.duration_ms,
+        statusCode: a.status_code,
+        error: a.error,
+        responseExcerpt: a.response_excerpt,
+        nextAttemptAt: a.next_attempt_at,
+      })),
+    }));
+  }
+}
+
+interface DeliveryRow {
+  id: string;
+  subscription_id: string;
+  event_seq: number;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  event_id: string;
+  event_type: string;
+  source_id: string;
+  lead_id: string;
+}
+
+interface AttemptRow {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  trigger: 'scheduled' | 'manual';
+  started_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+  next_attempt_at: number | null;
+}
