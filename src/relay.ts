@@ -5,6 +5,8 @@ import { formatDuration, type Config } from './config/index.js';
 import type { Logger } from './log.js';
 import { MAX_PREVIOUS_SECRETS, openStore, type Store } from './store/index.js';
 import { replicaIdOf } from './replica.js';
+import { SourceOwnership } from './sync/ownership.js';
+import { RelayError } from './util/errors.js';
 import { SourceSync, emptyRunStats, type RunResult } from './sync/engine.js';
 import { PollLoop } from './sync/scheduler.js';
 import { DeliveryWorker } from './delivery/worker.js';
@@ -125,13 +127,26 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
 
   const pruner = new RetentionPruner(
     { retentionMs: config.delivery.retention, ...opts.retention },
-    { store, clock, logger: logger.child({ component: 'retention' }) },
+    { store, clock, logger: logger.child({ component: 'retention' }), replicaId },
   );
 
   const loops = new Map<string, PollLoop>();
   const syncs = new Map<string, SourceSync>();
+  /** Aborts the run in progress of a source whose lease this replica lost. */
+  const runs = new Map<string, AbortController>();
+  const enabledSources = config.sources.filter((s) => s.enabled);
+  const ownership = new SourceOwnership(
+    { replicaId, version: VERSION, sourceIds: enabledSources.map((s) => s.id), leaseTtlMs: config.storage.leaseTtl },
+    {
+      store,
+      clock,
+      logger: logger.child({ component: 'ownership' }),
+      onAcquired: (id) => void loops.get(id)?.trigger(),
+      onLost: (id) => runs.get(id)?.abort(new RelayError('lease_lost', `source ${id}: another replica polls it now`)),
+    },
+  );
   const https: VendorHttp[] = [];
-  for (const source of config.sources.filter((s) => s.enabled)) {
+  for (const source of enabledSources) {
     const entry = vendorEntry(source.vendor);
     const http = new VendorHttp({
       baseUrl: source.baseUrl,
@@ -158,7 +173,18 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     syncs.set(source.id, sync);
     loops.set(
       source.id,
-      new PollLoop((signal, spareTime) => sync.run(signal, spareTime, null), {
+      new PollLoop(
+        async (signal, spareTime) =>
+          (await ownership.asOwner(source.id, async (fence) => {
+            const lost = new AbortController();
+            runs.set(source.id, lost);
+            try {
+              return await sync.run(AbortSignal.any([signal, lost.signal]), spareTime, fence);
+            } finally {
+              runs.delete(source.id);
+            }
+          })) ?? notPolledHere(),
+        {
         intervalMs: source.pollInterval,
         onCrash: (err) => {
           metrics.runFinished(source.id, source.vendor, { ok: false, stats: emptyRunStats(), error: { code: 'sync_failed', message: '' } });
@@ -171,6 +197,8 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
   const control: RelayControl = {
     store,
     clock,
+    replicaId,
+    leaseTtlMs: config.storage.leaseTtl,
     sources: config.sources.map((s) => ({
       id: s.id,
       vendor: s.vendor,
@@ -225,7 +253,10 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     logger.info({ url, replica: replicaId, sources: config.sources.length, subscriptions: (await store.subscriptions.list()).length }, 'leadrelay listening');
   }
 
+  await ownership.start();
   await worker.start(replicaId);
+  // Events committed by other replicas' syncs (PostgreSQL NOTIFY): deliver them now, not at the next idle check.
+  const stopListening = store.onOutboxGrew(() => worker.notify());
   for (const loop of loops.values()) loop.start();
   pruner.start();
 
@@ -240,6 +271,9 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       stopped ??= (async () => {
         logger.info('leadrelay stopping');
         await Promise.all([...[...loops.values()].map((l) => l.stop()), pruner.stop()]);
+        // Leases given up at once: other replicas take the sources now, not after the TTL.
+        await ownership.stop();
+        stopListening();
         await worker.stop(opts.shutdownGraceMs ?? 10_000);
         if (server) {
           const s = server as ServerType & { closeIdleConnections?: () => void };
@@ -256,4 +290,9 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       return stopped;
     },
   };
+}
+
+/** A poll of a source another replica polls: nothing ran here. */
+function notPolledHere(): RunResult {
+  return { ok: true, stats: emptyRunStats(), polledElsewhere: true };
 }

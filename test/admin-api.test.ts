@@ -72,7 +72,21 @@ describe('GET /healthz answers 200 {status: ok} without auth', () => {
   it('needs no Authorization header', async () => {
     const res = await h.api('GET', '/healthz', undefined, null);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.body).toEqual({ status: 'ok', replica: expect.any(String), storage: 'sqlite' });
+  });
+});
+
+describe('replicas: who polls each source', () => {
+  it('a SQLite relay is the one replica: GET /v1/replicas lists it with its sources, GET /v1/sources names it as owner', async () => {
+    const { body: health } = await h.api('GET', '/healthz');
+    const replicas = await h.api('GET', '/v1/replicas');
+    expect(replicas.status).toBe(200);
+    expect(replicas.body.data).toEqual([
+      { id: health.replica, version: expect.any(String), startedAt: expect.any(String), lastSeenAt: expect.any(String), sources: ['apten'] },
+    ]);
+    const [source] = (await h.api('GET', '/v1/sources')).body.data;
+    expect(source.owner).toBe(health.replica);
+    expect(Date.parse(source.leaseExpiresAt)).toBeGreaterThan(Date.parse(replicas.body.data[0].lastSeenAt));
   });
 });
 
@@ -448,7 +462,7 @@ describe('bad request bodies get 400 (or 413) naming the field, and change nothi
         for (let i = 0; i < 2; i++) {
           const next = await client.request({ path: '/healthz', method: 'GET' });
           expect(next.statusCode).toBe(200);
-          expect(await next.body.json()).toEqual({ status: 'ok' });
+          expect(await next.body.json()).toMatchObject({ status: 'ok' });
         }
       }
     } finally {

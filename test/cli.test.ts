@@ -286,7 +286,7 @@ describe('start runs the daemon: JSON log lines, the admin API, clean exit 0 on 
 
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok' });
+    expect(await health.json()).toMatchObject({ status: 'ok', storage: 'sqlite' });
 
     // The admin API is up with the token from the environment, and the first sync ran against the vendor.
     expect((await fetch(`${url}/v1/sources`)).status).toBe(401);

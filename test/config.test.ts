@@ -108,7 +108,7 @@ describe('the interface.md example', () => {
       metricsAuth: 'none',
       logLevel: 'info',
     });
-    expect(cfg.storage).toEqual({ path: './data/leadrelay.db' });
+    expect(cfg.storage).toEqual({ path: './data/leadrelay.db', leaseTtl: 30_000 });
     expect(cfg.delivery).toEqual({
       timeout: 15_000,
       retrySchedule: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
@@ -186,7 +186,7 @@ describe('defaults', () => {
   it('fills every default when only the admin token is given', () => {
     expect(loadConfig({ text: MINIMAL, env: {} })).toEqual({
       server: { host: '0.0.0.0', port: 8080, adminToken: 'admin-token-0123456789abcd', tokens: [], metricsAuth: 'none', logLevel: 'info' },
-      storage: { path: './data/leadrelay.db' },
+      storage: { path: './data/leadrelay.db', leaseTtl: 30_000 },
       sources: [],
       subscriptions: [],
       delivery: {

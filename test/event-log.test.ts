@@ -533,7 +533,7 @@ describe('retention: the pruner and its SQL, on a store seeded row by row', () =
     ).run(new Date(old).toISOString(), new Date(old).toISOString());
     db.prepare(`INSERT INTO lead_events (source_id, lead_id, event_key, hash) VALUES ('apten', 'lead_1', 'MESSAGE:1', 'h')`).run();
 
-    const pruner = new RetentionPruner({ retentionMs: 30 * DAY_MS, batchSize: 2 }, { store, clock, logger });
+    const pruner = new RetentionPruner({ retentionMs: 30 * DAY_MS, batchSize: 2 }, { store, clock, logger, replicaId: 'test-replica' });
     let ticks = 0;
     let done = false;
     const tick = () => {
@@ -575,7 +575,7 @@ describe('retention: the pruner and its SQL, on a store seeded row by row', () =
     for (let i = 0; i < 6; i++) delivery((last = event(old + i)), 'succeeded', old);
     fannedOutTo(last);
 
-    const first = new RetentionPruner({ retentionMs: 30 * DAY_MS, batchSize: 1 }, { store, clock, logger });
+    const first = new RetentionPruner({ retentionMs: 30 * DAY_MS, batchSize: 1 }, { store, clock, logger, replicaId: 'test-replica' });
     const run = first.pruneNow();
     await new Promise((r) => setImmediate(r));
     await first.stop();
@@ -587,7 +587,7 @@ describe('retention: the pruner and its SQL, on a store seeded row by row', () =
     // A stopped pruner does nothing more.
     expect(await first.pruneNow()).toMatchObject({ deliveries: 0, events: 0, complete: false });
 
-    const next = new RetentionPruner({ retentionMs: 30 * DAY_MS }, { store, clock, logger });
+    const next = new RetentionPruner({ retentionMs: 30 * DAY_MS }, { store, clock, logger, replicaId: 'test-replica' });
     expect(await next.pruneNow()).toMatchObject({ deliveries: 6 - cut.deliveries, events: 6, complete: true });
     expect(count('deliveries') + count('events') + count('delivery_attempts')).toBe(0);
   });

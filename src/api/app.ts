@@ -7,7 +7,7 @@ import { bearerAuth, tokenTable } from './auth.js';
 import type { MetricsAuthMode, NamedToken } from '../config/index.js';
 import { ApiError, errorBody, respondError } from './errors.js';
 import { MAX_BODY_BYTES } from './validate.js';
-import { sourceRoutes } from './routes/sources.js';
+import { replicaRoutes, sourceRoutes } from './routes/sources.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { subscriptionActionRoutes } from './routes/subscription-actions.js';
 import { deliveryRoutes } from './routes/deliveries.js';
@@ -44,7 +44,7 @@ export function createApi(relay: RelayControl, opts: ApiOptions) {
   // On every answer: the HTML pages (/docs, the dashboard to come) need it, the JSON does no harm by it.
   app.use('*', securityHeaders());
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/healthz', (c) => c.json({ status: 'ok', replica: relay.replicaId, storage: relay.store.kind }));
   // Open by default like /healthz, for Prometheus scrapers (labels hold only ids and vendor names);
   // metricsAuth: token puts it behind a token for relays whose port is reachable from outside.
   const metrics = opts.metrics;
@@ -68,6 +68,7 @@ export function createApi(relay: RelayControl, opts: ApiOptions) {
     }),
   );
   app.route('/v1/sources', sourceRoutes(relay));
+  app.route('/v1/replicas', replicaRoutes(relay));
   app.route('/v1/subscriptions', subscriptionRoutes(relay));
   app.route('/v1/subscriptions', subscriptionActionRoutes(relay));
   app.route('/v1/deliveries', deliveryRoutes(relay));

@@ -15,6 +15,10 @@ export interface SourceInfo {
 export interface RelayControl {
   store: Store;
   clock: Clock;
+  /** This process, among the replicas sharing the database. */
+  replicaId: string;
+  /** A replica is live while its last heartbeat is younger than this (storage.leaseTtl). */
+  leaseTtlMs: number;
   sources: readonly SourceInfo[];
   /** Runs a sync of the source as soon as possible; undefined when the source is unknown or disabled. */
   syncNow(sourceId: string): Promise<RunResult> | undefined;

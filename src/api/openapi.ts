@@ -16,6 +16,7 @@ import { SAMPLE_ID_DESCRIPTION, hookSampleSchema, hookSamplesSchema, hookSchema 
 import {
   releasedDeletesSchema,
   sourceListSchema,
+  replicaListSchema,
   sourceSchema,
   syncAcceptedSchema,
   syncProgressSchema,
@@ -102,6 +103,7 @@ const RESPONSE_COMPONENTS = {
   Caller: callerSchema,
   Source: sourceSchema,
   SourceList: sourceListSchema,
+  ReplicaList: replicaListSchema,
   SyncStats: syncStatsSchema,
   SyncProgress: syncProgressSchema,
   SyncAccepted: syncAcceptedSchema,
@@ -164,6 +166,11 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get', path: '/v1/sources', operationId: 'listSources', tag: 'Sources', summary: 'Every configured source and its last sync',
     responses: { 200: { description: 'The sources, in config order.', schema: sourceListSchema } },
+  },
+  {
+    method: 'get', path: '/v1/replicas', operationId: 'listReplicas', tag: 'Sources', summary: 'The relay processes sharing the database',
+    description: 'Live replicas (a heartbeat within storage.leaseTtl), newest heartbeat first, with the sources each polls. A SQLite relay lists itself.',
+    responses: { 200: { description: 'The live replicas.', schema: replicaListSchema } },
   },
   {
     method: 'post', path: '/v1/sources/:id/sync', operationId: 'syncSource', tag: 'Sources', summary: 'Poll a source now',

@@ -91,6 +91,8 @@ export interface Config {
     path: string;
     /** Cap on the database file in MB; writes past it fail with storage_full (sync and delivery pause, nothing is lost). */
     maxSizeMb?: number;
+    /** ms a source's lease lasts without renewal: another replica takes the source over after it. */
+    leaseTtl: number;
   };
   sources: SourceConfig[];
   subscriptions: SubscriptionConfig[];
@@ -123,6 +125,7 @@ export const DEFAULTS = {
   host: '0.0.0.0',
   port: 8080,
   storagePath: './data/leadrelay.db',
+  leaseTtl: '30s',
   pollInterval: '60s',
   overlap: '2s',
   timeout: '15s',
@@ -319,6 +322,8 @@ const storageSchema = z.strictObject({
   path: nonEmptyString.default(DEFAULTS.storagePath),
   // At least 1 MB: the empty schema alone takes a few hundred KB.
   maxSizeMb: z.preprocess(coerceNumber, z.number().min(1).max(16_000_000)).optional(),
+  // Replicas: a source's poller holds its lease this long without renewal (renewed every third of it).
+  leaseTtl: durationSchema({ min: 1000, max: 3_600_000 }).prefault(DEFAULTS.leaseTtl),
 });
 
 export const sourceSchema = z.strictObject({

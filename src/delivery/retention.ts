@@ -20,6 +20,8 @@ export interface RetentionDeps {
   store: Store;
   clock: Clock;
   logger: Logger;
+  /** This replica: of the replicas sharing a database, one prunes each interval (store TickOps). */
+  replicaId: string;
 }
 
 export interface PruneResult {
@@ -80,12 +82,20 @@ export class RetentionPruner {
     if (this.stopping) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.pruneNow()
+      this.scheduledRun()
         .catch((err: unknown) => this.deps.logger.error({ err }, 'retention run failed; will retry at the next run'))
         .finally(() => this.schedule(this.opts.intervalMs ?? HOUR_MS));
     }, delayMs);
     // The pruner alone never keeps the process alive.
     this.timer.unref();
+  }
+
+  /** A timer's run: every replica's timer fires, the one that claims this interval's tick prunes. */
+  private async scheduledRun(): Promise<void> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const slot = Math.floor(now / (this.opts.intervalMs ?? HOUR_MS));
+    if (await store.ticks.claim('retention', slot, this.deps.replicaId, now)) await this.pruneNow();
   }
 
   private async run(): Promise<PruneResult> {

@@ -65,6 +65,8 @@ export interface RunResult {
   ok: boolean;
   stats: RunStats;
   error?: { code: string; message: string };
+  /** Nothing ran here: another replica holds the source's lease. */
+  polledElsewhere?: boolean;
 }
 
 export interface SyncDeps {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { RelayControl } from '../control.js';
 import { ApiError, notFound } from '../errors.js';
 import { parseQuery } from '../validate.js';
+import { iso } from '../present.js';
 
 export const syncQuerySchema = z.strictObject({ wait: z.enum(['true', 'false']).optional() });
 
@@ -11,7 +12,10 @@ export function sourceRoutes(relay: RelayControl) {
   const app = new Hono();
 
   app.get('/', async (c) => {
-    const rows = new Map((await relay.store.sources.list()).map((r) => [r.id, r]));
+    const [list, leaseList] = await Promise.all([relay.store.sources.list(), relay.store.leases.list()]);
+    const rows = new Map(list.map((r) => [r.id, r]));
+    const now = relay.clock.now();
+    const leases = new Map(leaseList.filter((l) => l.owner !== null && l.expiresAt !== null && l.expiresAt > now).map((l) => [l.sourceId, l]));
     const data = relay.sources.map((s) => {
       const r = rows.get(s.id);
       // A failure the database could not record is newer than the row, and is what the operator needs to see.
@@ -39,6 +43,8 @@ export function sourceRoutes(relay: RelayControl) {
         lastCompleteScanAt: r?.lastCompleteScanAt ?? null,
         heldDeletes: r?.heldDeletes ?? 0,
         warning: r?.warning ?? null,
+        owner: leases.get(s.id)?.owner ?? null,
+        leaseExpiresAt: iso(leases.get(s.id)?.expiresAt ?? null),
       };
     });
     return c.json({ data });
@@ -69,5 +75,19 @@ export function sourceRoutes(relay: RelayControl) {
     return c.json({ source: id, deleted: await release });
   });
 
+  return app;
+}
+
+/** GET /v1/replicas: the processes sharing the database (a heartbeat within the lease TTL) and what each polls. */
+export function replicaRoutes(relay: RelayControl) {
+  const app = new Hono();
+  app.get('/', async (c) => {
+    const now = relay.clock.now();
+    const [replicas, leases] = await Promise.all([relay.store.replicas.list(now - relay.leaseTtlMs), relay.store.leases.list()]);
+    const polls = (id: string) => leases.filter((l) => l.owner === id && l.expiresAt !== null && l.expiresAt > now).map((l) => l.sourceId);
+    return c.json({
+      data: replicas.map((r) => ({ id: r.id, version: r.version, startedAt: iso(r.startedAt)!, lastSeenAt: iso(r.lastSeenAt)!, sources: polls(r.id) })),
+    });
+  });
   return app;
 }

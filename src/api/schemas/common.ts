@@ -36,7 +36,11 @@ export const errorResponseSchema = z
   })
   .meta({ description: 'The one error shape of the admin API.' });
 
-export const healthSchema = z.strictObject({ status: z.literal('ok') });
+export const healthSchema = z.strictObject({
+  status: z.literal('ok'),
+  replica: z.string().meta({ description: 'This process: LEADRELAY_REPLICA_ID, or hostname and pid.' }),
+  storage: z.enum(['sqlite', 'postgres']).meta({ description: 'The storage backend.' }),
+});
 
 export const callerSchema = z
   .strictObject({

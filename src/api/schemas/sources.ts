@@ -72,6 +72,20 @@ export const sourceSchema = z.strictObject({
   lastCompleteScanAt: instantSchema.nullable(),
   heldDeletes: z.int().meta({ description: 'Deletes the mass-delete guard holds (see warning deletes_held).' }),
   warning: codeAndMessage.nullable().meta({ description: 'deletes_held or scan_incomplete.' }),
+  owner: z.string().nullable().meta({ description: 'The replica that polls this source (holds its lease); null when none does now.' }),
+  leaseExpiresAt: instantSchema.nullable().meta({ description: "When the owner's lease runs out unless renewed (every third of storage.leaseTtl)." }),
+});
+
+export const replicaListSchema = z.strictObject({
+  data: z.array(
+    z.strictObject({
+      id: z.string(),
+      version: z.string(),
+      startedAt: instantSchema,
+      lastSeenAt: instantSchema.meta({ description: 'Its last heartbeat.' }),
+      sources: z.array(z.string()).meta({ description: 'The sources it polls.' }),
+    }),
+  ),
 });
 
 export const sourceListSchema = z.strictObject({ data: z.array(sourceSchema) });

@@ -1,0 +1,155 @@
+// Which sources this replica polls. Each source is polled by one replica at a time, holding its
+// lease (store LeaseOps); a heartbeat renews the leases held and takes free ones up to a fair share
+// of the sources (ceil(sources / live replicas)), so sources spread across replicas and move to the
+// others within the lease TTL when a replica dies. Every write of a run is fenced with the lease's
+// token: a replica that stalled past its lease (GC pause, SIGSTOP, partition) can commit nothing.
+import type { Logger } from 'pino';
+import type { Fence, Store } from '../store/index.js';
+import type { Clock } from '../util/time.js';
+
+export interface OwnershipOptions {
+  replicaId: string;
+  version: string;
+  sourceIds: readonly string[];
+  /** How long a lease lasts without renewal; another replica takes the source over after it. */
+  leaseTtlMs: number;
+  /** How often leases are renewed and free sources looked for (default: a third of the TTL). */
+  heartbeatMs?: number;
+}
+
+export interface OwnershipDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** A source became this replica's: poll it now. */
+  onAcquired(sourceId: string): void;
+  /** A source is no longer this replica's (lease lost or handed over): stop a run in progress. */
+  onLost(sourceId: string): void;
+}
+
+export class SourceOwnership {
+  private readonly held = new Map<string, Fence>();
+  private readonly startedAt: number;
+  private timer: NodeJS.Timeout | null = null;
+  private beat: Promise<void> = Promise.resolve();
+  private stopped = false;
+  /** Sources that are polling right now: handing one over waits until its run is over. */
+  private readonly busy = new Set<string>();
+
+  constructor(
+    private readonly opts: OwnershipOptions,
+    private readonly deps: OwnershipDeps,
+  ) {
+    this.startedAt = deps.clock.now();
+  }
+
+  private get heartbeatMs(): number {
+    return this.opts.heartbeatMs ?? Math.max(100, Math.floor(this.opts.leaseTtlMs / 3));
+  }
+
+  /** Registers this replica and takes its share of the sources, then keeps renewing. */
+  async start(): Promise<void> {
+    await this.heartbeat();
+    this.schedule();
+  }
+
+  /** The lease a run of this source writes under, or null when another replica polls it. */
+  fenceOf(sourceId: string): Fence | null {
+    return this.held.get(sourceId) ?? null;
+  }
+
+  /** Who polls what, as this replica knows it. */
+  owned(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /** Runs `fn` as this source's owner (null fence: not ours now, nothing runs). */
+  async asOwner<T>(sourceId: string, fn: (fence: Fence) => Promise<T>): Promise<T | null> {
+    let fence = this.held.get(sourceId);
+    // Not held (yet): try now rather than at the next heartbeat, e.g. a first poll right after start.
+    if (!fence) {
+      await this.beat;
+      fence = this.held.get(sourceId) ?? (await this.tryAcquire(sourceId, await this.fairShare())) ?? undefined;
+    }
+    if (!fence) return null;
+    this.busy.add(sourceId);
+    try {
+      return await fn(fence);
+    } finally {
+      this.busy.delete(sourceId);
+    }
+  }
+
+  /** Stops renewing and gives every lease up, so other replicas take the sources at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.beat;
+    const { store } = this.deps;
+    await Promise.all([...this.held.values()].map((f) => store.leases.release(f).catch(() => {})));
+    this.held.clear();
+    await store.replicas.remove(this.opts.replicaId).catch(() => {});
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.beat = this.heartbeat().finally(() => this.schedule());
+    }, this.heartbeatMs);
+    this.timer.unref();
+  }
+
+  private async heartbeat(): Promise<void> {
+    const { store, clock, logger } = this.deps;
+    const now = clock.now();
+    try {
+      await store.replicas.heartbeat({ id: this.opts.replicaId, version: this.opts.version, startedAt: this.startedAt }, now);
+      for (const [sourceId, fence] of [...this.held]) {
+        if (await store.leases.renew(fence, now, this.opts.leaseTtlMs)) continue;
+        this.lose(sourceId, 'its lease was taken over by another replica');
+      }
+      const share = await this.fairShare();
+      // More than our share (a replica joined): hand idle sources over; they move within one heartbeat.
+      for (const sourceId of [...this.held.keys()]) {
+        if (this.held.size <= share) break;
+        if (this.busy.has(sourceId)) continue;
+        await store.leases.release(this.held.get(sourceId)!);
+        this.lose(sourceId, 'handed over to even out the sources across replicas');
+      }
+      for (const sourceId of this.opts.sourceIds) {
+        if (this.held.size >= share) break;
+        if (!this.held.has(sourceId)) await this.tryAcquire(sourceId, share);
+      }
+    } catch (err) {
+      // The database is unreachable: leases run out and are taken over, or renewed once it is back.
+      logger.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'source leases not renewed; retrying');
+    }
+  }
+
+  /** Takes the source's lease if it is free and this replica is below its share. */
+  private async tryAcquire(sourceId: string, share: number): Promise<Fence | null> {
+    if (this.stopped || this.held.size >= share) return null;
+    const fence = await this.deps.store.leases.acquire(sourceId, this.opts.replicaId, this.deps.clock.now(), this.opts.leaseTtlMs);
+    if (!fence) return null;
+    const fresh = !this.held.has(sourceId);
+    this.held.set(sourceId, fence);
+    if (fresh) {
+      this.deps.logger.info({ source: sourceId, replica: this.opts.replicaId, token: fence.token }, 'polling this source (lease acquired)');
+      this.deps.onAcquired(sourceId);
+    }
+    return fence;
+  }
+
+  /** ceil(sources / live replicas): live = a heartbeat within the lease TTL. */
+  private async fairShare(): Promise<number> {
+    const live = await this.deps.store.replicas.list(this.deps.clock.now() - this.opts.leaseTtlMs);
+    const replicas = Math.max(1, live.length);
+    return Math.ceil(this.opts.sourceIds.length / replicas);
+  }
+
+  private lose(sourceId: string, why: string): void {
+    if (!this.held.delete(sourceId)) return;
+    this.deps.logger.warn({ source: sourceId, replica: this.opts.replicaId }, `no longer polling this source: ${why}`);
+    this.deps.onLost(sourceId);
+  }
+}
