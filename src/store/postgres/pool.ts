@@ -1,0 +1,141 @@
+// The connection pool to PostgreSQL: built from storage.url and the storage keys, with BIGINTs as
+// numbers, a replica-named application_name, and a count of SQL round trips.
+import pg from 'pg';
+import { parse, toClientConfig } from 'pg-connection-string';
+
+export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+export interface PgConnectOptions {
+  /** postgres:// or postgresql:// URL (libpq style: user, password, host, port, database, query parameters). */
+  url: string;
+  /** Most connections this process opens (the LISTEN connection not counted). Default 10. */
+  poolSize?: number;
+  /** ms a statement may run before the server cancels it (storage_timeout). Default 30 s; 0: no limit. */
+  statementTimeoutMs?: number;
+  /** TLS, libpq's meanings; overrides nothing: when both this and the URL's sslmode are given they must agree (config checks). */
+  sslmode?: SslMode;
+  /** Shown in pg_stat_activity as leadrelay/<replicaId>. */
+  replicaId?: string;
+  /** ms to wait for a connection before giving up (storage_unavailable). Default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+export const DEFAULT_POOL_SIZE = 10;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
+// BIGINT (int8, OID 20) comes back as a string by default, since it can exceed 2^53. Every BIGINT
+// in this schema is a ms time, an identity seq, a lease token, a scan generation or a count: none
+// comes near 2^53 (ms times reach it in the year 287396; seqs after 9e15 events), so they are read
+// as numbers, and one that is not safe fails loudly rather than being rounded.
+const INT8 = 20;
+function parseInt8(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`a BIGINT value (${text}) is beyond 2^53 and cannot be read exactly`);
+  return n;
+}
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** Where the URL points, without user or password: for messages and logs. */
+export function describeTarget(url: string): string {
+  try {
+    const c = parse(url);
+    const host = c.host ?? 'localhost';
+    return `${host.includes(':') && !host.startsWith('/') ? `[${host}]` : host}${c.port ? `:${c.port}` : ''}/${c.database ?? ''}`;
+  } catch {
+    return '(unparsable storage.url)';
+  }
+}
+
+/**
+ * The URL with its password replaced by "***" (user, host, database kept). String surgery, not
+ * URL: libpq URLs such as postgres://u:p@/db?host=/run/postgresql are not WHATWG URLs.
+ */
+export function redactUrl(url: string): string {
+  const [head, query] = splitQuery(url);
+  const scheme = head.indexOf('://');
+  const at = head.lastIndexOf('@');
+  let out = head;
+  if (scheme >= 0 && at > scheme) {
+    const userinfo = head.slice(scheme + 3, at);
+    const colon = userinfo.indexOf(':');
+    if (colon >= 0) out = `${head.slice(0, scheme + 3)}${userinfo.slice(0, colon)}:***${head.slice(at)}`;
+  }
+  if (query === null) return out;
+  const params = new URLSearchParams(query);
+  for (const key of [...params.keys()]) if (key.toLowerCase() === 'password') params.set(key, '***');
+  return `${out}?${params.toString()}`;
+}
+
+function splitQuery(url: string): [string, string | null] {
+  const i = url.indexOf('?');
+  return i < 0 ? [url, null] : [url.slice(0, i), url.slice(i + 1)];
+}
+
+/** The URL's own sslmode parameter, if any. */
+export function sslmodeInUrl(url: string): string | undefined {
+  const [, query] = splitQuery(url);
+  return query === null ? undefined : (new URLSearchParams(query).get('sslmode') ?? undefined);
+}
+
+/** The URL with its sslmode parameter set to `mode`. */
+function withSslmode(url: string, mode: string): string {
+  const [head, query] = splitQuery(url);
+  const params = new URLSearchParams(query ?? '');
+  params.set('sslmode', mode);
+  return `${head}?${params.toString()}`;
+}
+
+/** node-postgres client settings for the options, TLS with libpq's sslmode meanings. */
+export function clientConfig(opts: PgConnectOptions): pg.ClientConfig {
+  const mode = opts.sslmode ?? sslmodeInUrl(opts.url) ?? 'disable';
+  // libpq semantics (require: encrypted, certificate not checked; verify-ca: chain only;
+  // verify-full: chain and host name). node-postgres' default treats require as verify-full.
+  const base = toClientConfig(parse(withSslmode(opts.url, mode), { useLibpqCompat: true }));
+  const timeout = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  return {
+    ...base,
+    // The server keeps 63 bytes of it (NAMEDATALEN).
+    application_name: `leadrelay/${opts.replicaId ?? process.pid}`.slice(0, 63),
+    statement_timeout: timeout > 0 ? timeout : false,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+    keepAlive: true,
+    types,
+  };
+}
+
+const counters = new WeakMap<pg.Pool, { n: number }>();
+
+/**
+ * SQL round trips made through this pool so far (every query of every client, BEGIN and COMMIT
+ * included): benchmarks and metrics divide it by the work done.
+ */
+export function roundTripsOf(pool: pg.Pool): number {
+  return counters.get(pool)?.n ?? 0;
+}
+
+/**
+ * The pool. Its 'error' events (an idle connection cut by a database restart) are passed to
+ * `onIdleError` and never crash the process; the next query opens a new connection.
+ */
+export function createPool(opts: PgConnectOptions, onIdleError?: (err: Error) => void): pg.Pool {
+  const counter = { n: 0 };
+  class CountingClient extends pg.Client {
+    override query(...args: any[]): any {
+      counter.n++;
+      return (super.query as (...a: any[]) => any)(...args);
+    }
+  }
+  const pool = new pg.Pool({
+    ...clientConfig(opts),
+    max: opts.poolSize ?? DEFAULT_POOL_SIZE,
+    idleTimeoutMillis: 30_000,
+    Client: CountingClient as unknown as new () => pg.ClientBase,
+  });
+  pool.on('error', (err) => onIdleError?.(err));
+  counters.set(pool, counter);
+  return pool;
+}
