@@ -1,6 +1,7 @@
 // Wake-ups when any replica commits outbox events: a dedicated connection LISTENing on the channel
 // the page writes NOTIFY, reconnected with backoff when it drops. Only a hint: callers still poll.
 import pg from 'pg';
+import { plainError } from './pool.js';
 import { OUTBOX_CHANNEL } from './snapshot/write-page.js';
 
 export interface OutboxListenerOptions {
@@ -87,7 +88,7 @@ export class OutboxListener {
     void client.end().catch(() => {});
     if (this.client === client) this.client = null;
     if (this.closed || this.listeners.size === 0 || this.retry) return;
-    this.opts.onError?.(err);
+    this.opts.onError?.(plainError(err));
     const delay = this.backoff;
     this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 30_000);
     this.retry = setTimeout(() => {

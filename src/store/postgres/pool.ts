@@ -107,6 +107,18 @@ export function clientConfig(opts: PgConnectOptions): pg.ClientConfig {
   };
 }
 
+/**
+ * Only the message and code of a driver error: pg-pool attaches the client (and with it the
+ * connection parameters, password included) to the errors it emits, and a logger serializing the
+ * error's properties would print them.
+ */
+export function plainError(err: Error): Error {
+  const out = new Error(err.message);
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') Object.assign(out, { code });
+  return out;
+}
+
 const counters = new WeakMap<pg.Pool, { n: number }>();
 
 /**
@@ -135,7 +147,7 @@ export function createPool(opts: PgConnectOptions, onIdleError?: (err: Error) =>
     idleTimeoutMillis: 30_000,
     Client: CountingClient as unknown as new () => pg.ClientBase,
   });
-  pool.on('error', (err) => onIdleError?.(err));
+  pool.on('error', (err) => onIdleError?.(plainError(err)));
   counters.set(pool, counter);
   return pool;
 }
