@@ -2,9 +2,8 @@
 // numbers, a replica-named application_name, and a count of SQL round trips.
 import pg from 'pg';
 import { parse, toClientConfig } from 'pg-connection-string';
-
-export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
-export type SslMode = (typeof SSL_MODES)[number];
+import type { SslMode } from '../../config/schema.js';
+import { sslmodeInUrl, withSslmode } from './url.js';
 
 export interface PgConnectOptions {
   /** postgres:// or postgresql:// URL (libpq style: user, password, host, port, database, query parameters). */
@@ -13,7 +12,7 @@ export interface PgConnectOptions {
   poolSize?: number;
   /** ms a statement may run before the server cancels it (storage_timeout). Default 30 s; 0: no limit. */
   statementTimeoutMs?: number;
-  /** TLS, libpq's meanings; overrides nothing: when both this and the URL's sslmode are given they must agree (config checks). */
+  /** TLS, libpq's meanings; wins over the URL's sslmode (the config refuses two different ones). Default: the URL's, else disable. */
   sslmode?: SslMode;
   /** Shown in pg_stat_activity as leadrelay/<replicaId>. */
   replicaId?: string;
@@ -38,56 +37,6 @@ const types: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8 && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
 };
-
-/** Where the URL points, without user or password: for messages and logs. */
-export function describeTarget(url: string): string {
-  try {
-    const c = parse(url);
-    const host = c.host ?? 'localhost';
-    return `${host.includes(':') && !host.startsWith('/') ? `[${host}]` : host}${c.port ? `:${c.port}` : ''}/${c.database ?? ''}`;
-  } catch {
-    return '(unparsable storage.url)';
-  }
-}
-
-/**
- * The URL with its password replaced by "***" (user, host, database kept). String surgery, not
- * URL: libpq URLs such as postgres://u:p@/db?host=/run/postgresql are not WHATWG URLs.
- */
-export function redactUrl(url: string): string {
-  const [head, query] = splitQuery(url);
-  const scheme = head.indexOf('://');
-  const at = head.lastIndexOf('@');
-  let out = head;
-  if (scheme >= 0 && at > scheme) {
-    const userinfo = head.slice(scheme + 3, at);
-    const colon = userinfo.indexOf(':');
-    if (colon >= 0) out = `${head.slice(0, scheme + 3)}${userinfo.slice(0, colon)}:***${head.slice(at)}`;
-  }
-  if (query === null) return out;
-  const params = new URLSearchParams(query);
-  for (const key of [...params.keys()]) if (key.toLowerCase() === 'password') params.set(key, '***');
-  return `${out}?${params.toString()}`;
-}
-
-function splitQuery(url: string): [string, string | null] {
-  const i = url.indexOf('?');
-  return i < 0 ? [url, null] : [url.slice(0, i), url.slice(i + 1)];
-}
-
-/** The URL's own sslmode parameter, if any. */
-export function sslmodeInUrl(url: string): string | undefined {
-  const [, query] = splitQuery(url);
-  return query === null ? undefined : (new URLSearchParams(query).get('sslmode') ?? undefined);
-}
-
-/** The URL with its sslmode parameter set to `mode`. */
-function withSslmode(url: string, mode: string): string {
-  const [head, query] = splitQuery(url);
-  const params = new URLSearchParams(query ?? '');
-  params.set('sslmode', mode);
-  return `${head}?${params.toString()}`;
-}
 
 /** node-postgres client settings for the options, TLS with libpq's sslmode meanings. */
 export function clientConfig(opts: PgConnectOptions): pg.ClientConfig {
