@@ -5,6 +5,7 @@
 import { inspect } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isStorageError, storageErrorOf } from '../../src/store/errors.js';
 import { openPgStore, type PgStore } from '../../src/store/postgres/index.js';
 import { PgServer } from '../helpers/pg-server.js';
 import { event, leadWrite, page } from '../store-contract/data.js';
@@ -29,6 +30,9 @@ afterAll(async () => {
 
 function expectStorageError(err: unknown, code: string): void {
   expect(err).toMatchObject({ code, message: expect.stringContaining(`127.0.0.1:${server.port}/faults`) });
+  // What sync and delivery pause on (and resume from) rather than treat as a bug.
+  expect(isStorageError(err)).toBe(true);
+  expect(storageErrorOf(err, 'sync paused')).toBe(err);
   expect(JSON.stringify({ message: (err as Error).message, stack: (err as Error).stack })).not.toContain(PASSWORD);
 }
 
@@ -127,5 +131,13 @@ describe('statement timeout', () => {
       await locker.end();
       await store.close();
     }
+  });
+});
+
+describe('storage errors told apart', () => {
+  it("never takes a subscriber's refused connection for the database's", () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED', syscall: 'connect' });
+    expect(isStorageError(refused)).toBe(false);
+    expect(storageErrorOf(refused)).toBeNull();
   });
 });
