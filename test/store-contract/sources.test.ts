@@ -21,6 +21,17 @@ describe.each(backends)('sources ($name)', (backend) => {
     expect(await store.sources.syncStart('nope')).toBeUndefined();
   });
 
+  it('registers the same sources from several replicas at once, in any order', async () => {
+    const replicas = await backend.openReplicas(4);
+    const ids = Array.from({ length: 200 }, (_, i) => `s${String(199 - i).padStart(3, '0')}`);
+    for (let round = 0; round < 10; round++) {
+      await Promise.all(
+        replicas.map((r, i) => r.sources.register((i % 2 ? [...ids].reverse() : ids).map((id) => ({ id, vendor: 'apten' })), T0)),
+      );
+    }
+    expect((await replicas[0]!.sources.list()).map((s) => s.id)).toEqual([...ids].reverse());
+  });
+
   it('marks a run started, succeeded (first success completes the initial sync) and failed', async () => {
     const store = await backend.open();
     await store.sources.register([{ id: 'a', vendor: 'apten' }], T0);

@@ -44,12 +44,15 @@ export function createPgSourceOps(pool: pg.Pool): SourceOps {
 
   return {
     async register(sources, now) {
+      // One row per id (ON CONFLICT may not touch a row twice), in id order: replicas registering
+      // at once lock the rows in the same order and cannot deadlock.
+      const rows = [...new Map(sources.map((s) => [s.id, s.vendor])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       await inTx(pool, async (c) => {
-        if (sources.length > 0) {
+        if (rows.length > 0) {
           await c.query(
             `INSERT INTO sources (id, vendor) SELECT * FROM unnest($1::text[], $2::text[])
              ON CONFLICT (id) DO UPDATE SET vendor = excluded.vendor`,
-            [sources.map((s) => s.id), sources.map((s) => s.vendor)],
+            [rows.map(([id]) => id), rows.map(([, vendor]) => vendor)],
           );
         }
         // A run still marked running whose source nobody holds a live lease on was cut short by a
