@@ -26,8 +26,8 @@ export async function migrate(config: pg.ClientConfig, target: string, migration
   const applied: number[] = [];
   // An 'error' event with no listener would crash the process; the failing query reports it.
   client.on('error', () => {});
-  await client.connect();
   try {
+    await client.connect();
     await client.query('SELECT pg_advisory_lock($1)', [LOCKS.migrate]);
     try {
       const latest = migrations.at(-1)?.version ?? 0;
