@@ -1,5 +1,6 @@
 // Test runner settings: the suite runs real servers and child processes on a 2-core machine, often
 // next to other work, so a test may take seconds; waits inside tests carry their own deadlines.
+// One throwaway PostgreSQL serves the whole run (test/helpers/pg-global-setup.ts).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,5 +8,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    globalSetup: ['test/helpers/pg-global-setup.ts'],
   },
 });

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AptenSimulator, type AptenServerHandle } from '../src/sim/apten/index.js';
 import { cliEnv, runCli } from './helpers/run-cli.js';
+import { freshPgDatabase } from './helpers/pg-db.js';
+import { openPgStore } from '../src/store/postgres/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -332,5 +334,44 @@ describe('start runs the daemon: JSON log lines, the admin API, clean exit 0 on 
     expect(fatal).toBeDefined();
     expect(r.stdout).not.toContain(TOKEN);
     expect(r.stdout).not.toContain(APTEN_KEY);
+  });
+});
+
+describe('check-config --connect reaches the database and reports its versions', () => {
+  const pgConfig = () => goodConfig().replace(/storage:\n  path: .*\n/, 'storage:\n  url: ${LR_TEST_DB_URL}\n');
+
+  it('PostgreSQL: server version and schema version, before and after the relay migrated it', async () => {
+    const url = (await freshPgDatabase()).replace('leadrelay@', 'leadrelay:db-pa55-9c1d@');
+    const file = writeConfig('pg.yaml', pgConfig());
+    const before = await run(['check-config', '--connect', '--config', file], { ...SECRET_ENV, LR_TEST_DB_URL: url });
+    expect(before.stderr).toBe('');
+    expect(before.code).toBe(0);
+    expect(before.stdout).toMatch(/storage: PostgreSQL \d+\.\d+.* at 127\.0\.0\.1:\d+\/lr_\w+, schema version 0 \(migrated to \d+ at start\)/);
+    const store = await openPgStore({ url });
+    await store.close();
+    const after = await run(['check-config', '--connect', '--config', file], { ...SECRET_ENV, LR_TEST_DB_URL: url });
+    expect(after.code).toBe(0);
+    expect(after.stdout).toMatch(/schema version \d+ \(up to date\)/);
+    expect(before.stdout + after.stdout).not.toContain('db-pa55');
+  });
+
+  it('PostgreSQL unreachable: exit 1 with what failed and where, never the password', async () => {
+    const file = writeConfig('pg-down.yaml', pgConfig());
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused.
+    const r = await run(['check-config', '--connect', '--config', file], { ...SECRET_ENV, LR_TEST_DB_URL: 'postgres://relay:db-pa55-9c1d@127.0.0.1:9/leadrelay' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot use PostgreSQL at 127\.0\.0\.1:9\/leadrelay: .*\(storage_unavailable\)/);
+    expect(r.stdout + r.stderr).not.toContain('db-pa55');
+  });
+
+  it('SQLite: a database not created yet is fine; --connect is refused for other commands', async () => {
+    const file = writeConfig('sqlite-connect.yaml', goodConfig({ storagePath: join(dir, 'not-yet', 'relay.db') }));
+    const r = await run(['check-config', '--connect', '--config', file], SECRET_ENV);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('does not exist yet');
+    expect(existsSync(join(dir, 'not-yet'))).toBe(false);
+    const wrong = await run(['start', '--connect', '--config', file], SECRET_ENV);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--connect only applies to check-config');
   });
 });

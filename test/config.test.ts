@@ -108,7 +108,7 @@ describe('the interface.md example', () => {
       metricsAuth: 'none',
       logLevel: 'info',
     });
-    expect(cfg.storage).toEqual({ path: './data/leadrelay.db', leaseTtl: 30_000 });
+    expect(cfg.storage).toEqual({ path: './data/leadrelay.db', poolSize: 10, statementTimeout: 30_000, leaseTtl: 30_000 });
     expect(cfg.delivery).toEqual({
       timeout: 15_000,
       retrySchedule: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
@@ -186,7 +186,7 @@ describe('defaults', () => {
   it('fills every default when only the admin token is given', () => {
     expect(loadConfig({ text: MINIMAL, env: {} })).toEqual({
       server: { host: '0.0.0.0', port: 8080, adminToken: 'admin-token-0123456789abcd', tokens: [], metricsAuth: 'none', logLevel: 'info' },
-      storage: { path: './data/leadrelay.db', leaseTtl: 30_000 },
+      storage: { path: './data/leadrelay.db', poolSize: 10, statementTimeout: 30_000, leaseTtl: 30_000 },
       sources: [],
       subscriptions: [],
       delivery: {
@@ -646,5 +646,54 @@ describe('schemas shared with the admin API', () => {
     expect(secretSchema.safeParse('whsec_' + Buffer.alloc(65, 1).toString('base64')).success).toBe(false);
     expect(secretSchema.safeParse(Buffer.alloc(32, 1).toString('base64')).success).toBe(false);
     expect(secretSchema.safeParse(ZAP_SECRET.slice(0, -2) + '!!').success).toBe(false);
+  });
+});
+
+describe('storage: SQLite (path) or PostgreSQL (url)', () => {
+  const DB_ENV = { DATABASE_URL: 'postgres://relay:pa55-w0rd-x@db.internal:5432/leadrelay?sslmode=require' };
+
+  it('selects PostgreSQL with url, with pool size, statement timeout and TLS settings', () => {
+    const cfg = loadConfig({ text: withServer('storage:\n  url: ${DATABASE_URL}\n  poolSize: 25\n  statementTimeout: 5s\n'), env: DB_ENV });
+    expect(cfg.storage).toEqual({ path: './data/leadrelay.db', url: DB_ENV.DATABASE_URL, poolSize: 25, statementTimeout: 5_000 });
+    const tls = loadConfig({ text: withServer('storage:\n  url: postgresql://relay@db/leadrelay\n  sslmode: verify-full\n'), env: {} });
+    expect(tls.storage).toMatchObject({ url: 'postgresql://relay@db/leadrelay', sslmode: 'verify-full', poolSize: 10, statementTimeout: 30_000 });
+  });
+
+  it('refuses path and url together, naming both', () => {
+    expect(problemsOf(withServer('storage:\n  path: ./x.db\n  url: ${DATABASE_URL}\n'), DB_ENV)).toEqual([
+      'storage: sets both storage.path (SQLite) and storage.url (PostgreSQL); keep the one to use',
+    ]);
+  });
+
+  it('keeps each backend to its own keys', () => {
+    expect(problemsOf(withServer('storage:\n  url: ${DATABASE_URL}\n  maxSizeMb: 100\n'), DB_ENV)).toEqual([
+      'storage.maxSizeMb: only applies to SQLite (storage.path), not with storage.url',
+    ]);
+    expect(problemsOf(withServer('storage:\n  path: ./x.db\n  poolSize: 5\n  statementTimeout: 1s\n  sslmode: require\n'))).toEqual([
+      'storage.poolSize: only applies to PostgreSQL (storage.url)',
+      'storage.statementTimeout: only applies to PostgreSQL (storage.url)',
+      'storage.sslmode: only applies to PostgreSQL (storage.url)',
+    ]);
+  });
+
+  it('reports a bad url, sslmode or pool size without showing the url (it holds the password)', () => {
+    const problems = [
+      ...problemsOf(withServer('storage:\n  url: mysql://relay:pa55-w0rd-x@db/leadrelay\n')),
+      ...problemsOf(withServer('storage:\n  url: postgres://relay:pa55-w0rd-x@db/leadrelay?sslmode=prefer\n')),
+      ...problemsOf(withServer('storage:\n  url: ${DATABASE_URL}\n  sslmode: disable\n'), DB_ENV),
+      ...problemsOf(withServer('storage:\n  url: ${DATABASE_URL}\n  sslmode: sometimes\n  poolSize: 0\n  statementTimeout: 30\n'), DB_ENV),
+    ];
+    expect(problems).toEqual([
+      'storage.url: must be a postgres:// or postgresql:// URL',
+      'storage.url: has an sslmode that is not one of disable, require, verify-ca, verify-full (prefer and allow are not supported)',
+      'storage.sslmode: differs from the sslmode in storage.url; set it in one place',
+      'storage.poolSize: must be at least 1',
+      'storage.statementTimeout: expected a duration string like 30s',
+      'storage.sslmode: must be one of disable, require, verify-ca, verify-full',
+    ]);
+    for (const p of problems) expect(p).not.toContain('pa55');
+    expect(problemsOf(withServer('storage:\n  url: postgres://db/leadrelay\n  sslmode: verify-ca\n'))).toEqual([
+      'storage.url: needs sslrootcert=<CA certificate file> for sslmode verify-ca',
+    ]);
   });
 });

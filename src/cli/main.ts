@@ -43,7 +43,11 @@ async function main(): Promise<number> {
     process.stdout.write(
       `config ${args.configPath} is valid: ${config.sources.length} source(s), ${config.subscriptions.length} subscription(s)\n`,
     );
-    return 0;
+    if (!args.connect) return 0;
+    const { checkConnection } = await import('./check-connection.js');
+    const report = await checkConnection(config.storage);
+    (report.ok ? process.stdout : process.stderr).write(`${report.message}\n`);
+    return report.ok ? 0 : 1;
   }
 
   // Loaded only here: version, help and check-config stay quick without the relay's dependencies.
@@ -72,7 +76,8 @@ async function main(): Promise<number> {
   } catch (err) {
     // A full or read-only database at start says so in words, not as a bare SQLITE_* code.
     const { storageErrorOf } = await import('../store/errors.js');
-    const e = storageErrorOf(err, `cannot use database ${config.storage.path}`) ?? (err as Error & { code?: string });
+    const { describeStorage } = await import('../store/describe.js');
+    const e = storageErrorOf(err, `cannot use database ${describeStorage(config.storage)}`) ?? (err as Error & { code?: string });
     logger.fatal({ err: { message: e.message, code: e.code } }, 'leadrelay failed to start');
     return 1;
   }

@@ -6,6 +6,7 @@ import { formatProblem, type PathProblem } from './interpolate.js';
 import { isLocalHostname, isPrivateAddress } from '../util/addresses.js';
 import { METRICS_AUTH_MODES, namedTokenSchema, tokenProblems, tokenSchema, type MetricsAuthMode, type NamedToken } from './tokens.js';
 import { headerValueProblem, isValidHeaderName } from '../util/http-headers.js';
+import { parse as parsePgUrl } from 'pg-connection-string';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -27,6 +28,10 @@ export type InitialSyncMode = (typeof INITIAL_SYNC_MODES)[number];
 /** pino's levels, most verbose first; `silent` logs nothing. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** TLS to PostgreSQL, libpq's meanings (prefer and allow would fall back to plain text: not offered). */
+export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
 
 export interface SourceConfig {
   id: string;
@@ -88,11 +93,20 @@ export interface Config {
     logLevel: LogLevel;
   };
   storage: {
+    /** SQLite file (used when url is absent). */
     path: string;
-    /** Cap on the database file in MB; writes past it fail with storage_full (sync and delivery pause, nothing is lost). */
+    /** Cap on the database file in MB; writes past it fail with storage_full (sync and delivery pause, nothing is lost). SQLite only. */
     maxSizeMb?: number;
     /** ms a source's lease lasts without renewal: another replica takes the source over after it. */
     leaseTtl: number;
+    /** postgres:// or postgresql:// URL: PostgreSQL instead of SQLite, shared by any number of replicas. */
+    url?: string;
+    /** PostgreSQL: most connections per process. */
+    poolSize: number;
+    /** PostgreSQL: ms a statement may run before the server cancels it (storage_timeout). */
+    statementTimeout: number;
+    /** PostgreSQL: TLS; absent: the URL's sslmode, else disable. */
+    sslmode?: SslMode;
   };
   sources: SourceConfig[];
   subscriptions: SubscriptionConfig[];
@@ -126,6 +140,8 @@ export const DEFAULTS = {
   port: 8080,
   storagePath: './data/leadrelay.db',
   leaseTtl: '30s',
+  storagePoolSize: 10,
+  storageStatementTimeout: '30s',
   pollInterval: '60s',
   overlap: '2s',
   timeout: '15s',
@@ -318,12 +334,34 @@ const serverSchema = z.strictObject({
   logLevel: z.enum(LOG_LEVELS).default('info'),
 });
 
+/** A postgres:// or postgresql:// URL that node-postgres can read (libpq's URL form). */
+function isPostgresUrl(s: string): boolean {
+  if (!/^postgres(ql)?:\/\//i.test(s)) return false;
+  try {
+    parsePgUrl(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The sslmode query parameter of a URL, if any (the URL may not be a WHATWG URL: read the query only). */
+export function urlSslmode(url: string): string | undefined {
+  const q = url.indexOf('?');
+  return q < 0 ? undefined : (new URLSearchParams(url.slice(q + 1)).get('sslmode') ?? undefined);
+}
+
 const storageSchema = z.strictObject({
   path: nonEmptyString.default(DEFAULTS.storagePath),
   // At least 1 MB: the empty schema alone takes a few hundred KB.
   maxSizeMb: z.preprocess(coerceNumber, z.number().min(1).max(16_000_000)).optional(),
   // Replicas: a source's poller holds its lease this long without renewal (renewed every third of it).
   leaseTtl: durationSchema({ min: 1000, max: 3_600_000 }).prefault(DEFAULTS.leaseTtl),
+  // Never echoed in a message: it usually holds the database password.
+  url: z.string().refine(isPostgresUrl, { error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+  poolSize: intSchema(1, 1000).default(DEFAULTS.storagePoolSize),
+  statementTimeout: durationSchema({ max: TIMER_MAX_MS }).prefault(DEFAULTS.storageStatementTimeout),
+  sslmode: z.enum(SSL_MODES).optional(),
 });
 
 export const sourceSchema = z.strictObject({
@@ -472,11 +510,40 @@ function subscriptionCapProblems(raw: Record<string, unknown>): PathProblem[] {
   return [{ path: ['subscriptions'], message: `has ${count} entries, more than delivery.maxSubscriptions (${max})` }];
 }
 
+/** SQLite (path) or PostgreSQL (url), each with only its own keys. */
+function storageProblems(storage: unknown): PathProblem[] {
+  if (!isRecord(storage)) return [];
+  const set = (k: string) => storage[k] !== undefined && storage[k] !== null;
+  const problems: PathProblem[] = [];
+  if (set('url')) {
+    if (set('path')) {
+      problems.push({ path: ['storage'], message: 'sets both storage.path (SQLite) and storage.url (PostgreSQL); keep the one to use' });
+    }
+    if (set('maxSizeMb')) problems.push({ path: ['storage', 'maxSizeMb'], message: 'only applies to SQLite (storage.path), not with storage.url' });
+    const inUrl = typeof storage.url === 'string' ? urlSslmode(storage.url) : undefined;
+    if (inUrl !== undefined && !(SSL_MODES as readonly string[]).includes(inUrl)) {
+      problems.push({ path: ['storage', 'url'], message: `has an sslmode that is not one of ${SSL_MODES.join(', ')} (prefer and allow are not supported)` });
+    } else if (inUrl !== undefined && (SSL_MODES as readonly unknown[]).includes(storage.sslmode) && storage.sslmode !== inUrl) {
+      problems.push({ path: ['storage', 'sslmode'], message: 'differs from the sslmode in storage.url; set it in one place' });
+    }
+    const mode = storage.sslmode ?? inUrl;
+    if (mode === 'verify-ca' && typeof storage.url === 'string' && !/[?&]sslrootcert=/.test(storage.url)) {
+      problems.push({ path: ['storage', 'url'], message: 'needs sslrootcert=<CA certificate file> for sslmode verify-ca' });
+    }
+  } else {
+    for (const key of ['poolSize', 'statementTimeout', 'sslmode']) {
+      if (set(key)) problems.push({ path: ['storage', key], message: 'only applies to PostgreSQL (storage.url)' });
+    }
+  }
+  return problems;
+}
+
 export function crossFieldProblems(raw: unknown): PathProblem[] {
   const problems: PathProblem[] = [];
   if (!isRecord(raw)) return problems;
   const { sources, subscriptions } = raw;
   problems.push(...tokenProblems(raw.server));
+  problems.push(...storageProblems(raw.storage));
 
   problems.push(...duplicateIdProblems(sources, 'sources'));
   if (Array.isArray(sources)) {

@@ -1,5 +1,6 @@
 // Subscription rules that hold whatever stores them: secret rotation, a new subscription's clean
 // state, and how the config file's subscriptions become rows (planned here, written by each backend).
+import { isDeepStrictEqual } from 'node:util';
 import type { ConfigSubscription, PreviousSecret, Subscription } from './types.js';
 
 /**
@@ -48,67 +49,71 @@ export function newSubscription(
 /** What syncFromConfig writes: new rows, changed rows (whole), ids to delete. */
 export interface ConfigSyncPlan {
   inserts: Subscription[];
+  /** Whole rows as they should be stored; only those that differ from the stored ones (updatedAt aside). */
   updates: Subscription[];
+  /** Config-defined subscriptions the config no longer lists. */
   deletes: string[];
   /** Ids whose oldest earlier secret had to stop signing early (more than MAX_PREVIOUS_SECRETS in their grace). */
   secretsCutShort: string[];
 }
 
 /**
- * Makes the config-defined subscriptions match the config: new ones inserted, changed ones updated,
- * those no longer listed deleted. A generated secret is kept across restarts; a secret changed in
- * the file keeps the replaced one signing for `graceMs`, as a rotation through the API would. A
- * start cannot be refused as an API call is, so past MAX_PREVIOUS_SECRETS the oldest stops early.
- * `current` holds the existing rows whose ids the config or the config origin concern.
+ * `existing`: the stored subscriptions (at least every config-defined one and every one whose id
+ * the config names). A generated secret is kept across restarts; a secret changed in the file keeps
+ * the replaced one signing for `graceMs`, as a rotation through the API would. A subscription
+ * changed at runtime is rewritten only where the config differs, so applying the same config twice
+ * (a restart, or two replicas starting together) changes nothing the second time. Throws when a
+ * config id is taken by a subscription made through the API or a REST hook.
  */
 export function planConfigSync(
-  current: readonly Subscription[],
+  existing: readonly Subscription[],
   wanted: readonly ConfigSubscription[],
   generateSecret: () => string,
   now: number,
   graceMs: number,
 ): ConfigSyncPlan {
   const nowIso = new Date(now).toISOString();
+  const byId = new Map(existing.map((s) => [s.id, s]));
   const plan: ConfigSyncPlan = { inserts: [], updates: [], deletes: [], secretsCutShort: [] };
-  const byId = new Map(current.map((s) => [s.id, s]));
-  const stale = new Set(current.filter((s) => s.origin === 'config').map((s) => s.id));
+  const listed = new Set<string>();
   for (const w of wanted) {
-    const existing = byId.get(w.id);
-    if (existing && existing.origin !== 'config') {
+    listed.add(w.id);
+    const current = byId.get(w.id);
+    if (current && current.origin !== 'config') {
       throw new Error(`subscriptions: id "${w.id}" is already used by a subscription created through the API`);
     }
-    if (!existing) {
-      const { enabled, secret, ...chosen } = w;
+    if (!current) {
+      const { enabled, ...chosen } = w;
       plan.inserts.push({
-        ...newSubscription({ ...chosen, secret: secret ?? generateSecret(), origin: 'config', createdBy: null }, nowIso),
+        ...newSubscription({ ...chosen, secret: w.secret ?? generateSecret(), origin: 'config', createdBy: null }, nowIso),
         ...(enabled ? {} : { enabled: false, disabledReason: 'disabled in config', disabledAt: now }),
       });
       continue;
     }
-    stale.delete(w.id);
-    const secret = w.secret ?? existing.secret;
-    let previousSecrets = existing.previousSecrets;
-    if (secret !== existing.secret) {
-      previousSecrets = previousAfterRotation(existing, secret, now, graceMs);
+    const secret = w.secret ?? current.secret;
+    let previousSecrets = current.previousSecrets;
+    if (secret !== current.secret) {
+      previousSecrets = previousAfterRotation(current, secret, now, graceMs);
       if (previousSecrets.length > MAX_PREVIOUS_SECRETS) {
         previousSecrets = previousSecrets.slice(0, MAX_PREVIOUS_SECRETS);
         plan.secretsCutShort.push(w.id);
       }
     }
     // enabled: false in config always wins; enabled: true keeps a runtime disable (e.g. after 410 Gone).
-    const enabled = w.enabled ? existing.enabled : false;
+    const enabled = w.enabled ? current.enabled : false;
     const next: Subscription = {
-      ...existing,
-      ...w,
+      ...current,
+      // An absent optional key (secret) leaves the stored value, as null would not.
+      ...Object.fromEntries(Object.entries(w).filter(([, v]) => v !== undefined)),
       secret,
       previousSecrets,
       enabled,
-      disabledReason: enabled ? null : (existing.disabledReason ?? 'disabled in config'),
-      disabledAt: enabled ? null : (existing.disabledAt ?? now),
-      updatedAt: existing.updatedAt,
+      disabledReason: enabled ? null : (current.disabledReason ?? 'disabled in config'),
+      disabledAt: enabled ? null : (current.disabledAt ?? now),
+      updatedAt: current.updatedAt,
     };
-    if (JSON.stringify(next) !== JSON.stringify(existing)) plan.updates.push({ ...next, updatedAt: nowIso });
+    if (!isDeepStrictEqual(next, current)) plan.updates.push({ ...next, updatedAt: nowIso });
   }
-  plan.deletes.push(...stale);
+  for (const s of existing) if (s.origin === 'config' && !listed.has(s.id)) plan.deletes.push(s.id);
   return plan;
 }

@@ -3,6 +3,8 @@
 // replicas need: source leases, the fan-out queue, live replicas and periodic-job ticks.
 import type { PgMigration } from './index.js';
 
+// Ids and ISO times that are sorted or compared by range are COLLATE "C": byte order, as SQLite
+// compares them, whatever the database's default collation (en_US would sort "a-2" after "a10").
 // Lead records stay TEXT, not JSONB: sync compares a listed record with the stored one by their JSON
 // text first (most leads of a poll are unchanged), and JSONB would not give the text back as written.
 export const m0001_initial: PgMigration = {
@@ -10,7 +12,7 @@ export const m0001_initial: PgMigration = {
   name: 'initial',
   sql: /* sql */ `
 CREATE TABLE sources (
-  id TEXT PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,
   vendor TEXT NOT NULL,
   cursor TEXT,                          -- adapter-defined JSON, committed with each page
   initial_sync_completed_at TEXT,
@@ -35,7 +37,7 @@ CREATE TABLE sources (
 
 CREATE TABLE leads (
   source_id TEXT NOT NULL,
-  lead_id TEXT NOT NULL,
+  lead_id TEXT COLLATE "C" NOT NULL,
   hash TEXT NOT NULL,
   deleted BOOLEAN NOT NULL DEFAULT false,
   deleted_reason TEXT,                  -- vendor_deleted | missing
@@ -71,7 +73,7 @@ CREATE TABLE events (
   type TEXT NOT NULL,
   source_id TEXT NOT NULL,
   lead_id TEXT NOT NULL,
-  created_at TEXT NOT NULL,
+  created_at TEXT COLLATE "C" NOT NULL,
   body TEXT NOT NULL                    -- the exact webhook body
 );
 CREATE INDEX events_created_at ON events (created_at, seq);
@@ -86,7 +88,7 @@ CREATE TABLE fanout_pending (
 );
 
 CREATE TABLE subscriptions (
-  id TEXT PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,
   url TEXT NOT NULL,
   secret TEXT NOT NULL,
   previous_secrets TEXT NOT NULL DEFAULT '[]',
@@ -105,13 +107,13 @@ CREATE TABLE subscriptions (
   circuit_failed_probes INTEGER NOT NULL DEFAULT 0,
   origin TEXT NOT NULL,                 -- config | api | hook
   created_by TEXT,
-  created_at TEXT NOT NULL,
+  created_at TEXT COLLATE "C" NOT NULL,
   updated_at TEXT NOT NULL
 );
 CREATE INDEX subscriptions_created ON subscriptions (created_at, id);
 
 CREATE TABLE deliveries (
-  id TEXT PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,
   subscription_id TEXT NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
   event_seq BIGINT NOT NULL REFERENCES events (seq),
   lead_key TEXT NOT NULL,               -- source_id/lead_id: one lead's deliveries go out in event_seq order

@@ -1,0 +1,37 @@
+// Retention on PostgreSQL (contract.ts RetentionOps): finished deliveries (attempts cascade), then
+// events nothing needs any more, one bounded batch per statement.
+import type pg from 'pg';
+import type { RetentionOps } from '../contract.js';
+
+export function createPgRetentionOps(pool: pg.Pool): RetentionOps {
+  return {
+    async deleteFinishedDeliveries(cutoffMs, limit) {
+      // status <> 'pending' is the partial index deliveries_completed's condition.
+      const r = await pool.query(
+        `DELETE FROM deliveries WHERE id IN (
+           SELECT id FROM deliveries WHERE status <> 'pending' AND completed_at < $1 LIMIT $2)`,
+        [cutoffMs, limit],
+      );
+      return r.rowCount ?? 0;
+    },
+
+    async deleteUnreferencedEvents(cutoffIso, fromIso, limit) {
+      // An event may go once fan-out has taken it (it left fanout_pending) and no delivery
+      // references it; one not fanned out yet has no deliveries *yet*. The scan starts at the
+      // newest created_at the previous batch deleted, so kept events are not read batch after batch.
+      const { rows } = await pool.query<{ created_at: string }>(
+        `DELETE FROM events WHERE seq IN (
+           SELECT e.seq FROM events e
+           WHERE e.created_at >= $2 AND e.created_at < $1
+             AND NOT EXISTS (SELECT 1 FROM fanout_pending f WHERE f.seq = e.seq)
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq)
+           ORDER BY e.created_at, e.seq LIMIT $3)
+         RETURNING created_at`,
+        [cutoffIso, fromIso, limit],
+      );
+      let next = fromIso;
+      for (const r of rows) if (r.created_at > next) next = r.created_at;
+      return { deleted: rows.length, nextFromIso: next };
+    },
+  };
+}
