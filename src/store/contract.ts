@@ -156,6 +156,8 @@ export interface DeliveryTurnResult {
   /** Outbox events consumed by fan-out (== fanOutLimit: call again soon). */
   fannedOut: number;
   claimed: ClaimedDelivery[];
+  /** Fan-out or a claim failed (not storage): the outcomes were still recorded; nothing was claimed. */
+  claimError?: Error;
 }
 
 export interface DeliveryOps {
