@@ -90,13 +90,19 @@ export interface DeliveryFixture {
   /** The same database as another replica sees it: its own connections. */
   replica(): DeliveryOps;
   addSubscription(s: Partial<Subscription> & { id: string }): Promise<void>;
+  /** An operator's change of its limits (SubscriptionOps.update in the full store). */
+  setMaxConcurrency(id: string, max: number | null): Promise<void>;
   /** Commits events as a sync page does (the outbox, and the fan-out queue); returns their seqs. */
   appendEvents(events: readonly OutboxEvent[]): Promise<number[]>;
   subscription(id: string): Promise<Subscription | undefined>;
   close(): Promise<void>;
 }
 
-export async function openPgDeliveryFixture(): Promise<DeliveryFixture> {
+export interface PgDeliveryFixture extends DeliveryFixture {
+  url: string;
+}
+
+export async function openPgDeliveryFixture(): Promise<PgDeliveryFixture> {
   const url = await scratchDatabase();
   const pools: pg.Pool[] = [];
   const newPool = () => {
@@ -106,6 +112,7 @@ export async function openPgDeliveryFixture(): Promise<DeliveryFixture> {
   };
   const pool = newPool();
   return {
+    url,
     deliveries: createPgDeliveryOps(pool),
     replica: () => createPgDeliveryOps(newPool()),
     async addSubscription(s) {
@@ -130,6 +137,9 @@ export async function openPgDeliveryFixture(): Promise<DeliveryFixture> {
           s.createdAt ?? now,
         ],
       );
+    },
+    async setMaxConcurrency(id, max) {
+      await pool.query(`UPDATE subscriptions SET max_concurrency = $2 WHERE id = $1`, [id, max]);
     },
     async appendEvents(events) {
       const res = await pool.query<{ seq: string }>(

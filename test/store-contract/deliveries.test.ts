@@ -162,6 +162,18 @@ describe.each(backends)('delivery queue ($name)', (backend) => {
       expect(await claimFor(f.deliveries, 'capped', 5, T0 + 60_001)).toHaveLength(2);
     });
 
+    it('claims nothing, and fails nothing, while more are leased than maxConcurrency now allows', async () => {
+      await f.addSubscription({ id: 'capped', maxConcurrency: 3 });
+      await f.appendEvents(eventsOfLeads(5));
+      await fanOutAll(f.deliveries);
+      const held = await claimFor(f.deliveries, 'capped', 5, T0);
+      expect(held).toHaveLength(3);
+      await f.setMaxConcurrency('capped', 1); // lowered by an operator while three are in flight
+      const r = await f.deliveries.turn(turnOf({ now: T0 + 1, records: [outcome(held[0]!, 'succeeded', T0 + 1)], claims: [{ subscriptionId: 'capped', limit: 5 }] }));
+      expect(r).toMatchObject({ recorded: [true], claimed: [] });
+      expect(r.claimError).toBeUndefined();
+    });
+
     it('release gives a claim back without counting the attempt, only with its token', async () => {
       await f.appendEvents(eventsOfLeads(1));
       await fanOutAll(f.deliveries);

@@ -27,8 +27,9 @@ gate AS (
   SELECT w.sub, w.ord,
     CASE WHEN NOT s.enabled OR s.circuit_open_until > $3::bigint THEN 0
          WHEN (s.max_concurrency IS NOT NULL OR s.circuit_open_until IS NOT NULL) AND NOT (s.id = ANY($5::text[])) THEN 0
-         -- least() skips NULLs: each bound applies only when it exists.
-         ELSE least(w.lim, CASE WHEN s.circuit_open_until IS NOT NULL THEN 1 - l.n END, s.max_concurrency - l.n) END AS n
+         -- least() skips NULLs: each bound applies only when it exists. More leases than a bound
+         -- allows (maxConcurrency lowered meanwhile) is 0, not a negative LIMIT.
+         ELSE greatest(0, least(w.lim, CASE WHEN s.circuit_open_until IS NOT NULL THEN 1 - l.n END, s.max_concurrency - l.n)) END AS n
   FROM want w
   JOIN subscriptions s ON s.id = w.sub
   CROSS JOIN LATERAL (
