@@ -100,6 +100,8 @@ export interface DeliveryFixture {
 
 export interface PgDeliveryFixture extends DeliveryFixture {
   url: string;
+  /** A query on the fixture's own pool (for PostgreSQL-only checks). */
+  sql(text: string, values?: unknown[]): Promise<pg.QueryResult>;
 }
 
 export async function openPgDeliveryFixture(): Promise<PgDeliveryFixture> {
@@ -107,12 +109,16 @@ export async function openPgDeliveryFixture(): Promise<PgDeliveryFixture> {
   const pools: pg.Pool[] = [];
   const newPool = () => {
     const p = new pg.Pool({ connectionString: url, max: 6 });
+    // An idle client whose connection drops (a restart test) is discarded by the pool; without a
+    // listener its 'error' event would crash the test process.
+    p.on('error', () => undefined);
     pools.push(p);
     return p;
   };
   const pool = newPool();
   return {
     url,
+    sql: (text, values) => pool.query(text, values),
     deliveries: createPgDeliveryOps(pool),
     replica: () => createPgDeliveryOps(newPool()),
     async addSubscription(s) {
