@@ -16,6 +16,7 @@ interface Progress {
 export async function pgTurn(db: PgDb, t: DeliveryTurn): Promise<DeliveryTurnResult> {
   // One claim per subscription: a repeat would only lock rows this same statement already holds.
   const claims = [...new Map(t.claims.filter((c) => c.limit > 0).map((c) => [c.subscriptionId, c] as const)).values()];
+  if (t.records.length === 0 && claims.length === 0 && t.fanOutLimit <= 0) return { recorded: [], fannedOut: 0, claimed: [] };
   const progress: Progress = { recorded: null };
   for (let round = 1; ; round++) {
     try {
