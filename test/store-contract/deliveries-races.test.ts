@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliveryOps } from '../../src/store/contract.js';
 import type { ClaimedDelivery, RecordRequest } from '../../src/store/types.js';
 import { sleep } from '../helpers/wait.js';
-import { backends, claimFor, event, eventsOfLeads, fanOutAll, outcome, stopBackendsAfterAll, T0, turnOf, type DeliveryFixture } from './deliveries-kit.js';
+import { backends, claimFor, event, eventsOfLeads, fanOutAll, newId, outcome, stopBackendsAfterAll, T0, turnOf, type DeliveryFixture } from './deliveries-kit.js';
 
 stopBackendsAfterAll();
 
@@ -185,6 +185,21 @@ describe.each(backends.filter((b) => b.concurrent))('replicas racing ($name)', (
       }),
     );
     expect(await f.subscription('s')).toMatchObject({ consecutiveFailures: 48, failingSince: T0 + 10 });
+  });
+
+  it('queues a replayed event once when replicas requeue it at the same time', async () => {
+    await f.addSubscription({ id: 's' });
+    const events = eventsOfLeads(30);
+    const seqs = await f.appendEvents(events);
+    await fanOutAll(f.deliveries);
+    const done = await claimFor(f.deliveries, 's', 30, T0);
+    await f.deliveries.turn(turnOf({ now: T0 + 1, records: done.map((c) => outcome(c, 'succeeded', T0 + 1)) }));
+    const stored = events.map((e, i) => ({ seq: seqs[i]!, sourceId: e.sourceId, leadId: e.leadId }));
+    for (let round = 0; round < 3; round++) {
+      const queued = await Promise.all(replicas.map((ops) => ops.requeue('s', stored, () => newId('dlv'), T0 + 2)));
+      expect(queued.reduce((a, b) => a + b, 0)).toBe(round === 0 ? 30 : 0);
+    }
+    expect(await f.deliveries.pendingCount()).toBe(30);
   });
 
   it('lets exactly one probe through a circuit whose pause is over, however many replicas ask', async () => {
