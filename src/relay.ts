@@ -45,6 +45,8 @@ export interface RelayOptions {
   listen?: boolean;
   /** How long in-flight deliveries may finish on shutdown. */
   shutdownGraceMs?: number;
+  /** This process among replicas (default: LEADRELAY_REPLICA_ID, else hostname and pid). */
+  replicaId?: string;
   /** Retention pruner timing (defaults: first run 30 s after start, then hourly). */
   retention?: { firstRunAfterMs?: number; intervalMs?: number };
 }
@@ -64,15 +66,28 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
   const { logger } = opts;
   const clock = opts.clock ?? systemClock;
   const maxSizeMb = config.storage.maxSizeMb;
+  const replicaId = opts.replicaId ?? replicaIdOf(process.env);
+  const storage = config.storage;
   const store = await openStore({
-    path: config.storage.path,
+    path: storage.path,
     sqlite: {
       backgroundCheckpoints: true,
       maxSizeBytes: maxSizeMb === undefined ? undefined : Math.floor(maxSizeMb * 1024 * 1024),
       onNotice: (message) => logger.warn({ component: 'storage' }, message),
     },
+    postgres:
+      storage.url === undefined
+        ? undefined
+        : {
+            url: storage.url,
+            poolSize: storage.poolSize,
+            statementTimeoutMs: storage.statementTimeout,
+            sslmode: storage.sslmode,
+            replicaId,
+            // A dropped idle or LISTEN connection is replaced by itself; said once in the log.
+            onBackgroundError: (err) => logger.warn({ component: 'storage', err: { message: err.message, code: (err as { code?: string }).code } }, 'a database connection was lost; reconnecting'),
+          },
   });
-  const replicaId = replicaIdOf(process.env);
 
   await store.sources.register(
     config.sources.map((s) => ({ id: s.id, vendor: s.vendor })),

@@ -43,7 +43,7 @@ async function checkPostgres(storage: Config['storage'] & { url: string }): Prom
 async function checkSqlite(path: string): Promise<ConnectionReport> {
   const { existsSync } = await import('node:fs');
   if (!existsSync(path)) return { ok: true, message: `storage: SQLite ${path} does not exist yet; it is created at start` };
-  const [{ default: Database }, { migrations }] = await Promise.all([import('better-sqlite3'), import('../store/migrations/index.js')]);
+  const [{ default: Database }, { migrations }] = await Promise.all([import('better-sqlite3'), import('../store/sqlite/migrations/index.js')]);
   try {
     // Read-only: checking must not create -wal files or migrate.
     const db = new Database(path, { readonly: true, fileMustExist: true });

@@ -224,7 +224,7 @@ export class DeliveryWorker {
       this.storageRecovered();
     }
     // A full batch: there may be more to fan out, so turn again at once.
-    if (fanOutLimit > 0 && result.fannedOut >= fanOutLimit) {
+    if (result.moreToFanOut) {
       this.fanOutDue = true;
       this.woken = true;
     }

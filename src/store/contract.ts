@@ -50,7 +50,8 @@ export interface SourceOps {
   /**
    * Registers configured sources (a source keeps its cursor and snapshot across restarts). A run
    * still marked running whose source has no live lease was cut short by a crash: it becomes
-   * 'interrupted' (its committed pages stand).
+   * 'interrupted' (its committed pages stand). SQLite: one relay owns the file, so every lease in
+   * it belonged to a process that is gone: all are voided, and every run left running is interrupted.
    */
   register(sources: ReadonlyArray<{ id: string; vendor: string }>, now: number): Promise<void>;
   get(id: string): Promise<SourceRow | undefined>;
@@ -155,8 +156,10 @@ export interface DeliveryTurn {
 export interface DeliveryTurnResult {
   /** Per record: true, false (the delivery is gone, or its lease was taken over), or the error. */
   recorded: Array<boolean | Error>;
-  /** Outbox events consumed by fan-out (== fanOutLimit: call again soon). */
+  /** Outbox events fanned out (test pings are not: they have their one delivery already). */
   fannedOut: number;
+  /** Fan-out took a full batch: there may be more, call again soon. */
+  moreToFanOut?: boolean;
   claimed: ClaimedDelivery[];
   /** Fan-out or a claim failed (not storage): the outcomes were still recorded; nothing was claimed. */
   claimError?: Error;
@@ -175,6 +178,8 @@ export interface DeliveryOps {
   nextDueAfter(now: number): Promise<number | null>;
   /** Deliveries still to send to enabled subscriptions. */
   pendingCount(): Promise<number>;
+  /** Outbox events not fanned out yet (their deliveries do not exist yet). */
+  fanOutBacklog(): Promise<number>;
   /** Pending deliveries per subscription (enabled or not) and when the oldest was created. */
   queueBySubscription(): Promise<Array<{ subscriptionId: string; pending: number; oldestCreatedAt: number }>>;
   get(id: string): Promise<DeliveryView | undefined>;

@@ -2,15 +2,23 @@
 // backends: SQLite (sqlite/, the embedded default) and PostgreSQL (postgres/, shared by replicas).
 import { openSqliteStore, type SqliteOpenOptions } from './sqlite/index.js';
 import type { Store } from './contract.js';
+import type { PgStoreOptions } from './postgres/index.js';
 
 export interface StorageOptions {
-  /** SQLite file (storage.path). */
+  /** SQLite file (storage.path), used when `postgres` is absent. */
   path: string;
   sqlite?: SqliteOpenOptions;
+  /** storage.url and its settings: PostgreSQL instead of SQLite. */
+  postgres?: PgStoreOptions;
 }
 
 /** Opens (and migrates) the configured backend. */
 export async function openStore(storage: StorageOptions): Promise<Store> {
+  if (storage.postgres) {
+    // Loaded only when used: a SQLite relay never loads the PostgreSQL driver.
+    const { openPgStore } = await import('./postgres/index.js');
+    return openPgStore(storage.postgres);
+  }
   return openSqliteStore(storage.path, storage.sqlite);
 }
 

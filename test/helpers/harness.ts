@@ -48,6 +48,10 @@ export interface HarnessOptions {
   logLevel?: string;
   /** The relay's clock (default: the system clock); a ManualClock makes time-based decisions deterministic. */
   clock?: Clock;
+  /** storage.url: run on this PostgreSQL database instead of a SQLite file. */
+  storageUrl?: string;
+  /** More storage config keys (e.g. leaseTtl). */
+  storage?: Record<string, unknown>;
   /** More server config keys (e.g. tokens, metricsAuth). */
   server?: Record<string, unknown>;
 }
@@ -87,7 +91,9 @@ export class Harness {
         ...(this.opts.logLevel ? { logLevel: this.opts.logLevel } : {}),
         ...this.opts.server,
       },
-      storage: { path: join(this.dir, 'relay.db') },
+      storage: this.opts.storageUrl
+        ? { url: this.opts.storageUrl, poolSize: 4, ...this.opts.storage }
+        : { path: join(this.dir, 'relay.db'), ...this.opts.storage },
       sources: [
         {
           id: this.sourceId,
@@ -161,7 +167,8 @@ export class Harness {
       async () => {
         const sources = await this.api('GET', '/v1/sources');
         const syncing = sources.body.data.some((s: any) => s.syncing || s.lastSync.finishedAt === null);
-        return !syncing && (await this.relay.store.deliveries.pendingCount()) === 0;
+        const { deliveries } = this.relay.store;
+        return !syncing && (await deliveries.fanOutBacklog()) === 0 && (await deliveries.pendingCount()) === 0;
       },
       { timeoutMs, what: 'relay to be idle' },
     );

@@ -5,9 +5,12 @@ import { afterEach } from 'vitest';
 import type { Store } from '../../src/store/contract.js';
 import { openPgStore, type PgStore } from '../../src/store/postgres/index.js';
 import { freshPgDatabase } from './pg-db.js';
+import { openSqliteUnderTest, rawOf } from './sqlite-backend.js';
 
 export interface StoreBackend {
   name: string;
+  /** One process per database (SQLite): register() voids every lease (see SourceOps.register). */
+  oneProcess: boolean;
   /** A new store over a new, empty database. */
   open(): Promise<Store>;
   /**
@@ -47,6 +50,7 @@ async function pgSql(store: Store, text: string, params: unknown[] = []): Promis
 
 const postgres: StoreBackend = {
   name: 'postgres',
+  oneProcess: false,
   open: async () => (await pgReplicas(1))[0]!,
   openReplicas: pgReplicas,
   fixtures: {
@@ -65,9 +69,29 @@ const postgres: StoreBackend = {
   },
 };
 
-/**
- * Every backend the contract suite runs over.
- * SQLITE: the lead adds `{ name: 'sqlite', open: ..., openReplicas: ..., fixtures: ... }` here once
- * the SQLite backend implements the async contract (src/store/contract.ts).
- */
-export const backends: StoreBackend[] = [postgres];
+/** One relay owns a SQLite file: its "replicas" are the one store, as the contract allows. */
+const sqlite: StoreBackend = {
+  name: 'sqlite',
+  oneProcess: true,
+  open: async () => openSqliteUnderTest().store,
+  openReplicas: async (n) => {
+    const { store } = openSqliteUnderTest();
+    return Array.from({ length: n }, () => store);
+  },
+  fixtures: {
+    async fanOutAll(store) {
+      rawOf(store).prepare(`INSERT INTO cursors (name, value) SELECT 'fanout', coalesce(max(seq), 0) FROM events WHERE true ON CONFLICT (name) DO UPDATE SET value = excluded.value`).run();
+    },
+    async addDelivery(store, d) {
+      rawOf(store)
+        .prepare(
+          `INSERT INTO deliveries (id, subscription_id, event_seq, lead_key, status, attempts, next_attempt_at, created_at, updated_at, completed_at)
+           SELECT ?, ?, seq, source_id || '/' || lead_id, CASE WHEN ? IS NULL THEN 'pending' ELSE 'succeeded' END, 1, 0, 0, 0, ? FROM events WHERE seq = ?`,
+        )
+        .run(d.id, d.subscriptionId, d.completedAt, d.completedAt, d.seq);
+    },
+  },
+};
+
+/** Every backend the contract suite runs over. */
+export const backends: StoreBackend[] = [sqlite, postgres];

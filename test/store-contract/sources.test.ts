@@ -85,7 +85,9 @@ describe.each(backends)('sources ($name)', (backend) => {
     // Another replica starting: r1 still polls "live"; "expired" and "crashed" were cut short.
     await r2!.sources.register([{ id: 'crashed', vendor: 'apten' }, { id: 'live', vendor: 'apten' }, { id: 'expired', vendor: 'apten' }], T0);
     const results = Object.fromEntries((await r2!.sources.list()).map((s) => [s.id, s.lastSyncResult]));
-    expect(results).toEqual({ crashed: 'interrupted', live: 'running', expired: 'interrupted' });
+    // The contract's one difference here: a SQLite file has one relay, so at its start every lease
+    // in the file is void (its holder is gone) and every run left running was cut short.
+    expect(results).toEqual({ crashed: 'interrupted', live: backend.oneProcess ? 'interrupted' : 'running', expired: 'interrupted' });
   });
 
   it('refuses fenced marks once the lease is lost, writing nothing', async () => {

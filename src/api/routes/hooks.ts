@@ -1,7 +1,7 @@
 // REST hooks (Zapier's "REST Hook" triggers, also usable by Make, Pipedream, ...): subscribe a target
 // URL to one event type or pattern, unsubscribe it, and sample payloads for field mapping.
 // A hook is a subscription with origin 'hook': same table, same delivery, signing and retries; it
-// shows up in GET /v1/subscriptions. A 410 Gone from its target removes it (store/deliveries.ts).
+// shows up in GET /v1/subscriptions. A 410 Gone from its target removes it (store/sqlite/deliveries/record-attempts.ts).
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { RelayControl } from '../control.js';

@@ -110,6 +110,7 @@ export class SqliteStore implements Store {
       releaseLeasesAtStart: async () => operations.releaseLeasesAtStart(),
       nextDueAfter: async (now) => views.nextDueAfter(now),
       pendingCount: async () => views.pendingCount(),
+      fanOutBacklog: async () => views.fanOutBacklog(),
       queueBySubscription: async () => views.queueBySubscription(),
       get: async (id) => views.get(id),
       listForSubscription: async (subscriptionId, opts) => views.listForSubscription(subscriptionId, opts),

@@ -1,24 +1,18 @@
-// The delivery op group on PostgreSQL: a placeholder so PgStore compiles; branch i13-pg-b replaces
-// this file with the real queue (claims, outcomes, fan-out).
-import type pg from 'pg';
+// The PostgreSQL delivery queue (DeliveryOps): one file per operation, shared by every replica on
+// the database (claims with SKIP LOCKED and fencing tokens, fan-out exactly once, cluster-wide limits).
 import type { DeliveryOps } from '../../contract.js';
+import type { PgDb } from './client.js';
+import { pgTurn } from './turn.js';
+import { operatorOps } from './operator.js';
+import { viewOps } from './views.js';
 
-export function createPgDeliveryOps(db: pg.Pool): DeliveryOps {
-  void db;
-  const notYet = async (): Promise<never> => {
-    throw new Error('not implemented yet');
-  };
+export type { PgDb, PgClient, PgQueryable } from './client.js';
+
+/** `db`: a pg.Pool (or anything with its query(config) and connect(), e.g. a round-trip counter). */
+export function createPgDeliveryOps(db: PgDb): DeliveryOps {
   return {
-    turn: notYet,
-    release: notYet,
-    releaseLeasesAtStart: notYet,
-    nextDueAfter: notYet,
-    pendingCount: notYet,
-    queueBySubscription: notYet,
-    get: notYet,
-    listForSubscription: notYet,
-    retryNow: notYet,
-    insertPing: notYet,
-    requeue: notYet,
+    turn: (t) => pgTurn(db, t),
+    ...operatorOps(db),
+    ...viewOps(db),
   };
 }

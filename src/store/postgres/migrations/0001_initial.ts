@@ -113,7 +113,7 @@ CREATE TABLE subscriptions (
 CREATE INDEX subscriptions_created ON subscriptions (created_at, id);
 
 CREATE TABLE deliveries (
-  id TEXT COLLATE "C" PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,      -- bytewise, as SQLite compares: the API pages by id
   subscription_id TEXT NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
   event_seq BIGINT NOT NULL REFERENCES events (seq),
   lead_key TEXT NOT NULL,               -- source_id/lead_id: one lead's deliveries go out in event_seq order
@@ -134,6 +134,9 @@ CREATE INDEX deliveries_lead_order ON deliveries (subscription_id, lead_key, eve
 CREATE INDEX deliveries_by_subscription ON deliveries (subscription_id, id);
 CREATE INDEX deliveries_completed ON deliveries (completed_at) WHERE status <> 'pending';
 CREATE INDEX deliveries_event ON deliveries (event_seq);
+-- Leases held right now (an outcome or a release clears locked_until): a small index however long
+-- the backlog, for counting a subscription's attempts in flight (all replicas) against its maxConcurrency.
+CREATE INDEX deliveries_leased ON deliveries (subscription_id, locked_until) WHERE locked_until IS NOT NULL;
 
 CREATE TABLE delivery_attempts (
   id TEXT PRIMARY KEY,

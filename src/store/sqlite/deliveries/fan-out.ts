@@ -24,20 +24,31 @@ export class SqliteFanOut {
     );
   }
 
-  /** Returns how many outbox events it consumed (== limit: there may be more). Call inside a transaction. */
-  run(match: (event: EventHead, sub: Subscription) => boolean, subscriptions: readonly Subscription[], newId: () => string, now: number, limit: number): number {
+  /**
+   * Fans out up to `limit` outbox events in the caller's transaction: how many it fanned out, and
+   * whether the batch was full (there may be more).
+   */
+  run(
+    match: (event: EventHead, sub: Subscription) => boolean,
+    subscriptions: readonly Subscription[],
+    newId: () => string,
+    now: number,
+    limit: number,
+  ): { fannedOut: number; more: boolean } {
     const cursor = (this.cursorStmt.get() as { value: number } | undefined)?.value ?? 0;
     const events = this.outbox.headsAfter(cursor, limit);
-    if (events.length === 0) return 0;
+    if (events.length === 0) return { fannedOut: 0, more: false };
     const subs = subscriptions.filter((s) => s.enabled);
+    let fannedOut = 0;
     for (const event of events) {
       if (event.type === 'ping') continue; // a test send already has its one delivery
+      fannedOut++;
       for (const sub of subs) {
         if (!match(event, sub)) continue;
         this.insertStmt.run(newId(), sub.id, event.seq, `${event.sourceId}/${event.leadId}`, now, now, now);
       }
     }
     this.setCursorStmt.run(events.at(-1)!.seq);
-    return events.length;
+    return { fannedOut, more: events.length === limit };
   }
 }

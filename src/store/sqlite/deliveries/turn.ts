@@ -20,7 +20,11 @@ export function sqliteTurn(
     // In a savepoint of its own: should fan-out or a claim fail, the outcomes still commit.
     try {
       db.transaction(() => {
-        if (t.fanOutLimit > 0) result.fannedOut = parts.fanOut.run(t.match, parts.subscriptions(), t.newDeliveryId, t.now, t.fanOutLimit);
+        if (t.fanOutLimit > 0) {
+          const f = parts.fanOut.run(t.match, parts.subscriptions(), t.newDeliveryId, t.now, t.fanOutLimit);
+          result.fannedOut = f.fannedOut;
+          result.moreToFanOut = f.more;
+        }
         const claimed: ClaimedDelivery[] = [];
         for (const c of t.claims) {
           const room = t.maxTotal - claimed.length;

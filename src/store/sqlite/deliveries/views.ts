@@ -10,8 +10,12 @@ export class SqliteDeliveryViews {
   private readonly getStmt;
   private readonly pendingCountStmt;
   private readonly queueStmt;
+  private readonly backlogStmt;
 
   constructor(db: Db) {
+    this.backlogStmt = db.prepare(
+      `SELECT count(*) AS n FROM events WHERE seq > coalesce((SELECT value FROM cursors WHERE name = 'fanout'), 0) AND type <> 'ping'`,
+    );
     // Only future times matter: a row already due but not claimed is either waiting for capacity or
     // for an earlier event of its lead, and the attempt that frees either one wakes the worker.
     // One seek into deliveries_due per enabled subscription.
@@ -47,6 +51,10 @@ export class SqliteDeliveryViews {
 
   nextDueAfter(now: number): number | null {
     return (this.nextDueStmt.get({ now }) as { at: number | null }).at;
+  }
+
+  fanOutBacklog(): number {
+    return (this.backlogStmt.get() as { n: number }).n;
   }
 
   pendingCount(): number {

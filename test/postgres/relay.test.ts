@@ -1,0 +1,46 @@
+// The whole relay on PostgreSQL (storage.url), over real HTTP: the same promises as on SQLite.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Harness } from '../helpers/harness.js';
+import { freshPgDatabase } from '../helpers/pg-db.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+describe('a relay on PostgreSQL', () => {
+  it('syncs, signs and delivers every change; reports the backend and itself as the owner', async () => {
+    h = await new Harness({ storageUrl: await freshPgDatabase() }).start();
+    const health = await h.api('GET', '/healthz');
+    expect(health.body).toMatchObject({ status: 'ok', storage: 'postgres' });
+    const lead = h.apten.createLead();
+    await h.sync();
+    h.apten.updateLead(lead.id, { isHot: true });
+    h.apten.addEvent(lead.id, { type: 'CALL', data: {} });
+    await h.sync();
+    await h.waitIdle();
+    const about = h.sub.accepted.filter((w) => (w.body.data.lead?.id ?? w.body.data.leadId) === lead.id).map((w) => w.type);
+    expect(about).toEqual(['lead.created', 'lead.updated', 'event.added']);
+    const [source] = (await h.api('GET', '/v1/sources')).body.data;
+    expect(source.owner).toBe(health.body.replica);
+    expect(source.leadCount).toBe(1);
+  });
+
+  it('resumes pending deliveries after a restart with the same webhook-ids', async () => {
+    h = await new Harness({ storageUrl: await freshPgDatabase(), retrySchedule: Array<string>(20).fill('100ms') }).start();
+    h.sub.respond = () => 503;
+    h.apten.createLead();
+    h.apten.createLead();
+    await h.sync();
+    const firstIds = await new Promise<string[]>((resolve) => {
+      const check = () => (h!.sub.received.length >= 2 ? resolve([...new Set(h!.sub.received.map((r) => r.id))]) : setTimeout(check, 20));
+      check();
+    });
+    h.sub.respond = () => 204;
+    await h.restartRelay(); // waits until nothing is pending
+    const accepted = new Set(h.sub.accepted.map((w) => w.id));
+    for (const id of firstIds) expect(accepted.has(id)).toBe(true);
+    expect(accepted.size).toBe(2);
+  });
+});
