@@ -654,7 +654,7 @@ describe('storage: SQLite (path) or PostgreSQL (url)', () => {
 
   it('selects PostgreSQL with url, with pool size, statement timeout and TLS settings', () => {
     const cfg = loadConfig({ text: withServer('storage:\n  url: ${DATABASE_URL}\n  poolSize: 25\n  statementTimeout: 5s\n'), env: DB_ENV });
-    expect(cfg.storage).toEqual({ path: './data/leadrelay.db', url: DB_ENV.DATABASE_URL, poolSize: 25, statementTimeout: 5_000 });
+    expect(cfg.storage).toEqual({ path: './data/leadrelay.db', url: DB_ENV.DATABASE_URL, poolSize: 25, statementTimeout: 5_000, leaseTtl: 30_000 });
     const tls = loadConfig({ text: withServer('storage:\n  url: postgresql://relay@db/leadrelay\n  sslmode: verify-full\n'), env: {} });
     expect(tls.storage).toMatchObject({ url: 'postgresql://relay@db/leadrelay', sslmode: 'verify-full', poolSize: 10, statementTimeout: 30_000 });
   });
