@@ -149,6 +149,8 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
   const syncs = new Map<string, SourceSync>();
   /** Aborts the run in progress of a source whose lease this replica lost. */
   const runs = new Map<string, AbortController>();
+  /** When this replica last started a run of each source (relay clock). */
+  const runStartedAt = new Map<string, number>();
   const enabledSources = config.sources.filter((s) => s.enabled);
   const ownership = new SourceOwnership(
     { replicaId, version: VERSION, sourceIds: enabledSources.map((s) => s.id), leaseTtlMs: config.storage.leaseTtl },
@@ -193,6 +195,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
           (await ownership.asOwner(source.id, async (fence) => {
             const lost = new AbortController();
             runs.set(source.id, lost);
+            runStartedAt.set(source.id, clock.now());
             try {
               return await sync.run(AbortSignal.any([signal, lost.signal]), spareTime, fence);
             } finally {
@@ -222,6 +225,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       initialSync: s.initialSync,
     })),
     syncNow: (id) => loops.get(id)?.trigger(),
+    pollsHere: (id) => ownership.fenceOf(id) !== null,
     isSyncing: (id) => loops.get(id)?.running ?? false,
     syncProgress: (id) => syncs.get(id)?.progress() ?? null,
     unsavedSyncOutcome: (id) => syncs.get(id)?.unsavedOutcome() ?? null,
@@ -272,6 +276,21 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
   await worker.start(replicaId);
   // Events committed by other replicas' syncs (PostgreSQL NOTIFY): deliver them now, not at the next idle check.
   const stopListening = store.onOutboxGrew(() => worker.notify());
+  // A poll asked for on another replica (POST /v1/sources/:id/sync): ours to run if we poll the source.
+  const pollIfOurs = (id: string) => {
+    if (ownership.fenceOf(id)) void loops.get(id)?.trigger();
+  };
+  const stopSyncRequests = store.onSyncRequested(pollIfOurs);
+  // The backstop for a request announced while the listening connection was down.
+  const syncRequestCheck = setInterval(() => {
+    store.sources
+      .syncRequests()
+      .then((requests) => {
+        for (const r of requests) if (r.requestedAt > (runStartedAt.get(r.sourceId) ?? 0)) pollIfOurs(r.sourceId);
+      })
+      .catch(() => {}); // a paused database: the next check
+  }, Math.max(1000, Math.floor(config.storage.leaseTtl / 3)));
+  syncRequestCheck.unref();
   for (const loop of loops.values()) loop.start();
   pruner.start();
 
@@ -289,6 +308,8 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
         // Leases given up at once: other replicas take the sources now, not after the TTL.
         await ownership.stop();
         stopListening();
+        stopSyncRequests();
+        clearInterval(syncRequestCheck);
         await worker.stop(opts.shutdownGraceMs ?? 10_000);
         if (server) {
           const s = server as ServerType & { closeIdleConnections?: () => void };

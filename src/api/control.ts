@@ -22,6 +22,8 @@ export interface RelayControl {
   sources: readonly SourceInfo[];
   /** Runs a sync of the source as soon as possible; undefined when the source is unknown or disabled. */
   syncNow(sourceId: string): Promise<RunResult> | undefined;
+  /** This replica polls the source (holds its lease); else another replica does, or none right now. */
+  pollsHere(sourceId: string): boolean;
   isSyncing(sourceId: string): boolean;
   /** The last run's failure when the database could not record it (full or read-only), else null. */
   unsavedSyncOutcome?(sourceId: string): { finishedAt: string; error: { code: string; message: string } } | null;

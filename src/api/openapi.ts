@@ -174,7 +174,10 @@ export const OPERATIONS: readonly Operation[] = [
   },
   {
     method: 'post', path: '/v1/sources/:id/sync', operationId: 'syncSource', tag: 'Sources', summary: 'Poll a source now',
-    description: 'A run already in progress is followed by one more. With wait=true the answer comes when the run finished.',
+    description:
+      'A run already in progress is followed by one more. With wait=true the answer comes when the run finished. ' +
+      'Any replica takes it: on one that does not poll the source, the poll is asked of the one that does (recorded in the ' +
+      'database, announced by NOTIFY), and wait=true answers once a run started after the request has finished (202 after 5 minutes).',
     params: { id: 'The source id.' }, query: syncQuerySchema,
     queryDocs: { wait: 'true: answer when the run finished, with its result.' },
     responses: {

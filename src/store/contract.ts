@@ -64,6 +64,13 @@ export interface SourceOps {
   markFailed(id: string, atIso: string, error: { code: string; message: string }, stats: Record<string, unknown>, fence: Fence | null): Promise<void>;
   /** A warning shown on GET /v1/sources until the next complete scan replaces it (null clears it). */
   setWarning(id: string, warning: { code: string; message: string } | null, fence: Fence | null): Promise<void>;
+  /**
+   * Asks whichever replica polls the source to poll it now (POST /v1/sources/:id/sync on another
+   * replica): recorded on the source row, and announced (Store.onSyncRequested) where the backend can.
+   */
+  requestSync(id: string, now: number): Promise<void>;
+  /** When each source's poll was last asked for (requestSync), for sources where it ever was. */
+  syncRequests(): Promise<Array<{ sourceId: string; requestedAt: number }>>;
 }
 
 export interface SnapshotOps {
@@ -258,6 +265,11 @@ export interface Store {
    * Returns the function that stops listening.
    */
   onOutboxGrew(listener: () => void): () => void;
+  /**
+   * Calls `listener` with a source id when a poll of it was asked for (SourceOps.requestSync) on any
+   * replica: PostgreSQL NOTIFY. A wake-up only: owners also check syncRequests(). SQLite: never.
+   */
+  onSyncRequested(listener: (sourceId: string) => void): () => void;
   /** 'ok' when the database checks out (SQLite: integrity_check; PostgreSQL: a round trip). */
   integrityCheck(): Promise<string>;
   close(): Promise<void>;

@@ -15,7 +15,7 @@ afterEach(async () => {
 
 async function listenerPids(admin: pg.Client, replicaId: string): Promise<number[]> {
   const { rows } = await admin.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query = 'LISTEN leadrelay_outbox'`,
+    `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN leadrelay_%'`,
     [`leadrelay/${replicaId}`],
   );
   return rows.map((r) => r.pid);

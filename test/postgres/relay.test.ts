@@ -2,6 +2,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness } from '../helpers/harness.js';
 import { freshPgDatabase } from '../helpers/pg-db.js';
+import { request } from 'undici';
+import { startRelay, type RunningRelay } from '../../src/relay.js';
+import { createLogger } from '../../src/log.js';
+import { ADMIN_TOKEN } from '../helpers/harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -42,5 +46,31 @@ describe('a relay on PostgreSQL', () => {
     const accepted = new Set(h.sub.accepted.map((w) => w.id));
     for (const id of firstIds) expect(accepted.has(id)).toBe(true);
     expect(accepted.size).toBe(2);
+  });
+
+  it('any replica takes POST /v1/sources/:id/sync: the one that polls the source runs it and the answer says how it went', async () => {
+    h = await new Harness({ storageUrl: await freshPgDatabase() }).start();
+    const owner = (await h.api('GET', '/healthz')).body.replica;
+    let other: RunningRelay | undefined;
+    try {
+      other = await startRelay(h.config, { logger: createLogger({ level: 'silent' }), replicaId: 'replica-b', shutdownGraceMs: 2000 });
+      const call = async (method: 'GET' | 'POST', path: string) => {
+        const res = await request(`${other!.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+        return { status: res.statusCode, body: (await res.body.json()) as any };
+      };
+      const [source] = (await call('GET', '/v1/sources')).body.data;
+      expect(source.owner).toBe(owner); // one source, two replicas: the first holds it
+      const lead = h.apten.createLead();
+      const res = await call('POST', '/v1/sources/apten/sync?wait=true');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ source: 'apten', status: 'ok', stats: { created: 1 }, error: null });
+      await h.waitIdle();
+      expect(h.sub.accepted.filter((w) => w.body.data.lead?.id === lead.id).map((w) => w.type)).toEqual(['lead.created']);
+      expect((await call('GET', '/v1/replicas')).body.data.map((r: any) => [r.id, r.sources]).sort()).toEqual(
+        [[owner, ['apten']], ['replica-b', []]].sort(),
+      );
+    } finally {
+      await other?.stop();
+    }
   });
 });

@@ -106,4 +106,26 @@ describe.each(backends)('sources ($name)', (backend) => {
     await store.sources.markSucceeded('a', '2026-02-01T11:00:00.000Z', { pages: 1 }, fresh);
     expect((await store.sources.get('a'))!.lastSyncResult).toBe('ok');
   });
+
+  it('records a requested poll for the replica that polls the source, and announces it to the others where it can', async () => {
+    const [r1, r2] = await backend.openReplicas(2);
+    await r1!.sources.register([{ id: 'a', vendor: 'apten' }, { id: 'b', vendor: 'apten' }], T0);
+    const heard: string[] = [];
+    const stop = r2!.onSyncRequested((id) => heard.push(id));
+    try {
+      // Give a listening connection time to start (PostgreSQL), then ask on the other replica.
+      await new Promise((r) => setTimeout(r, 300));
+      await r1!.sources.requestSync('a', T0 + 5);
+      expect(await r2!.sources.syncRequests()).toEqual([{ sourceId: 'a', requestedAt: T0 + 5 }]);
+      if (!backend.oneProcess) {
+        const deadline = Date.now() + 5000;
+        while (!heard.includes('a') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        expect(heard).toEqual(['a']);
+      } else {
+        expect(heard).toEqual([]); // one process: the replica asked is the one that polls
+      }
+    } finally {
+      stop();
+    }
+  });
 });

@@ -1,5 +1,7 @@
 // GET /v1/sources and POST /v1/sources/:id/sync.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { emptyRunStats, type RunStats } from '../../sync/engine.js';
+import { sleep } from '../../util/time.js';
 import { z } from 'zod';
 import type { RelayControl } from '../control.js';
 import { ApiError, notFound } from '../errors.js';
@@ -26,7 +28,8 @@ export function sourceRoutes(relay: RelayControl) {
         enabled: s.enabled,
         pollInterval: s.pollInterval,
         initialSync: s.initialSync,
-        syncing: relay.isSyncing(s.id),
+        // Here, or on the replica that polls it (its row says running while its lease lives).
+        syncing: relay.isSyncing(s.id) || (r?.lastSyncResult === 'running' && leases.has(s.id)),
         progress: relay.syncProgress(s.id),
         initialSyncCompletedAt: r?.initialSyncCompletedAt ?? null,
         lastSync: {
@@ -56,6 +59,7 @@ export function sourceRoutes(relay: RelayControl) {
     const { wait } = parseQuery(c, syncQuerySchema);
     const source = relay.sources.find((s) => s.id === id);
     if (!source) throw notFound('source', id);
+    if (source.enabled && !relay.pollsHere(id)) return syncElsewhere(c, relay, id, wait === 'true');
     const run = relay.syncNow(id);
     if (!run) throw new ApiError(409, 'source_disabled', `source "${id}" is disabled in the config`);
     if (wait !== 'true') {
@@ -76,6 +80,31 @@ export function sourceRoutes(relay: RelayControl) {
   });
 
   return app;
+}
+
+/** How long ?wait=true waits for another replica's run before answering 202 instead. */
+const WAIT_ELSEWHERE_MS = 5 * 60_000;
+
+/**
+ * Another replica polls the source (or none does right now): ask for the poll through the store;
+ * with wait, answer once a run that started after the request has finished, from its record.
+ */
+async function syncElsewhere(c: Context, relay: RelayControl, id: string, wait: boolean) {
+  const requestedAt = relay.clock.now();
+  await relay.store.sources.requestSync(id, requestedAt);
+  const accepted = () => c.json({ source: id, status: 'accepted' as const }, 202);
+  if (!wait) return accepted();
+  const deadline = Date.now() + WAIT_ELSEWHERE_MS;
+  while (Date.now() < deadline) {
+    await sleep(200, c.req.raw.signal);
+    if (c.req.raw.signal.aborted) break;
+    const r = await relay.store.sources.get(id);
+    const started = r?.lastSyncStartedAt ? Date.parse(r.lastSyncStartedAt) : NaN;
+    const finished = r?.lastSyncFinishedAt ? Date.parse(r.lastSyncFinishedAt) : NaN;
+    if (!r || !(started >= requestedAt) || !(finished >= started) || (r.lastSyncResult !== 'ok' && r.lastSyncResult !== 'error')) continue;
+    return c.json({ source: id, status: r.lastSyncResult, stats: (r.lastStats ?? emptyRunStats()) as RunStats, error: r.lastError });
+  }
+  return accepted();
 }
 
 /** GET /v1/replicas: the processes sharing the database (a heartbeat within the lease TTL) and what each polls. */

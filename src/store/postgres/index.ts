@@ -78,6 +78,10 @@ export class PgStore implements Store {
     return this.listener.subscribe(listener);
   }
 
+  onSyncRequested(listener: (sourceId: string) => void): () => void {
+    return this.listener.subscribeSync(listener);
+  }
+
   async integrityCheck(): Promise<string> {
     try {
       await this.pool.query('SELECT 1');

@@ -1,8 +1,12 @@
-// Wake-ups when any replica commits outbox events: a dedicated connection LISTENing on the channel
-// the page writes NOTIFY, reconnected with backoff when it drops. Only a hint: callers still poll.
+// Wake-ups from other replicas: a dedicated connection LISTENing on the channel the page writes
+// NOTIFY (outbox events committed) and on the one sync requests NOTIFY (a source's poll asked for),
+// reconnected with backoff when it drops. Only hints: callers still poll.
 import pg from 'pg';
 import { plainError } from './pool.js';
 import { OUTBOX_CHANNEL } from './snapshot/write-page.js';
+
+/** NOTIFY payload: the id of the source whose poll was asked for (sources.ts requestSync). */
+export const SYNC_CHANNEL = 'leadrelay_sync';
 
 export interface OutboxListenerOptions {
   /** How often the connection is probed (a silently dead one delivers nothing and says nothing). */
@@ -16,6 +20,7 @@ export interface OutboxListenerOptions {
 
 export class OutboxListener {
   private readonly listeners = new Set<() => void>();
+  private readonly syncListeners = new Set<(sourceId: string) => void>();
   private client: pg.Client | null = null;
   private connecting: Promise<void> | null = null;
   private retry: NodeJS.Timeout | null = null;
@@ -33,12 +38,35 @@ export class OutboxListener {
   }
 
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    if (this.listeners.size === 1) this.start();
+    return this.add(this.listeners, listener);
+  }
+
+  /** Sync requests: the listener gets the source id. */
+  subscribeSync(listener: (sourceId: string) => void): () => void {
+    return this.add(this.syncListeners, listener);
+  }
+
+  private get active(): number {
+    return this.listeners.size + this.syncListeners.size;
+  }
+
+  private add<L>(set: Set<L>, listener: L): () => void {
+    set.add(listener);
+    if (this.active === 1) this.start();
     return () => {
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0) void this.stop();
+      set.delete(listener);
+      if (this.active === 0) void this.stop();
     };
+  }
+
+  private fireSync(sourceId: string): void {
+    for (const l of [...this.syncListeners]) {
+      try {
+        l(sourceId);
+      } catch {
+        // A listener's failure is its own; the others are still told.
+      }
+    }
   }
 
   private fire(): void {
@@ -61,17 +89,18 @@ export class OutboxListener {
     const client = new pg.Client(this.config);
     client.on('notification', (n) => {
       if (n.channel === OUTBOX_CHANNEL) this.fire();
+      else if (n.channel === SYNC_CHANNEL && n.payload) this.fireSync(n.payload);
     });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('LISTEN connection ended')));
     try {
       await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}; LISTEN ${SYNC_CHANNEL}`);
     } catch (err) {
       this.lost(client, err as Error);
       return;
     }
-    if (this.closed || this.listeners.size === 0) {
+    if (this.closed || this.active === 0) {
       await client.end().catch(() => {});
       return;
     }
@@ -87,7 +116,7 @@ export class OutboxListener {
     client.on('error', () => {}); // late errors of a connection already given up
     void client.end().catch(() => {});
     if (this.client === client) this.client = null;
-    if (this.closed || this.listeners.size === 0 || this.retry) return;
+    if (this.closed || this.active === 0 || this.retry) return;
     this.opts.onError?.(plainError(err));
     const delay = this.backoff;
     this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 30_000);
@@ -110,7 +139,7 @@ export class OutboxListener {
   /** Drops the connection once nobody listens (or at close); a subscribe meanwhile keeps it. */
   private async stop(): Promise<void> {
     await this.connecting;
-    if (!this.closed && this.listeners.size > 0) return;
+    if (!this.closed && this.active > 0) return;
     if (this.retry) clearTimeout(this.retry);
     if (this.check) clearInterval(this.check);
     this.retry = this.check = null;

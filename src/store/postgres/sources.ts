@@ -5,6 +5,7 @@ import type { Fence, SourceOps } from '../contract.js';
 import type { SourceRow } from '../types.js';
 import { assertFenced, fenceCondition } from './fence.js';
 import { inTx } from './tx.js';
+import { SYNC_CHANNEL } from './outbox-listener.js';
 
 interface Row {
   id: string;
@@ -109,6 +110,16 @@ export function createPgSourceOps(pool: pg.Pool): SourceOps {
 
     async setWarning(id, warning, fence) {
       await mark(id, 'warning_code = $1, warning_message = $2', [warning?.code ?? null, warning?.message ?? null], fence);
+    },
+
+    // Recorded and announced in one statement: the NOTIFY goes out when it commits.
+    async requestSync(id, now) {
+      await pool.query(`WITH r AS (UPDATE sources SET sync_requested_at = $2 WHERE id = $1 RETURNING id) SELECT pg_notify('${SYNC_CHANNEL}', id) FROM r`, [id, now]);
+    },
+
+    async syncRequests() {
+      const { rows } = await pool.query<{ id: string; sync_requested_at: number }>('SELECT id, sync_requested_at FROM sources WHERE sync_requested_at IS NOT NULL');
+      return rows.map((r) => ({ sourceId: r.id, requestedAt: r.sync_requested_at }));
     },
   };
 }

@@ -79,6 +79,8 @@ export class SqliteStore implements Store {
       markSucceeded: async (id, at, stats, fence) => guarded(fence, () => sources.markSucceeded(id, at, stats)),
       markFailed: async (id, at, error, stats, fence) => guarded(fence, () => sources.markFailed(id, at, error, stats)),
       setWarning: async (id, warning, fence) => guarded(fence, () => sources.setWarning(id, warning)),
+      requestSync: async (id, now) => sources.requestSync(id, now),
+      syncRequests: async () => sources.syncRequests(),
     };
     this.snapshot = {
       getLeads: async (sourceId, ids) => snapshot.getLeads(sourceId, ids),
@@ -142,6 +144,11 @@ export class SqliteStore implements Store {
 
   /** One process writes a SQLite file: whoever adds events tells the worker directly. */
   onOutboxGrew(): () => void {
+    return () => {};
+  }
+
+  /** One process: the replica asked is the one that polls. */
+  onSyncRequested(): () => void {
     return () => {};
   }
 

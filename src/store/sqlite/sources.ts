@@ -35,6 +35,8 @@ export class SourceStore {
   private readonly beginScanStmt;
   private readonly scanOutcomeStmt;
   private readonly warnStmt;
+  private readonly requestStmt;
+  private readonly requestsStmt;
 
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
@@ -69,6 +71,8 @@ export class SourceStore {
        WHERE id = @id`,
     );
     this.warnStmt = db.prepare(`UPDATE sources SET warning_code = ?, warning_message = ? WHERE id = ?`);
+    this.requestStmt = db.prepare(`UPDATE sources SET sync_requested_at = ? WHERE id = ?`);
+    this.requestsStmt = db.prepare(`SELECT id, sync_requested_at FROM sources WHERE sync_requested_at IS NOT NULL`);
   }
 
   /**
@@ -128,6 +132,14 @@ export class SourceStore {
   /** A warning shown on GET /v1/sources until the next complete scan replaces it (null clears it). */
   setWarning(id: string, warning: { code: string; message: string } | null): void {
     this.warnStmt.run(warning?.code ?? null, warning?.message ?? null, id);
+  }
+
+  requestSync(id: string, now: number): void {
+    this.requestStmt.run(now, id);
+  }
+
+  syncRequests(): Array<{ sourceId: string; requestedAt: number }> {
+    return (this.requestsStmt.all() as Array<{ id: string; sync_requested_at: number }>).map((r) => ({ sourceId: r.id, requestedAt: r.sync_requested_at }));
   }
 
   /** Only for use inside the page transaction (SnapshotStore.applyPage). */

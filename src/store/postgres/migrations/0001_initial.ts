@@ -32,7 +32,8 @@ CREATE TABLE sources (
   -- checks it (a fencing token), so a replica that lost the lease cannot commit.
   lease_owner TEXT,
   lease_token BIGINT NOT NULL DEFAULT 0,
-  lease_expires_at BIGINT
+  lease_expires_at BIGINT,
+  sync_requested_at BIGINT              -- a poll asked for through the API, on any replica
 );
 
 CREATE TABLE leads (

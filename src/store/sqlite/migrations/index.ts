@@ -8,6 +8,7 @@ import { m0006_previous_secrets } from './0006_previous_secrets.js';
 import { m0007_install_keys } from './0007_install_keys.js';
 import { m0008_created_by } from './0008_created_by.js';
 import { m0009_replicas } from './0009_replicas.js';
+import { m0010_sync_requests } from './0010_sync_requests.js';
 
 export interface Migration {
   version: number;
@@ -25,4 +26,5 @@ export const migrations: readonly Migration[] = [
   m0007_install_keys,
   m0008_created_by,
   m0009_replicas,
+  m0010_sync_requests,
 ];
