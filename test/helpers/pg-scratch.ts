@@ -1,10 +1,10 @@
-// A minimal PostgreSQL scaffold for the delivery-queue tests until the shared setup (migration
-// runner, PgStore) lands: one throwaway server per test file, a fresh database per fixture cloned
-// from a template holding the schema, pg.Pools on it, and a round-trip counter. Seeding
-// (subscriptions, events) is plain SQL here because the ops that write them live on another branch.
+// The delivery-queue tests' PostgreSQL fixture: a fresh database with the schema on the run's
+// server, pg.Pools on it, a round-trip counter, and seeding in plain SQL (fixtures only). A test that
+// restarts PostgreSQL gets a server of its own (scratchServer), started on first use.
 import pg from 'pg';
 import type { QueryConfig, QueryResultRow } from 'pg';
 import { PgServer } from './pg-server.js';
+import { freshPgDatabase } from './pg-db.js';
 import { pgMigrations } from '../../src/store/postgres/migrations/index.js';
 import { createPgDeliveryOps, type PgClient, type PgDb } from '../../src/store/postgres/deliveries/index.js';
 import { subscriptionFromJson, type SubscriptionJson } from '../../src/store/postgres/deliveries/rows.js';
@@ -48,18 +48,32 @@ export async function stopScratchServer(): Promise<void> {
   if (s) await (await s).destroy();
 }
 
-/** A fresh database with the schema; its URL. */
-export async function scratchDatabase(): Promise<string> {
-  const s = await scratchServer();
-  const name = `lr_test_${++databases}`;
-  const admin = new pg.Client({ connectionString: s.url() });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`);
-  } finally {
-    await admin.end();
+/**
+ * A fresh database with the schema; its URL. On the run's server (pg-global-setup.ts), or with
+ * `ownServer` on this file's own server, for a test that stops and restarts PostgreSQL.
+ */
+export async function scratchDatabase(ownServer = false): Promise<string> {
+  if (ownServer) {
+    const s = await scratchServer();
+    const name = `lr_test_${++databases}`;
+    const admin = new pg.Client({ connectionString: s.url() });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`);
+    } finally {
+      await admin.end();
+    }
+    return s.url(name);
   }
-  return s.url(name);
+  const url = await freshPgDatabase();
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    for (const m of pgMigrations) await c.query(m.sql);
+  } finally {
+    await c.end();
+  }
+  return url;
 }
 
 /** A PgDb that counts every query sent (BEGIN and COMMIT included): SQL round trips. */
@@ -104,8 +118,8 @@ export interface PgDeliveryFixture extends DeliveryFixture {
   sql(text: string, values?: unknown[]): Promise<pg.QueryResult>;
 }
 
-export async function openPgDeliveryFixture(): Promise<PgDeliveryFixture> {
-  const url = await scratchDatabase();
+export async function openPgDeliveryFixture(opts: { ownServer?: boolean } = {}): Promise<PgDeliveryFixture> {
+  const url = await scratchDatabase(opts.ownServer);
   const pools: pg.Pool[] = [];
   const newPool = () => {
     const p = new pg.Pool({ connectionString: url, max: 6 });

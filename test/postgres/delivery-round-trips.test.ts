@@ -3,10 +3,10 @@
 // previous one and claiming the next batch, fan-out included, every query counted (BEGIN and COMMIT too).
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createPgDeliveryOps } from '../src/store/postgres/deliveries/index.js';
-import type { ClaimedDelivery } from '../src/store/types.js';
-import { countingDb, openPgDeliveryFixture, stopScratchServer, type PgDeliveryFixture } from './helpers/pg-scratch.js';
-import { eventsOfLeads, outcome, T0, turnOf } from './store-contract/deliveries-kit.js';
+import { createPgDeliveryOps } from '../../src/store/postgres/deliveries/index.js';
+import type { ClaimedDelivery } from '../../src/store/types.js';
+import { countingDb, openPgDeliveryFixture, stopScratchServer, type PgDeliveryFixture } from '../helpers/pg-scratch.js';
+import { eventsOfLeads, outcome, T0, turnOf } from '../store-contract/deliveries-kit.js';
 
 afterAll(stopScratchServer);
 

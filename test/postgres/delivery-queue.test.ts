@@ -3,10 +3,10 @@
 // as per-record errors), and a starting replica voids no one's leases.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createPgDeliveryOps } from '../src/store/postgres/deliveries/index.js';
-import { openPgDeliveryFixture, scratchServer, stopScratchServer, type PgDeliveryFixture } from './helpers/pg-scratch.js';
-import { claimFor, eventsOfLeads, fanOutAll, outcome, record, T0, turnOf } from './store-contract/deliveries-kit.js';
-import { waitFor } from './helpers/wait.js';
+import { createPgDeliveryOps } from '../../src/store/postgres/deliveries/index.js';
+import { openPgDeliveryFixture, scratchServer, stopScratchServer, type PgDeliveryFixture } from '../helpers/pg-scratch.js';
+import { claimFor, eventsOfLeads, fanOutAll, outcome, record, T0, turnOf } from '../store-contract/deliveries-kit.js';
+import { waitFor } from '../helpers/wait.js';
 
 afterAll(stopScratchServer);
 
@@ -35,7 +35,7 @@ describe('PostgreSQL delivery queue', () => {
   /** Resolves once some session waits for a lock held by another. */
   async function someoneWaitsForALock(): Promise<void> {
     await waitFor(async () => {
-      const r = await f.sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`);
+      const r = await f.sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`);
       return (r.rows[0] as { n: number }).n > 0;
     }, { what: 'a session waiting for a lock' });
   }
@@ -74,6 +74,8 @@ describe('PostgreSQL delivery queue', () => {
   });
 
   it('fails the whole turn while the database is down, and goes on once it is back', async () => {
+    await f.close();
+    f = await openPgDeliveryFixture({ ownServer: true }); // a server this test may stop
     const c = await oneClaimed({ id: 's' });
     const server = await scratchServer();
     await server.stop();
