@@ -34,6 +34,8 @@ export interface MetricsDeps {
   clock: Clock;
   /** The polled sources: their series exist (at zero) from the start. */
   sources: ReadonlyArray<{ id: string; vendor: VendorName }>;
+  /** Whether this replica polls the source now (holds its lease). */
+  pollsHere?: (sourceId: string) => boolean;
 }
 
 export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
@@ -134,6 +136,16 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
           const at = s.lastSuccessAt ? Date.parse(s.lastSuccessAt) : NaN;
           this.set({ source: s.id, vendor: s.vendor }, (now - (Number.isNaN(at) ? startedAt : at)) / 1000);
         }
+      },
+    });
+    new Gauge({
+      name: 'leadrelay_source_polled_here',
+      help: 'Replicas: 1 while this replica polls the source (holds its lease), else 0. Summed over replicas: 1 per source.',
+      labelNames: sourceLabels,
+      registers,
+      collect() {
+        this.reset();
+        for (const s of deps.sources) this.set({ source: s.id, vendor: s.vendor }, deps.pollsHere?.(s.id) === false ? 0 : 1);
       },
     });
     new Gauge({

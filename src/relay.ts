@@ -121,6 +121,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     store,
     clock,
     sources: config.sources.filter((s) => s.enabled).map((s) => ({ id: s.id, vendor: s.vendor })),
+    pollsHere: (id) => ownership.fenceOf(id) !== null,
   });
 
   const agent = createDeliveryAgent({ allowPrivate: config.delivery.allowPrivateTargets });

@@ -65,6 +65,7 @@ describe('GET /metrics', () => {
       ['leadrelay_sync_duration_seconds', 'histogram'],
       ['leadrelay_source_lag_seconds', 'gauge'],
       ['leadrelay_source_leads', 'gauge'],
+      ['leadrelay_source_polled_here', 'gauge'],
       ['leadrelay_delivery_attempts_total', 'counter'],
       ['leadrelay_delivery_attempt_duration_seconds', 'histogram'],
       ['leadrelay_delivery_queue_depth', 'gauge'],
@@ -79,6 +80,7 @@ describe('GET /metrics', () => {
     expect(lag).toBeGreaterThanOrEqual(0);
     expect(lag).toBeLessThanOrEqual((Date.now() - startedAt) / 1000 + 1);
     expect(sample(res.text, 'leadrelay_subscription_enabled', { subscription: 'all' })).toBe(1);
+    expect(sample(res.text, 'leadrelay_source_polled_here', apten)).toBe(1); // the one replica polls it
   });
 
   it('two relays in one process keep separate counts', async () => {
