@@ -29,12 +29,13 @@ export async function runMigrateStorage(
     out.write(
       `verified (every table's row count matches) and committed: SQLite schema ${report.from.schemaVersion}, PostgreSQL schema ${report.to.schemaVersion}; ` +
         `events continue after seq ${report.lastEventSeq}.\n` +
-        `Next: point storage.url at this database and start the relays. ${report.from.path} was only read: starting the SQLite config again goes back.\n`,
+        `Next: set storage.url to this database (without storage.path) and start the relays. ${report.from.path} was only read: keep it until they run well.\n`,
     );
     return 0;
   } catch (e) {
     const message = e instanceof RelayError ? e.message : `${(e as Error).message ?? e}`;
-    err.write(`leadrelay: migrate-storage: ${hide(message)}\n`);
+    // Store messages name the config key; here the URL came as --to.
+    err.write(`leadrelay: migrate-storage: ${hide(message).replaceAll('storage.url', '--to')}\n`);
     return 1;
   }
 }
