@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The leadrelay command: start the daemon, check a config, run the demo, print the version.
+// The leadrelay command: start the daemon, check a config, run the demo, print the version, move a
+// SQLite database into PostgreSQL.
 import { loadConfig, ConfigError } from '../config/index.js';
 import { VERSION } from '../version.js';
 import { parseArgs, USAGE } from './args.js';
@@ -20,6 +21,10 @@ async function main(): Promise<number> {
     case 'demo': {
       const { runDemo } = await import('../demo/run.js');
       return runDemo();
+    }
+    case 'migrate-storage': {
+      const { runMigrateStorage } = await import('./migrate-storage.js');
+      return runMigrateStorage({ from: args.from!, to: args.to! });
     }
     case 'check-config':
     case 'start':

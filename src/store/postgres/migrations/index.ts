@@ -1,5 +1,10 @@
 // PostgreSQL migrations, numbered like SQLite's but a history of their own (the PostgreSQL schema
 // started at SQLite's eighth version). Applied by ../migrate.ts under an advisory lock.
+//
+// Rolling upgrades (docs/replicas.md, "Upgrades"): replicas of the previous version keep running on a
+// schema a newer one migrated, so a migration only adds (tables, nullable columns or ones with a
+// default, indexes); dropping or renaming what the previous version still uses waits for a later
+// release. One that cannot keep to that must say "stop every replica first" in the release notes.
 import { m0001_initial } from './0001_initial.js';
 
 export interface PgMigration {
