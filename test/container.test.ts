@@ -173,6 +173,7 @@ describe('docker-compose.replicas.yml: three replicas on PostgreSQL behind one p
   });
 });
 
+/** Skipped only outside CI: .ci/run installs Debian's haproxy, and there a missing one fails. */
 function haproxyInstalled(): boolean {
-  return spawnSync('haproxy', ['-v']).status === 0;
+  return spawnSync('haproxy', ['-v']).status === 0 || process.env.CI === 'true';
 }

@@ -19,7 +19,8 @@ import { freshPgDatabase } from '../helpers/pg-db.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TOKEN = 'proxy-test-admin-token-4c1d9e';
-const haproxyInstalled = spawnSync('haproxy', ['-v']).status === 0;
+// .ci/run installs Debian's haproxy: in CI a missing one fails the test instead of skipping it.
+const haproxyInstalled = spawnSync('haproxy', ['-v']).status === 0 || process.env.CI === 'true';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
