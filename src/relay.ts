@@ -5,7 +5,7 @@ import { formatDuration, type Config } from './config/index.js';
 import type { Logger } from './log.js';
 import { MAX_PREVIOUS_SECRETS, openStore, type Store } from './store/index.js';
 import { replicaIdOf } from './replica.js';
-import { SourceOwnership } from './sync/ownership.js';
+import { SourceOwnership, assertReplicaIdFree } from './sync/ownership.js';
 import { RelayError } from './util/errors.js';
 import { SourceSync, emptyRunStats, type RunResult } from './sync/engine.js';
 import { PollLoop } from './sync/scheduler.js';
@@ -88,6 +88,13 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
             onBackgroundError: (err) => logger.warn({ component: 'storage', err: { message: err.message, code: (err as { code?: string }).code } }, 'a database connection was lost; reconnecting'),
           },
   });
+
+  try {
+    await assertReplicaIdFree({ store, clock, logger }, replicaId, storage.leaseTtl);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 
   await store.sources.register(
     config.sources.map((s) => ({ id: s.id, vendor: s.vendor })),

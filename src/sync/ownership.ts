@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Fence, Store } from '../store/index.js';
 import type { Clock } from '../util/time.js';
+import { RelayError } from '../util/errors.js';
 
 export interface OwnershipOptions {
   replicaId: string;
@@ -44,7 +45,7 @@ export class SourceOwnership {
   }
 
   private get heartbeatMs(): number {
-    return this.opts.heartbeatMs ?? Math.max(100, Math.floor(this.opts.leaseTtlMs / 3));
+    return this.opts.heartbeatMs ?? heartbeatEvery(this.opts.leaseTtlMs);
   }
 
   /** Registers this replica and takes its share of the sources, then keeps renewing. */
@@ -152,4 +153,37 @@ export class SourceOwnership {
     this.deps.logger.warn({ source: sourceId, replica: this.opts.replicaId }, `no longer polling this source: ${why}`);
     this.deps.onLost(sourceId);
   }
+}
+
+/**
+ * Two live processes with one replica id would both take the id's leases as their own (a renewal)
+ * and poll the same sources. A fresh heartbeat under this id is watched for one heartbeat interval:
+ * one that moves is another live process (refused: replica_id_in_use); one that stays is a
+ * predecessor that died, whose leases this process simply carries on. SQLite: one process per file
+ * (and a container restarting keeps its hostname and pid 1), so nothing to check.
+ */
+export async function assertReplicaIdFree(
+  deps: Pick<OwnershipDeps, 'store' | 'clock' | 'logger'>,
+  replicaId: string,
+  leaseTtlMs: number,
+): Promise<void> {
+  const { store, clock, logger } = deps;
+  if (store.kind !== 'postgres') return;
+  const seen = async () => (await store.replicas.list(clock.now() - leaseTtlMs)).find((r) => r.id === replicaId);
+  const before = await seen();
+  if (!before) return;
+  logger.info({ replica: replicaId }, 'a replica with this id was seen recently; checking that it is gone before starting');
+  await new Promise((resolve) => setTimeout(resolve, heartbeatEvery(leaseTtlMs) + 250));
+  const after = await seen();
+  if (after && after.lastSeenAt > before.lastSeenAt) {
+    throw new RelayError(
+      'replica_id_in_use',
+      `replica id ${replicaId} is in use by another live process (heartbeat ${new Date(after.lastSeenAt).toISOString()}); give each replica its own LEADRELAY_REPLICA_ID`,
+    );
+  }
+}
+
+/** Leases are renewed (and replicas beat) every third of the TTL. */
+function heartbeatEvery(leaseTtlMs: number): number {
+  return Math.max(100, Math.floor(leaseTtlMs / 3));
 }

@@ -73,4 +73,17 @@ describe('a relay on PostgreSQL', () => {
       await other?.stop();
     }
   });
+
+  it('refuses to start a second live process under a replica id in use, and starts after a predecessor that died', async () => {
+    const url = await freshPgDatabase();
+    h = await new Harness({ storageUrl: url, storage: { leaseTtl: '1500ms' } }).start();
+    const id = (await h.api('GET', '/healthz')).body.replica;
+    const logger = createLogger({ level: 'silent' });
+    await expect(startRelay(h.config, { logger, replicaId: id, listen: false })).rejects.toMatchObject({ code: 'replica_id_in_use' });
+    // A predecessor whose heartbeats stopped (killed: no goodbye) is no obstacle.
+    const { store } = h.relay;
+    await store.replicas.heartbeat({ id: 'died-here', version: 'x', startedAt: Date.now() }, Date.now());
+    const next = await startRelay(h.config, { logger, replicaId: 'died-here', listen: false });
+    await next.stop();
+  });
 });
