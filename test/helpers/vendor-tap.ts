@@ -7,6 +7,8 @@ export interface TappedRequest {
   method: string;
   path: string;
   query: URLSearchParams;
+  /** When the request reached the tap (Date.now()). */
+  at: number;
 }
 
 export class VendorTap {
@@ -26,7 +28,7 @@ export class VendorTap {
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://tap');
-      const tapped = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams };
+      const tapped = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, at: Date.now() };
       this.seen.push(tapped);
       this.onRequest?.(tapped);
       const upstream = httpRequest(
