@@ -84,6 +84,8 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
             statementTimeoutMs: storage.statementTimeout,
             sslmode: storage.sslmode,
             replicaId,
+            // A replica frozen inside a transaction must not hold its row locks past its lease (pool.ts).
+            idleInTransactionTimeoutMs: storage.leaseTtl,
             // A dropped idle or LISTEN connection is replaced by itself; said once in the log.
             onBackgroundError: (err) => logger.warn({ component: 'storage', err: { message: err.message, code: (err as { code?: string }).code } }, 'a database connection was lost; reconnecting'),
           },
