@@ -160,6 +160,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       logger: logger.child({ component: 'ownership' }),
       onAcquired: (id) => void loops.get(id)?.trigger(),
       onLost: (id) => runs.get(id)?.abort(new RelayError('lease_lost', `source ${id}: another replica polls it now`)),
+      onStorageError: (code) => metrics.storageFailed('sync', code),
     },
   );
   const https: VendorHttp[] = [];

@@ -5,6 +5,7 @@
 // token: a replica that stalled past its lease (GC pause, SIGSTOP, partition) can commit nothing.
 import type { Logger } from 'pino';
 import type { Fence, Store } from '../store/index.js';
+import { storageErrorOf } from '../store/errors.js';
 import type { Clock } from '../util/time.js';
 
 export interface OwnershipOptions {
@@ -25,6 +26,8 @@ export interface OwnershipDeps {
   onAcquired(sourceId: string): void;
   /** A source is no longer this replica's (lease lost or handed over): stop a run in progress. */
   onLost(sourceId: string): void;
+  /** A heartbeat failed on a storage error (the database away or too slow): counted on /metrics. */
+  onStorageError?(code: string): void;
 }
 
 export class SourceOwnership {
@@ -71,7 +74,14 @@ export class SourceOwnership {
     // Not held (yet): try now rather than at the next heartbeat, e.g. a first poll right after start.
     if (!fence) {
       await this.beat;
-      fence = this.held.get(sourceId) ?? (await this.tryAcquire(sourceId, await this.fairShare())) ?? undefined;
+      try {
+        fence = this.held.get(sourceId) ?? (await this.tryAcquire(sourceId, await this.fairShare())) ?? undefined;
+      } catch (err) {
+        // The database is away: not polled here this time (the heartbeat says so in the log, the
+        // owner's own runs report it on the source), rather than a "sync run crashed" per poll.
+        if (!storageErrorOf(err)) throw err;
+        return null;
+      }
     }
     if (!fence) return null;
     this.busy.add(sourceId);
@@ -131,6 +141,8 @@ export class SourceOwnership {
       }
     } catch (err) {
       // The database is unreachable: leases run out and are taken over, or renewed once it is back.
+      const storage = storageErrorOf(err);
+      if (storage) this.deps.onStorageError?.(storage.code);
       logger.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'source leases not renewed; retrying');
     }
   }
