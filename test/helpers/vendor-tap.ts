@@ -14,6 +14,8 @@ export interface TappedRequest {
 export class VendorTap {
   /** Called synchronously for every request before it is forwarded. */
   onRequest: ((req: TappedRequest) => void) | null = null;
+  /** Called with each complete response (for a test that records what the vendor answered). */
+  onResponse: ((req: TappedRequest, status: number, body: Buffer) => void) | null = null;
   /** Every request seen, oldest first. */
   readonly seen: TappedRequest[] = [];
   url = '';
@@ -42,6 +44,11 @@ export class VendorTap {
         },
         (up) => {
           res.writeHead(up.statusCode ?? 502, up.headers);
+          if (this.onResponse) {
+            const chunks: Buffer[] = [];
+            up.on('data', (c: Buffer) => chunks.push(c));
+            up.once('end', () => this.onResponse?.(tapped, up.statusCode ?? 0, Buffer.concat(chunks)));
+          }
           up.pipe(res);
         },
       );
