@@ -71,7 +71,7 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
     });
     this.storageErrors = new Counter({
       name: 'leadrelay_storage_errors_total',
-      help: 'Writes the database refused (storage_full, storage_read_only, storage_io_error), by component (sync or delivery); the work is retried.',
+      help: 'Database operations that failed (storage_full, storage_read_only, storage_io_error, storage_unavailable, storage_timeout), by component (sync: runs and source leases; delivery); the work is retried.',
       labelNames: ['component', 'code'],
       registers,
     });

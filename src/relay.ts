@@ -84,6 +84,8 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
             statementTimeoutMs: storage.statementTimeout,
             sslmode: storage.sslmode,
             replicaId,
+            // A replica frozen inside a transaction must not hold its row locks past its lease (pool.ts).
+            idleInTransactionTimeoutMs: storage.leaseTtl,
             // A dropped idle or LISTEN connection is replaced by itself; said once in the log.
             onBackgroundError: (err) => logger.warn({ component: 'storage', err: { message: err.message, code: (err as { code?: string }).code } }, 'a database connection was lost; reconnecting'),
           },
@@ -168,6 +170,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       logger: logger.child({ component: 'ownership' }),
       onAcquired: (id) => void loops.get(id)?.trigger(),
       onLost: (id) => runs.get(id)?.abort(new RelayError('lease_lost', `source ${id}: another replica polls it now`)),
+      onStorageError: (code) => metrics.storageFailed('sync', code),
     },
   );
   const https: VendorHttp[] = [];

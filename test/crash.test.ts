@@ -4,12 +4,13 @@
 // LEADRELAY_CRASH_KILLS sets the number of kill points (default 32; `npm run soak` runs 300),
 // LEADRELAY_CRASH_SEED the simulators' and the plan's PRNG seed, LEADRELAY_CRASH_VERBOSE=1 logs each
 // kill, and LEADRELAY_RELIABILITY_OUT names a JSON file that gets this run's figures under "crash".
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkAccepted } from './helpers/crash-check.js';
+import { writeReliability } from './helpers/reliability-out.js';
 import { CrashScenario, PHASES } from './helpers/crash-run.js';
 import { Harness } from './helpers/harness.js';
 import { waitFor } from './helpers/wait.js';
@@ -77,7 +78,7 @@ describe('crash safety (SIGKILL): at-least-once delivery, no invented events, in
         `${summary.webhooksAccepted} webhooks accepted, ${summary.duplicates} duplicates, lost: ${summary.lost}, invented: ${summary.invented}, ` +
         `integrity: ${integrity}, ${Math.round(summary.durationMs / 1000)} s`,
     );
-    writeReliability(summary);
+    writeReliability('crash', summary);
 
     expect(scenario.kills.length).toBe(KILLS);
     for (const p of PHASES) expect(perPhase[p], `kills in phase ${p}`).toBeGreaterThan(0);
@@ -196,16 +197,3 @@ describe('restart after a kill', () => {
     }
   }, 120_000);
 });
-
-/** Merges this run's figures into the shared reliability file under "crash" (other suites add theirs). */
-function writeReliability(summary: Record<string, unknown>): void {
-  const out = process.env.LEADRELAY_RELIABILITY_OUT;
-  if (!out) return;
-  let all: Record<string, unknown> = {};
-  try {
-    if (existsSync(out)) all = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
-  } catch {
-    all = {};
-  }
-  writeFileSync(out, `${JSON.stringify({ ...all, crash: { ...summary, at: new Date().toISOString() } }, null, 2)}\n`);
-}

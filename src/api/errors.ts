@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { RelayError } from '../util/errors.js';
+import { isStorageError } from '../store/errors.js';
 
 export class ApiError extends RelayError {
   constructor(status: ContentfulStatusCode, code: string, message: string, details: unknown[] = []) {
@@ -14,7 +15,9 @@ export function errorBody(code: string, message: string, details: unknown[] = []
 }
 
 export function respondError(c: Context, err: unknown) {
-  if (err instanceof RelayError && err.status < 500) {
+  // A storage failure (the database down, restarting, too slow, full) is not a bug: 503 with its
+  // code and what to do, which names the database (host:port/name) but never its password.
+  if (err instanceof RelayError && (err.status < 500 || isStorageError(err))) {
     return c.json(errorBody(err.code, err.message, err.details), err.status as ContentfulStatusCode);
   }
   // Internal details stay in the log; the client gets a stable code.

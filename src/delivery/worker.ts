@@ -183,12 +183,15 @@ export class DeliveryWorker {
     const { store, clock } = this.deps;
     const done = this.recorder.take();
     const now = clock.now();
-    const wanted = this.stopping ? [] : await this.plan(now);
-    const fanOutLimit = !this.stopping && this.fanOutDue ? FANOUT_BATCH : 0;
-    if (done.length === 0 && wanted.length === 0 && fanOutLimit === 0) return 0;
-    this.fanOutDue = false;
+    let wanted: Array<{ sub: Subscription; limit: number }> = [];
     let result: DeliveryTurnResult;
     try {
+      // Inside the try: reading the subscriptions fails too while the database is away, and a throw
+      // here ended the loop as an unhandled rejection, i.e. the process (seen when PostgreSQL restarted).
+      wanted = this.stopping ? [] : await this.plan(now);
+      const fanOutLimit = !this.stopping && this.fanOutDue ? FANOUT_BATCH : 0;
+      if (done.length === 0 && wanted.length === 0 && fanOutLimit === 0) return 0;
+      this.fanOutDue = false;
       result = await store.deliveries.turn({
         records: done.map((d) => d.request),
         health: this.opts.health,

@@ -41,8 +41,9 @@ export function pgCodeOf(sqlstate: string): StorageErrorCode | null {
   if (sqlstate === '25006') return 'storage_read_only'; // read_only_sql_transaction: a standby
   if (sqlstate === '58030' || sqlstate === 'XX001' || sqlstate === 'XX002') return 'storage_io_error';
   // 08: connection exceptions; 57P01-03: admin/crash shutdown, cannot connect now (starting up);
-  // 53: out of connections or memory; 28: authentication; 3D000: no such database.
-  if (sqlstate.startsWith('08') || /^57P0[1-3]$/.test(sqlstate) || sqlstate.startsWith('53') || sqlstate.startsWith('28') || sqlstate === '3D000') {
+  // 53: out of connections or memory; 28: authentication; 3D000: no such database; 25P03: the
+  // server ended a session whose transaction sat idle too long (the process was frozen, pool.ts).
+  if (sqlstate.startsWith('08') || /^57P0[1-3]$/.test(sqlstate) || sqlstate.startsWith('53') || sqlstate.startsWith('28') || sqlstate === '3D000' || sqlstate === '25P03') {
     return 'storage_unavailable';
   }
   return null;

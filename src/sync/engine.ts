@@ -115,6 +115,12 @@ export class SourceSync {
       row = await store.sources.syncStart(this.source.id);
       if (row) await store.sources.markStarted(this.source.id, new Date(started).toISOString(), fence);
     } catch (err) {
+      // Another replica took the source over and this one's heartbeat has not noticed yet: nothing
+      // was written, the heartbeat hands the source over; not a crash (it logged one per poll).
+      if (err instanceof LeaseLostError) {
+        logger.warn({ source: this.source.id, err: { code: err.code, message: err.message } }, 'sync not run: another replica polls this source now');
+        return { ok: false, stats, error: { code: err.code, message: err.message } };
+      }
       // An unwritable database fails the run before any vendor request: nothing to roll back.
       const storage = storageErrorOf(err, 'sync run not started');
       if (!storage) throw err;

@@ -5,6 +5,7 @@
 // token: a replica that stalled past its lease (GC pause, SIGSTOP, partition) can commit nothing.
 import type { Logger } from 'pino';
 import type { Fence, Store } from '../store/index.js';
+import { storageErrorOf } from '../store/errors.js';
 import type { Clock } from '../util/time.js';
 import { RelayError } from '../util/errors.js';
 
@@ -26,6 +27,8 @@ export interface OwnershipDeps {
   onAcquired(sourceId: string): void;
   /** A source is no longer this replica's (lease lost or handed over): stop a run in progress. */
   onLost(sourceId: string): void;
+  /** A heartbeat failed on a storage error (the database away or too slow): counted on /metrics. */
+  onStorageError?(code: string): void;
 }
 
 export class SourceOwnership {
@@ -36,6 +39,8 @@ export class SourceOwnership {
   private stopped = false;
   /** Sources that are polling right now: handing one over waits until its run is over. */
   private readonly busy = new Set<string>();
+  /** Sources this replica handed over, until when it leaves them for another replica to take. */
+  private readonly handedOver = new Map<string, number>();
 
   constructor(
     private readonly opts: OwnershipOptions,
@@ -70,7 +75,14 @@ export class SourceOwnership {
     // Not held (yet): try now rather than at the next heartbeat, e.g. a first poll right after start.
     if (!fence) {
       await this.beat;
-      fence = this.held.get(sourceId) ?? (await this.tryAcquire(sourceId, await this.fairShare())) ?? undefined;
+      try {
+        fence = this.held.get(sourceId) ?? (await this.tryAcquire(sourceId, await this.fairShare())) ?? undefined;
+      } catch (err) {
+        // The database is away: not polled here this time (the heartbeat says so in the log, the
+        // owner's own runs report it on the source), rather than a "sync run crashed" per poll.
+        if (!storageErrorOf(err)) throw err;
+        return null;
+      }
     }
     if (!fence) return null;
     this.busy.add(sourceId);
@@ -109,13 +121,20 @@ export class SourceOwnership {
         if (await store.leases.renew(fence, now, this.opts.leaseTtlMs)) continue;
         this.lose(sourceId, 'its lease was taken over by another replica');
       }
-      const share = await this.fairShare();
-      // More than our share (a replica joined): hand idle sources over; they move within one heartbeat.
+      const { share, fewestElsewhere } = await this.balance(now);
+      // More than our share (a replica joined): hand the extras over. At our share while another live
+      // replica polls two fewer (the ceiling lets 4 sources over 3 replicas settle as 2, 2, 0, one
+      // replica idle: seen in test/replicas-pg-faults.test.ts): hand one over per heartbeat. Only idle
+      // sources move; another replica takes them within one heartbeat.
+      let excess = this.held.size - share;
+      if (excess <= 0 && fewestElsewhere !== null && this.held.size - fewestElsewhere >= 2) excess = 1;
       for (const sourceId of [...this.held.keys()]) {
-        if (this.held.size <= share) break;
+        if (excess <= 0) break;
         if (this.busy.has(sourceId)) continue;
         await store.leases.release(this.held.get(sourceId)!);
+        this.handedOver.set(sourceId, now + this.opts.leaseTtlMs);
         this.lose(sourceId, 'handed over to even out the sources across replicas');
+        excess--;
       }
       for (const sourceId of this.opts.sourceIds) {
         if (this.held.size >= share) break;
@@ -123,6 +142,8 @@ export class SourceOwnership {
       }
     } catch (err) {
       // The database is unreachable: leases run out and are taken over, or renewed once it is back.
+      const storage = storageErrorOf(err);
+      if (storage) this.deps.onStorageError?.(storage.code);
       logger.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'source leases not renewed; retrying');
     }
   }
@@ -130,7 +151,11 @@ export class SourceOwnership {
   /** Takes the source's lease if it is free and this replica is below its share. */
   private async tryAcquire(sourceId: string, share: number): Promise<Fence | null> {
     if (this.stopped || this.held.size >= share) return null;
-    const fence = await this.deps.store.leases.acquire(sourceId, this.opts.replicaId, this.deps.clock.now(), this.opts.leaseTtlMs);
+    const now = this.deps.clock.now();
+    // Just handed over for another replica to take: not taken back at once (by a poll of it here).
+    if ((this.handedOver.get(sourceId) ?? 0) > now) return null;
+    this.handedOver.delete(sourceId);
+    const fence = await this.deps.store.leases.acquire(sourceId, this.opts.replicaId, now, this.opts.leaseTtlMs);
     if (!fence) return null;
     const fresh = !this.held.has(sourceId);
     this.held.set(sourceId, fence);
@@ -143,9 +168,24 @@ export class SourceOwnership {
 
   /** ceil(sources / live replicas): live = a heartbeat within the lease TTL. */
   private async fairShare(): Promise<number> {
-    const live = await this.deps.store.replicas.list(this.deps.clock.now() - this.opts.leaseTtlMs);
-    const replicas = Math.max(1, live.length);
-    return Math.ceil(this.opts.sourceIds.length / replicas);
+    return (await this.balance(this.deps.clock.now(), false)).share;
+  }
+
+  /**
+   * The fair share, and (with `counts`) the fewest sources any other live replica polls (null when
+   * this replica is alone).
+   */
+  private async balance(now: number, counts = true): Promise<{ share: number; fewestElsewhere: number | null }> {
+    const { store } = this.deps;
+    const live = await store.replicas.list(now - this.opts.leaseTtlMs);
+    const share = Math.ceil(this.opts.sourceIds.length / Math.max(1, live.length));
+    const others = live.filter((r) => r.id !== this.opts.replicaId);
+    if (!counts || others.length === 0) return { share, fewestElsewhere: null };
+    const polled = new Map<string, number>();
+    for (const l of await store.leases.list()) {
+      if (l.owner !== null && l.expiresAt !== null && l.expiresAt > now) polled.set(l.owner, (polled.get(l.owner) ?? 0) + 1);
+    }
+    return { share, fewestElsewhere: Math.min(...others.map((r) => polled.get(r.id) ?? 0)) };
   }
 
   private lose(sourceId: string, why: string): void {

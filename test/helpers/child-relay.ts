@@ -18,7 +18,8 @@ export class ChildRelay {
   exited: Promise<number | null> = Promise.resolve(null);
   readonly configPath: string;
 
-  constructor(dir: string, config: unknown) {
+  /** `env`: more environment variables for the child (e.g. LEADRELAY_REPLICA_ID). */
+  constructor(dir: string, config: unknown, private readonly env: Record<string, string> = {}) {
     this.configPath = join(dir, 'relay.yaml');
     writeFileSync(this.configPath, stringify(config));
   }
@@ -43,7 +44,7 @@ export class ChildRelay {
     let own = ''; // earlier runs' lines must not be mistaken for this one's
     const proc = spawn(process.execPath, [MAIN, 'start', '--config', this.configPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LEADRELAY_LOG_LEVEL: 'info' },
+      env: { ...process.env, LEADRELAY_LOG_LEVEL: 'info', ...this.env },
     });
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
@@ -65,6 +66,16 @@ export class ChildRelay {
    */
   killNow(): void {
     if (this.running) this.proc!.kill('SIGKILL');
+  }
+
+  /** SIGSTOP: the process freezes (as in a long GC pause or a stalled VM) with its sockets open. */
+  pause(): void {
+    if (this.running) this.proc!.kill('SIGSTOP');
+  }
+
+  /** SIGCONT: a paused process goes on where it stopped. */
+  resume(): void {
+    if (this.running) this.proc!.kill('SIGCONT');
   }
 
   /** SIGKILL and wait for the process to be gone. */

@@ -36,10 +36,15 @@ export interface CheckedSource<S> {
   seeded: ReadonlySet<string>;
 }
 
+/** Several accounts of one vendor (several replicas' sources) are judged each against its own simulator. */
+type OneOrMore<T> = T | readonly T[];
+
 export function checkAccepted(
   accepted: readonly Received[],
-  sims: { apten: CheckedSource<AptenSimulator>; nexus: CheckedSource<NexusSimulator> },
+  sims: { apten: OneOrMore<CheckedSource<AptenSimulator>>; nexus: OneOrMore<CheckedSource<NexusSimulator>> },
 ): CheckResult {
+  const aptens = ([] as Array<CheckedSource<AptenSimulator>>).concat(sims.apten);
+  const nexuses = ([] as Array<CheckedSource<NexusSimulator>>).concat(sims.nexus);
   const lost: string[] = [];
   const invented: string[] = [];
   const unstable: string[] = [];
@@ -57,11 +62,11 @@ export function checkAccepted(
   }
 
   const bySource = (id: string) => accepted.filter((w) => w.body.data.source === id);
-  const known = new Set([sims.apten.sourceId, sims.nexus.sourceId]);
+  const known = new Set([...aptens, ...nexuses].map((s) => s.sourceId));
   for (const w of accepted) if (!known.has(w.body.data.source)) invented.push(`${w.id}: unknown source ${w.body.data.source}`);
 
-  checkApten(bySource(sims.apten.sourceId), sims.apten, lost, invented);
-  checkNexus(bySource(sims.nexus.sourceId), sims.nexus, lost, invented);
+  for (const s of aptens) checkApten(bySource(s.sourceId), s, lost, invented);
+  for (const s of nexuses) checkNexus(bySource(s.sourceId), s, lost, invented);
 
   // A lead's lead.created comes first, whatever the crashes: nothing about a lead before its announcement.
   const misordered: string[] = [];
@@ -88,7 +93,7 @@ function perLead(webhooks: readonly Received[], bySource = false): Map<string, R
 
 const lastLeadWebhook = (list: readonly Received[] | undefined) => list?.filter((w) => w.type.startsWith('lead.')).at(-1);
 
-function checkApten(webhooks: readonly Received[], { sim, seeded }: CheckedSource<AptenSimulator>, lost: string[], invented: string[]): void {
+function checkApten(webhooks: readonly Received[], { sourceId, sim, seeded }: CheckedSource<AptenSimulator>, lost: string[], invented: string[]): void {
   const changes = new Map<string, Array<{ kind: string; at: string; eventId?: string }>>();
   for (const c of sim.changes) changes.set(c.leadId, [...(changes.get(c.leadId) ?? []), c]);
   const happened = (leadId: string, test: (c: { kind: string; at: string; eventId?: string }) => boolean) =>
@@ -98,7 +103,7 @@ function checkApten(webhooks: readonly Received[], { sim, seeded }: CheckedSourc
   for (const w of webhooks) {
     const id = leadIdOf(w);
     const d = w.body.data;
-    const label = `apten ${w.type} ${w.id} for ${id}`;
+    const label = `${sourceId} ${w.type} ${w.id} for ${id}`;
     if (!happened(id, (c) => c.kind === 'lead.created')) {
       invented.push(`${label}: the vendor never had this lead`);
       continue;
@@ -135,32 +140,32 @@ function checkApten(webhooks: readonly Received[], { sim, seeded }: CheckedSourc
   for (const w of webhooks) if (w.type === 'lead.created') createdIds.set(leadIdOf(w), (createdIds.get(leadIdOf(w)) ?? new Set()).add(w.id));
   for (const lead of sim.leads()) {
     const ids = createdIds.get(lead.id);
-    if (ids && ids.size > 1) invented.push(`apten lead ${lead.id} announced created ${ids.size} times`);
+    if (ids && ids.size > 1) invented.push(`${sourceId} lead ${lead.id} announced created ${ids.size} times`);
     if (!ids) {
       // Soft-deleted before any poll saw it alive: never announced, nothing to report.
-      if (!lead.deleted) lost.push(`apten lead.created for ${lead.id}`);
+      if (!lead.deleted) lost.push(`${sourceId} lead.created for ${lead.id}`);
       continue;
     }
     const last = lastLeadWebhook(leads.get(lead.id));
     if (!last || canonicalJson(last.body.data.lead.raw) !== canonicalJson(lead)) {
-      lost.push(`apten final state of ${lead.id} (updatedAt ${lead.updatedAt}; last webhook ${last?.type} at ${last?.body.data.lead.raw.updatedAt})`);
+      lost.push(`${sourceId} final state of ${lead.id} (updatedAt ${lead.updatedAt}; last webhook ${last?.type} at ${last?.body.data.lead.raw.updatedAt})`);
     } else if (lead.deleted && last.type !== 'lead.deleted') {
-      lost.push(`apten lead.deleted for ${lead.id}`);
+      lost.push(`${sourceId} lead.deleted for ${lead.id}`);
     }
     const sent = new Set(
       (leads.get(lead.id) ?? []).filter((w) => w.type.startsWith('event.')).map((w) => `${w.type === 'event.added' ? '+' : ''}${w.body.data.event.type}:${w.body.data.event.id}@${w.body.data.event.updatedAt}`),
     );
     const added = new Set((leads.get(lead.id) ?? []).filter((w) => w.type === 'event.added').map((w) => `${w.body.data.event.type}:${w.body.data.event.id}`));
     for (const e of sim.events(lead.id)) {
-      if (!added.has(`${e.type}:${e.id}`)) lost.push(`apten event.added ${e.type} ${e.id} on ${lead.id}`);
+      if (!added.has(`${e.type}:${e.id}`)) lost.push(`${sourceId} event.added ${e.type} ${e.id} on ${lead.id}`);
       if (!sent.has(`${e.type}:${e.id}@${e.updatedAt}`) && !sent.has(`+${e.type}:${e.id}@${e.updatedAt}`)) {
-        lost.push(`apten final version of event ${e.id} on ${lead.id} (${e.updatedAt})`);
+        lost.push(`${sourceId} final version of event ${e.id} on ${lead.id} (${e.updatedAt})`);
       }
     }
   }
 }
 
-function checkNexus(webhooks: readonly Received[], { sim, seeded }: CheckedSource<NexusSimulator>, lost: string[], invented: string[]): void {
+function checkNexus(webhooks: readonly Received[], { sourceId, sim, seeded }: CheckedSource<NexusSimulator>, lost: string[], invented: string[]): void {
   const changes = new Map<string, Array<{ kind: string; at: string }>>();
   for (const c of sim.changes) changes.set(c.leadId, [...(changes.get(c.leadId) ?? []), c]);
   const happened = (leadId: string, test: (c: { kind: string; at: string }) => boolean) => (changes.get(leadId) ?? []).some(test);
@@ -168,7 +173,7 @@ function checkNexus(webhooks: readonly Received[], { sim, seeded }: CheckedSourc
   for (const w of webhooks) {
     const id = leadIdOf(w);
     const d = w.body.data;
-    const label = `nexus ${w.type} ${w.id} for ${id}`;
+    const label = `${sourceId} ${w.type} ${w.id} for ${id}`;
     if (!happened(id, (c) => c.kind === 'lead.created')) {
       invented.push(`${label}: the vendor never had this lead`);
       continue;
@@ -194,13 +199,13 @@ function checkNexus(webhooks: readonly Received[], { sim, seeded }: CheckedSourc
   for (const [id, list] of leads) {
     const created = new Set(list.filter((w) => w.type === 'lead.created').map((w) => w.id));
     // Nexus ids are never reused, so a second lead.created means the relay once thought it gone.
-    if (created.size > 1) invented.push(`nexus lead ${id} announced created ${created.size} times`);
+    if (created.size > 1) invented.push(`${sourceId} lead ${id} announced created ${created.size} times`);
   }
   for (const lead of sim.leads()) {
     const last = lastLeadWebhook(leads.get(lead.id));
-    if (!last) lost.push(`nexus lead.created for ${lead.id}`);
+    if (!last) lost.push(`${sourceId} lead.created for ${lead.id}`);
     else if (last.type === 'lead.deleted' || canonicalJson(last.body.data.lead.raw) !== canonicalJson(lead)) {
-      lost.push(`nexus final state of ${lead.id} (updatedAt ${lead.updatedAt}; last webhook ${last.type} at ${last.body.data.lead.raw.updatedAt})`);
+      lost.push(`${sourceId} final state of ${lead.id} (updatedAt ${lead.updatedAt}; last webhook ${last.type} at ${last.body.data.lead.raw.updatedAt})`);
     }
   }
   const deleted = new Set(sim.changes.filter((c) => c.kind === 'lead.deleted').map((c) => c.leadId));
@@ -208,6 +213,6 @@ function checkNexus(webhooks: readonly Received[], { sim, seeded }: CheckedSourc
     const list = leads.get(id);
     // Created and deleted between two scans: the relay never saw it, so it owes no webhook at all.
     if (!list) continue;
-    if (lastLeadWebhook(list)?.type !== 'lead.deleted') lost.push(`nexus lead.deleted for ${id}`);
+    if (lastLeadWebhook(list)?.type !== 'lead.deleted') lost.push(`${sourceId} lead.deleted for ${id}`);
   }
 }

@@ -92,6 +92,8 @@ export function countingDb(pool: pg.Pool): { db: PgDb; roundTrips: () => number 
           return client.query<R>(config);
         },
         release: (err?: Error | boolean) => client.release(err),
+        on: (event: 'error', listener: (err: Error) => void) => client.on(event, listener),
+        off: (event: 'error', listener: (err: Error) => void) => client.off(event, listener),
       };
     },
   };

@@ -7,11 +7,15 @@ export interface TappedRequest {
   method: string;
   path: string;
   query: URLSearchParams;
+  /** When the request reached the tap (Date.now()). */
+  at: number;
 }
 
 export class VendorTap {
   /** Called synchronously for every request before it is forwarded. */
   onRequest: ((req: TappedRequest) => void) | null = null;
+  /** Called with each complete response (for a test that records what the vendor answered). */
+  onResponse: ((req: TappedRequest, status: number, body: Buffer) => void) | null = null;
   /** Every request seen, oldest first. */
   readonly seen: TappedRequest[] = [];
   url = '';
@@ -26,7 +30,7 @@ export class VendorTap {
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://tap');
-      const tapped = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams };
+      const tapped = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, at: Date.now() };
       this.seen.push(tapped);
       this.onRequest?.(tapped);
       const upstream = httpRequest(
@@ -40,6 +44,11 @@ export class VendorTap {
         },
         (up) => {
           res.writeHead(up.statusCode ?? 502, up.headers);
+          if (this.onResponse) {
+            const chunks: Buffer[] = [];
+            up.on('data', (c: Buffer) => chunks.push(c));
+            up.once('end', () => this.onResponse?.(tapped, up.statusCode ?? 0, Buffer.concat(chunks)));
+          }
           up.pipe(res);
         },
       );

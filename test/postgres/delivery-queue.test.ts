@@ -89,6 +89,30 @@ describe('PostgreSQL delivery queue', () => {
     expect((await f.deliveries.get(c.id))!.status).toBe('succeeded');
   });
 
+  it('fails a turn whose connection a restart cut while it was checked out, without an unhandled error event (a crash)', async () => {
+    await side.end();
+    await f.close();
+    f = await openPgDeliveryFixture({ ownServer: true }); // a server this test may stop
+    side = new pg.Client({ connectionString: f.url });
+    side.on('error', () => undefined);
+    await side.connect();
+    const c = await oneClaimed({ id: 's' });
+    // The turn's client is out of the pool, its statement waiting on a row another session holds.
+    await side.query('BEGIN');
+    await side.query('SELECT 1 FROM deliveries WHERE id = $1 FOR UPDATE', [c.id]);
+    const turn = record(f.deliveries, [outcome(c, 'succeeded', T0 + 1)], T0 + 1).catch((err: unknown) => err);
+    await someoneWaitsForALock();
+    const server = await scratchServer();
+    await server.stop();
+    try {
+      expect(await turn).toBeInstanceOf(Error);
+    } finally {
+      await server.resume();
+    }
+    // An 'error' event nobody listened to would have ended the process: this one is still here and goes on.
+    expect((await record(f.deliveries, [outcome(c, 'succeeded', T0 + 2)], T0 + 2)).recorded).toEqual([true]);
+  });
+
   it('fans out past a subscription deleted meanwhile instead of failing on it', async () => {
     await f.addSubscription({ id: 'stays' });
     await f.addSubscription({ id: 'going' });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStorageError, storageErrorOf } from '../../src/store/errors.js';
 import { openPgStore, type PgStore } from '../../src/store/postgres/index.js';
 import { PgServer } from '../helpers/pg-server.js';
-import { event, leadWrite, page } from '../store-contract/data.js';
+import { deleteAll, event, leadWrite, NOW_ISO, page } from '../store-contract/data.js';
 
 const PASSWORD = 'pw-s3cret-4f9a';
 let server: PgServer;
@@ -129,6 +129,39 @@ describe('statement timeout', () => {
       expect(await store.subscriptions.list()).toEqual([]);
     } finally {
       await locker.end();
+      await store.close();
+    }
+  });
+});
+
+describe('a transaction left idle past idleInTransactionTimeoutMs (its process frozen between two statements)', () => {
+  it('is ended by the server: the write fails with storage_unavailable, keeps nothing, and its row lock is released', async () => {
+    const store = await openPgStore({ url, idleInTransactionTimeoutMs: 300, replicaId: 'frozen' });
+    try {
+      await store.sources.register([{ id: 'idle', vendor: 'nexus-erp' }], 0);
+      await store.snapshot.applyPage('idle', page([leadWrite('idle', 'gone')]), NOW_ISO, null);
+      await store.snapshot.completeScan('idle', await store.snapshot.beginScan('idle', null), 2, NOW_ISO, deleteAll(), null);
+      const scan = await store.snapshot.beginScan('idle', null);
+      // decide() runs inside the scan's transaction, holding the source row: the process "freezes" there.
+      const frozen = (missing: Parameters<ReturnType<typeof deleteAll>>[0], live: number) => {
+        const until = Date.now() + 900;
+        while (Date.now() < until); // a blocked event loop: nothing is sent, the transaction sits idle
+        return deleteAll()(missing, live);
+      };
+      expectStorageError(await failure(store.snapshot.completeScan('idle', scan, 2, NOW_ISO, frozen, null)), 'storage_unavailable');
+      // Nothing of it was kept: the lead it would have deleted is still there, with no lead.deleted.
+      expect((await store.snapshot.getLeads('idle', ['gone'])).get('gone')?.deleted).toBe(false);
+      expect(await store.events.list({ leadId: 'gone', limit: 10 })).toEqual([]);
+      // And the row is free at once for another replica (no lock wait up to the lock_timeout).
+      const other = new pg.Client(server.url('faults'));
+      await other.connect();
+      try {
+        await other.query("SET lock_timeout = '500ms'");
+        expect((await other.query(`UPDATE sources SET lease_owner = NULL WHERE id = 'idle'`)).rowCount).toBe(1);
+      } finally {
+        await other.end();
+      }
+    } finally {
       await store.close();
     }
   });

@@ -1,4 +1,5 @@
 // The whole relay on PostgreSQL (storage.url), over real HTTP: the same promises as on SQLite.
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness } from '../helpers/harness.js';
 import { freshPgDatabase } from '../helpers/pg-db.js';
@@ -85,5 +86,28 @@ describe('a relay on PostgreSQL', () => {
     await store.replicas.heartbeat({ id: 'died-here', version: 'x', startedAt: Date.now() }, Date.now());
     const next = await startRelay(h.config, { logger, replicaId: 'died-here', listen: false });
     await next.stop();
+  });
+
+  it('a run that finds its lease taken over (before its heartbeat noticed) ends with lease_lost, writing nothing, not as a crash', async () => {
+    const url = await freshPgDatabase();
+    h = await new Harness({ storageUrl: url }).start();
+    h.apten.createLead();
+    await h.sync();
+    // Another replica takes the source over; this one's heartbeat (every 10 s) has not seen it yet.
+    const sql = new pg.Client(url);
+    await sql.connect();
+    try {
+      await sql.query(`UPDATE sources SET lease_owner = 'other', lease_token = lease_token + 1, lease_expires_at = $1 WHERE id = 'apten'`, [Date.now() + 60_000]);
+      const before = (await sql.query(`SELECT last_sync_started_at FROM sources WHERE id = 'apten'`)).rows[0];
+      h.apten.createLead();
+      const run = await h.sync();
+      expect(run.status).toBe('error');
+      expect(run.error?.code).toBe('lease_lost');
+      expect((await sql.query(`SELECT last_sync_started_at FROM sources WHERE id = 'apten'`)).rows[0]).toEqual(before);
+      expect((await sql.query(`SELECT count(*)::int AS n FROM leads`)).rows[0].n).toBe(1);
+      expect(h.logs.join('\n')).not.toContain('sync run crashed');
+    } finally {
+      await sql.end();
+    }
   });
 });

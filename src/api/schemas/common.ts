@@ -26,7 +26,7 @@ export const errorResponseSchema = z
         description:
           'Stable and machine-readable: unauthorized (401); insufficient_scope (403); invalid_request, invalid_json, target_not_allowed, range_too_large (400); ' +
           'not_found (404); managed_by_config, source_disabled, subscription_disabled, attempt_in_flight (409); ' +
-          'body_too_large (413); unsupported_media_type (415); internal_error (500).',
+          'body_too_large (413); unsupported_media_type (415); storage_unavailable, storage_timeout, storage_full, storage_read_only, storage_io_error (503); internal_error (500).',
       }),
       message: z.string().meta({ description: 'For people; names the offending field where there is one.' }),
       details: z

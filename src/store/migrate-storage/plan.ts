@@ -33,7 +33,12 @@ export const TABLES: readonly TableCopy[] = [
     ],
     key: ['rowid'],
     // The replicas take the sources afresh; token 0 is where a new database starts too.
-    reset: { lease_owner: 'no replica holds a lease yet', lease_token: 'fencing starts over', lease_expires_at: 'no lease' },
+    reset: {
+      lease_owner: 'no replica holds a lease yet',
+      lease_token: 'fencing starts over',
+      lease_expires_at: 'no lease',
+      sync_requested_at: 'every source is polled at the first start anyway',
+    },
   },
   {
     table: 'leads',

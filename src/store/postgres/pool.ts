@@ -18,6 +18,11 @@ export interface PgConnectOptions {
   replicaId?: string;
   /** ms to wait for a connection before giving up (storage_unavailable). Default 10 s. */
   connectTimeoutMs?: number;
+  /**
+   * ms a transaction may sit idle (between two of its statements) before the server ends the
+   * session; the relay passes storage.leaseTtl. Default: no limit.
+   */
+  idleInTransactionTimeoutMs?: number;
 }
 
 export const DEFAULT_POOL_SIZE = 10;
@@ -50,6 +55,12 @@ export function clientConfig(opts: PgConnectOptions): pg.ClientConfig {
     // The server keeps 63 bytes of it (NAMEDATALEN).
     application_name: `leadrelay/${opts.replicaId ?? process.pid}`.slice(0, 63),
     statement_timeout: timeout > 0 ? timeout : false,
+    // A process frozen inside a transaction (SIGSTOP, a stalled VM, a long GC pause) would hold its
+    // row locks for as long as it is frozen: the source it was committing a page of could not be
+    // taken over, and deliveries of the subscriptions it had locked would wait on it. Seen in
+    // test/replicas.test.ts (a replica SIGSTOPped mid-commit blocked the takeover for good). The
+    // server ends such a session after this; a frozen replica's lease has run out by then anyway.
+    idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs && opts.idleInTransactionTimeoutMs > 0 ? opts.idleInTransactionTimeoutMs : undefined,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
     keepAlive: true,
     types,

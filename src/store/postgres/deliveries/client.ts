@@ -11,6 +11,8 @@ export interface PgQueryable {
 /** A client checked out of the pool; `release(err)` with an error discards a broken connection. */
 export interface PgClient extends PgQueryable {
   release(err?: Error | boolean): void;
+  on?(event: 'error', listener: (err: Error) => void): unknown;
+  off?(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 /** A `pg.Pool` (or a wrapper around one, e.g. one that counts round trips). */
@@ -96,8 +98,30 @@ export async function transaction<T>(db: PgDb, fn: (client: PgClient) => Promise
   }
 }
 
-async function once<T>(db: PgDb, fn: (client: PgClient) => Promise<T>): Promise<T> {
+/**
+ * A client of the pool that listens for 'error' until it is released: node-postgres emits 'error'
+ * on a client whose connection ends (a database restart) and, while it is checked out, nothing else
+ * listens, so the process crashed (seen in test/replicas-pg-faults.test.ts). The loss surfaces as
+ * the next statement's error, and release() discards the connection.
+ */
+export async function checkout(db: PgDb): Promise<PgClient> {
   const client = await db.connect();
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost = err;
+  };
+  client.on?.('error', onError);
+  return {
+    query: <R extends QueryResultRow>(config: QueryConfig) => client.query<R>(config),
+    release(err?: Error | boolean) {
+      client.off?.('error', onError);
+      client.release(err || lost);
+    },
+  };
+}
+
+async function once<T>(db: PgDb, fn: (client: PgClient) => Promise<T>): Promise<T> {
+  const client = await checkout(db);
   let broken: Error | undefined;
   try {
     await client.query({ text: 'BEGIN' });

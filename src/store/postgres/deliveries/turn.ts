@@ -3,7 +3,7 @@
 // fan-out's read and write (only when asked to and events wait), the claims, COMMIT.
 import type { DeliveryTurn, DeliveryTurnResult } from '../../contract.js';
 import type { ClaimedDelivery, RecordRequest, HealthPolicy } from '../../types.js';
-import { CallbackError, asError, isRetryable, isStatementFault, rollback, type PgClient, type PgDb } from './client.js';
+import { CallbackError, asError, checkout, isRetryable, isStatementFault, rollback, type PgClient, type PgDb } from './client.js';
 import { recordBatch, recordEach } from './record-attempts.js';
 import { fanOut } from './fan-out.js';
 import { claim } from './claim.js';
@@ -30,7 +30,7 @@ export async function pgTurn(db: PgDb, t: DeliveryTurn): Promise<DeliveryTurnRes
 }
 
 async function turnOnce(db: PgDb, t: DeliveryTurn, claims: DeliveryTurn['claims'], progress: Progress): Promise<DeliveryTurnResult> {
-  const client = await db.connect();
+  const client = await checkout(db);
   let inTx = false;
   let broken: Error | undefined;
   const sql = async (text: 'BEGIN' | 'COMMIT' | 'ROLLBACK') => {
