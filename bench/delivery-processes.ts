@@ -71,10 +71,10 @@ export async function processDeliveryRun(o: ProcessRunOptions): Promise<ProcessR
       delivery: { allowPrivateTargets: true, concurrency: o.concurrency, perSubscriptionConcurrency: o.concurrency },
     };
     await o.sinks.reset();
-    // One after another: the first migrates, the others find the schema current.
-    for (let i = 1; i <= o.replicas; i++) {
-      relays.push(await startRelayProcess(tmp.dir, config, { name: `r${i}`, env: { LEADRELAY_REPLICA_ID: `r${i}` }, execArgv: o.execArgv }));
-    }
+    // The first migrates the database; then the others, side by side.
+    const start = (i: number) => startRelayProcess(tmp.dir, config, { name: `r${i}`, env: { LEADRELAY_REPLICA_ID: `r${i}` }, execArgv: o.execArgv });
+    relays.push(await start(1));
+    relays.push(...(await Promise.all(Array.from({ length: o.replicas - 1 }, (_v, i) => start(i + 2)))));
     const dbPid = o.pg?.server.pid ?? null;
     if (db) {
       // Every replica is up and idle: the events arrive at once (as a sync page commits them, with

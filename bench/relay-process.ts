@@ -45,6 +45,8 @@ export async function startRelayProcess(
   };
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
+  // BENCH_RELAY_STDERR=1: the relays' stderr (warnings, crashes) shown as it comes.
+  if (process.env.BENCH_RELAY_STDERR) proc.stderr!.on('data', (c: Buffer) => process.stderr.write(c));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     const look = () => {

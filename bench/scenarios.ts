@@ -6,5 +6,7 @@ import { latency } from './latency.js';
 import { initialSync } from './initial-sync.js';
 import { steadyState } from './steady-state.js';
 import { scale } from './scale.js';
+import { pgDelivery } from './pg-delivery.js';
+import { pgSync } from './pg-sync.js';
 
-export const scenarios: Scenario[] = [initialSync, steadyState, delivery, hangingSubscribers, latency, scale];
+export const scenarios: Scenario[] = [initialSync, steadyState, delivery, hangingSubscribers, latency, scale, pgDelivery, pgSync];
