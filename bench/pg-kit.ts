@@ -48,6 +48,8 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
       'pg_stat_statements.max': '1000',
       // The relays' pools (10 each) and LISTEN connections, the benchmark's own: far below this.
       max_connections: '200',
+      // BENCH_PG_SETTINGS='{"pg_stat_statements.track_planning":"on"}': more server settings, to look closer.
+      ...(JSON.parse(process.env.BENCH_PG_SETTINGS ?? '{}') as Record<string, string>),
     },
   });
   const su = new pg.Client({ connectionString: server.url() });
