@@ -10,7 +10,7 @@ import { round, throughput, type Figure, type Scenario } from './lib.js';
 import { makeEvents } from './delivery-kit.js';
 import { processDeliveryRun, type ProcessRun } from './delivery-processes.js';
 import { CONCURRENCY } from './delivery.js';
-import { startBenchPostgres } from './pg-kit.js';
+import { replicaCountsFromEnv, startBenchPostgres } from './pg-kit.js';
 import { startSinks } from './sink.js';
 
 /** Issue #13: at most this many SQL round trips per delivered webhook in steady state. */
@@ -22,7 +22,7 @@ export const pgDelivery: Scenario = {
   async run({ smoke, postgres }) {
     const n = smoke ? 200 : Number(process.env.BENCH_DELIVERY_EVENTS ?? 20_000);
     // Smoke: one replica only (bench/pg-sync.ts's smoke run has two), to keep the suite's run short.
-    const replicaCounts = smoke ? [1] : [1, 2, 3];
+    const replicaCounts = smoke ? [1] : replicaCountsFromEnv();
     const events = makeEvents(n);
     const secret = generateSecret();
     const sinks = await startSinks(['ok'], [secret]);

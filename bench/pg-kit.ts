@@ -3,6 +3,7 @@
 // defaults and pg_stat_statements loaded, a fresh database per measured run, and the SQL the relay
 // sent, counted by the server. The relays connect as their own role, `relay`; the benchmark's own
 // queries (seeding, progress checks, these counts) run as the superuser, so they are never counted.
+import { appendFileSync } from 'node:fs';
 import pg from 'pg';
 import { PgServer } from '../test/helpers/pg-server.js';
 import { ensurePostgres } from '../test/helpers/pg-install.js';
@@ -43,6 +44,8 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
   ensurePostgres();
   const server = await PgServer.start({
     durable: true,
+    // BENCH_PG_LOG=file: the server's log appended to that file (with BENCH_PG_SETTINGS for auto_explain).
+    log: process.env.BENCH_PG_LOG ? (text) => appendFileSync(process.env.BENCH_PG_LOG!, text) : undefined,
     settings: {
       shared_preload_libraries: 'pg_stat_statements',
       'pg_stat_statements.max': '1000',
@@ -110,4 +113,11 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
     },
     close: () => server.destroy(),
   };
+}
+
+/** The replica counts to run (BENCH_PG_REPLICAS=1,3 to run some): 1, 2 and 3 by default. */
+export function replicaCountsFromEnv(): number[] {
+  const list = (process.env.BENCH_PG_REPLICAS ?? '1,2,3').split(',').map(Number);
+  if (list.some((k) => !Number.isInteger(k) || k < 1)) throw new Error(`BENCH_PG_REPLICAS: expected replica counts like 1,2,3, got ${process.env.BENCH_PG_REPLICAS}`);
+  return list;
 }

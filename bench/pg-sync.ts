@@ -7,7 +7,7 @@
 import { request } from 'undici';
 import { round, throughput, type Figure, type Scenario } from './lib.js';
 import { ADMIN_TOKEN } from './delivery-kit.js';
-import { startBenchPostgres, type BenchDatabase, type BenchPostgres } from './pg-kit.js';
+import { replicaCountsFromEnv, startBenchPostgres, type BenchDatabase, type BenchPostgres } from './pg-kit.js';
 import { startRelayProcess, treeCpuMs, type RelayProcess } from './relay-process.js';
 import { log, scratchDir, startSimProcess, type SimProcess } from './sync-kit.js';
 import { SIM_API_KEY } from './sync-sim-protocol.js';
@@ -40,7 +40,7 @@ export const pgSync: Scenario = {
   async run({ smoke, postgres }) {
     const perSource = smoke ? 100 : Number(process.env.BENCH_PG_SYNC_LEADS ?? 20_000);
     // Smoke: two replicas only (they must spread the sources), to keep the suite's run short.
-    const replicaCounts = smoke ? [2] : [1, 2, 3];
+    const replicaCounts = smoke ? [2] : replicaCountsFromEnv();
     const pg = postgres ?? (await startBenchPostgres());
     // One simulator process per account, each run starting on a fresh, empty account (reset).
     const sims = await Promise.all(Array.from({ length: SOURCES }, () => startSimProcess('nexus-erp')));

@@ -55,6 +55,8 @@ export interface PgServerOptions {
   durable?: boolean;
   /** More server settings, e.g. { shared_preload_libraries: 'pg_stat_statements' }. */
   settings?: Record<string, string>;
+  /** Told everything the server logs (e.g. auto_explain's plans, to look at a slow statement). */
+  log?: (text: string) => void;
 }
 
 export class PgServer {
@@ -127,6 +129,7 @@ export class PgServer {
     this.proc = proc;
     const collect = (c: Buffer) => {
       this.output = (this.output + c.toString()).slice(-20_000);
+      this.opts.log?.(c.toString());
     };
     proc.stdout!.on('data', collect);
     proc.stderr!.on('data', collect);
