@@ -2,8 +2,8 @@
 // raw baseline) never shares a process, a heap or a GC with them, as with subscribers on other
 // machines. A minimal HTTP/1.1 server on node:net: it finds the end of the headers, skips
 // Content-Length bytes of body and answers 204 (or, for a "hang" sink, nothing), so on a 2-core
-// machine it stays far from being the bottleneck of either side. Measured: ~4x less CPU per
-// request than node:http. It verifies the Standard Webhooks signature of a sample of requests
+// machine it stays far from being the bottleneck of either side. Measured: ~16-20 µs of CPU per
+// request, against ~25-31 µs for a node:http receiver in its own process. It verifies the Standard Webhooks signature of a sample of requests
 // (1 in SAMPLE_EVERY), off the hot path, so a benchmark also shows that what arrived was signed right.
 import { spawn, type ChildProcess } from 'node:child_process';
 

@@ -67,7 +67,7 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
   private readonly attemptDuration;
   /**
    * Each subscription's series, looked up once: labels({...}) hashes the label values on every call
-   * (measured ~2 µs an attempt on the delivery benchmark, for two series).
+   * (measured: 1.26 µs an attempt for the two series, 0.53 µs with them looked up once).
    */
   private readonly attemptSeries = new Map<string, AttemptSeries>();
   private readonly storageErrors;

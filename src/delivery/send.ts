@@ -65,7 +65,7 @@ export const RESPONSE_EXCERPT_BYTES = 1024;
 
 /**
  * Where a subscription's webhooks go, worked out once per subscription rather than per attempt
- * (measured: parsing the URL, taking credentials out of it and checking the headers cost ~6 µs an
+ * (measured: parsing the URL, taking credentials out of it and checking the headers cost ~2.7 µs an
  * attempt): undici's origin and path, the subscription's own headers (with the URL's credentials as
  * Authorization), and why those headers cannot be sent, if so.
  */
@@ -137,7 +137,8 @@ export function sendTo(target: Target, input: Omit<SendInput, 'url'>): Promise<S
   return new Promise<SendResult>((resolve) => {
     const attempt = new Attempt(input, started, resolve);
     // undici's dispatch API with a handler of our own, not its request(): no promise, no response
-    // stream and no abort signal per attempt. Measured on the delivery benchmark: ~35% less CPU per POST.
+    // stream and no abort signal per attempt. Measured on the delivery benchmark's raw POSTs: 43.5
+    // against 57 µs of CPU per POST.
     // undici's request() never follows redirects either: a 3xx is a failure.
     try {
       input.dispatcher.dispatch({ origin: target.origin, path: target.path, method: 'POST', headers, body: input.body }, attempt);
