@@ -120,8 +120,9 @@ export class Shutdown {
   }
 }
 
+/** One attempt, the target worked out for it alone (the worker prepares each subscription's once). */
 export async function sendWebhook(input: SendInput): Promise<SendResult> {
-  return sendTo(prepareTarget(input.url, input.headers), input);
+  return sendTo(prepareTarget(input.url, input.headers), { ...input, headers: {} });
 }
 
 /** One attempt to a prepared target; `input.headers` come on top of the target's own. */
