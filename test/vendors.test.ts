@@ -70,6 +70,46 @@ describe('Nexus ERP: full scans with shifting order', () => {
     expect((await h.api('GET', '/v1/sources')).body.data[0].leadCount).toBe(10);
   });
 
+  it('a lead skipped by the shifting order in two scans in a row is not deleted: a scan that lists one lead twice counts for nothing', async () => {
+    const sim = new NexusSimulator({ apiKey: 'nexus-key' });
+    h = await new Harness({ sim, source: { pageSize: 5 } }).start();
+    sim.seed(10);
+    for (const id of sim.leadIds()) sim.rescheduleToBack(id);
+    await syncAndCollect();
+    await syncAndCollect();
+    const skipped = sim.leadIds()[7]!;
+    // The rows of such a scan add up to the vendor's total (one lead twice, one never), so only the
+    // distinct ids tell it from a complete one.
+    const scanSkipping = async () => {
+      sim.rescheduleToBack(skipped); // on the last page when the scan starts
+      const readEarly = sim.leadIds()[0]!;
+      let pageInScan = 0;
+      sim.onListRequest = () => {
+        if (++pageInScan === 2) {
+          sim.rescheduleToFront(skipped); // onto page 1, already read
+          sim.rescheduleToBack(readEarly); // onto page 2: listed twice
+        }
+      };
+      try {
+        return await syncAndCollect();
+      } finally {
+        sim.onListRequest = undefined;
+      }
+    };
+    for (const scan of ['third', 'fourth']) {
+      const got = await scanSkipping();
+      expect(got.filter((w) => w.type === 'lead.deleted'), `${scan} scan`).toEqual([]);
+      const source = (await h.api('GET', '/v1/sources')).body.data[0];
+      expect(source.warning, `${scan} scan`).toMatchObject({ code: 'scan_incomplete' });
+      expect(source.warning.message).toMatch(/listed 9 distinct leads of 10/);
+    }
+    // A scan without a shift is complete again, and the lead was never lost.
+    expect((await syncAndCollect()).filter((w) => w.type === 'lead.deleted')).toEqual([]);
+    const source = (await h.api('GET', '/v1/sources')).body.data[0];
+    expect(source.warning).toBeNull();
+    expect(source.leadCount).toBe(10);
+  });
+
   it('a lead reported missing that comes back is announced as lead.created again', async () => {
     const sim = new NexusSimulator({ apiKey: 'nexus-key' });
     h = await new Harness({ sim, source: { pageSize: 5 } }).start();

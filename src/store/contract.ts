@@ -88,6 +88,8 @@ export interface SnapshotOps {
   applyPage(sourceId: string, page: PageWrite, nowIso: string, fence: Fence | null): Promise<void>;
   /** Starts a full scan: a new scan generation; marks of a scan that never completed are dropped. */
   beginScan(sourceId: string, fence: Fence | null): Promise<number>;
+  /** The distinct lead ids a scan has marked as listed so far (before completeScan clears them). */
+  countListed(sourceId: string, scan: number): Promise<number>;
   /**
    * Ends a complete scan, atomically: every live lead it did not list has missed one more scan; those
    * missed by `threshold` scans in a row go to `decide` (pure), whose deletes are applied or held here.

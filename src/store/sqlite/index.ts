@@ -88,6 +88,7 @@ export class SqliteStore implements Store {
       leadIdsAfter: async (sourceId, afterId, limit) => snapshot.leadIdsAfter(sourceId, afterId, limit),
       applyPage: async (sourceId, page, nowIso, fence) => snapshot.applyPage(sourceId, page, nowIso, fenced(fence)),
       beginScan: async (sourceId, fence) => snapshot.beginScan(sourceId, fenced(fence)),
+      countListed: async (sourceId, scan) => snapshot.countListed(sourceId, scan),
       completeScan: async (sourceId, scan, threshold, nowIso, decide, fence) =>
         snapshot.completeScan(sourceId, scan, threshold, nowIso, decide, fenced(fence)),
       settleMissingNow: async (sourceId, threshold, nowIso, decide) => snapshot.settleMissingNow(sourceId, threshold, nowIso, decide),
