@@ -19,17 +19,6 @@ async function syncAndCollect() {
   return h.sub.accepted.slice(from);
 }
 
-/** Largest number of requests the simulator saw inside any window of `windowMs`. */
-function peakInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let peak = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= windowMs) j++;
-    peak = Math.max(peak, i - j + 1);
-  }
-  return peak;
-}
-
 describe('Nexus ERP: full scans with shifting order', () => {
   it('a lead skipped once by a reschedule mid-scan is not deleted, and one listed twice is announced once', async () => {
     const sim = new NexusSimulator({ apiKey: 'nexus-key' });
@@ -201,9 +190,15 @@ describe('PenguinMails: row hashes, details and activity', () => {
     h = await new Harness({ sim, source: { rateLimits: [{ requests: 8, per: '1s' }], pageSize: 10 } }).start();
     sim.seed(20); // 2 list pages + 20 detail reads: about 3 s at 8 requests a second
     await syncAndCollect();
-    const times = sim.requests.map((r) => r.at);
-    expect(sim.requests.some((r) => r.status === 429)).toBe(false);
-    expect(peakInWindow(times, 1000)).toBeLessThanOrEqual(8);
+    // Judged by lower bounds on time, which a loaded machine can only stretch: arrivals at the vendor
+    // can bunch up after a stall even when the relay spaced its sends (an upper bound on requests in
+    // a window, measured here, flaked). The budget's own peak is tested on an injected clock
+    // (test/pacing.test.ts).
+    const times = sim.requests.map((r) => r.at).sort((a, b) => a - b);
+    expect(times.length).toBeGreaterThanOrEqual(22);
+    // A burst of at most 10% of the budget (one request), then one every 125 ms.
+    const steady = times.length - 1 - 1;
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(steady * 125 - 250);
     expect(h.sub.accepted.filter((w) => w.type === 'lead.created')).toHaveLength(20);
   }, 20_000);
 });
