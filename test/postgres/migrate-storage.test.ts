@@ -61,7 +61,7 @@ function turn(t: Partial<DeliveryTurn>): DeliveryTurn {
     records: [],
     health: { circuitBreakerAfter: 3, circuitBreakerCooldownMs: 1000, autoDisableAfterMs: 60_000, autoDisableAfterText: '1m' },
     fanOutLimit: 0,
-    match: (e, s) => subscriptionWants(s, e),
+    match: (e, s) => (subscriptionWants(s, e) ? 'deliver' : 'skip'),
     newDeliveryId: () => `dlv_${T0}_${String(++n).padStart(4, '0')}_${Math.random().toString(36).slice(2, 8)}`,
     claims: [],
     maxTotal: 100,
