@@ -15,6 +15,7 @@ import { z as zod } from 'zod';
 import { generateSecret, signatureHeader } from '../src/delivery/sign.js';
 import { EVENT_TYPES } from '../src/model.js';
 import { Harness } from './helpers/harness.js';
+import { NexusSimulator } from '../src/sim/nexus/index.js';
 import { TestSubscriber, type Received } from './helpers/subscriber.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -115,6 +116,11 @@ const TRIGGERS = [
   { file: 'lead_deleted', event: 'lead.deleted' },
   { file: 'event_added', event: 'event.added' },
 ] as const;
+/** Triggers that set a content filter on subscribe (docs/filters.md). */
+const FILTER_TRIGGERS = [
+  { file: 'lead_status_changed', event: 'lead.updated' },
+  { file: 'lead_assigned', event: 'lead.updated' },
+] as const;
 
 const loadTrigger = (file: string) => requireCjs(join(ZAPIER_DIR, 'triggers', `${file}.js`)) as ZapierTrigger;
 
@@ -160,7 +166,7 @@ describe('Zapier integration (docs/zapier)', () => {
     for (const t of Object.values<any>(app.triggers)) expect(t.operation.sample.id, t.key).toMatch(/^evt_/);
   });
 
-  it('assembles an app of four REST hook triggers with custom auth', () => {
+  it('assembles an app of six REST hook triggers with custom auth', () => {
     const app = loadZapierApp();
     const pkg = JSON.parse(readFileSync(join(ZAPIER_DIR, 'package.json'), 'utf8'));
     expect(app.version).toBe(pkg.version);
@@ -168,8 +174,8 @@ describe('Zapier integration (docs/zapier)', () => {
     expect(pkg.dependencies['zapier-platform-core']).toMatch(/^\d+\.\d+\.\d+$/); // the CLI wants an exact version
     expect(app.authentication.type).toBe('custom');
     expect(app.authentication.fields.map((f: any) => f.key)).toEqual(['relayUrl', 'token']);
-    expect(Object.keys(app.triggers).sort()).toEqual(TRIGGERS.map((t) => t.file).sort());
-    for (const t of TRIGGERS) {
+    expect(Object.keys(app.triggers).sort()).toEqual([...TRIGGERS, ...FILTER_TRIGGERS].map((t) => t.file).sort());
+    for (const t of [...TRIGGERS, ...FILTER_TRIGGERS]) {
       const trigger = app.triggers[t.file] as ZapierTrigger;
       expect(trigger.key).toBe(t.file);
       expect(trigger.operation.type).toBe('hook');
@@ -211,6 +217,8 @@ describe('Zapier integration (docs/zapier)', () => {
         event: t.event,
         target_url: target.url,
         sources: t.file === 'lead_created' ? ['apten'] : null,
+        filter: null,
+        payload: null,
       });
       // Zapier does not check signatures; the test subscriber does, with the generated secret.
       target.secret = (await h.api('GET', `/v1/subscriptions/${subscribeData.id}/secret`)).body.secret;
@@ -270,6 +278,57 @@ describe('Zapier integration (docs/zapier)', () => {
     await h.sync();
     await h.waitIdle();
     expect(zaps.map((zap) => zap.target.received.length)).toEqual(counts);
+  });
+
+  it('"Lead Status Changed" and "Lead Assigned to Owner" subscribe with a filter and get only those events', async () => {
+    const nexus = new NexusSimulator({ apiKey: 'nexus-zapier-key' });
+    const leads = nexus.seed(6);
+    for (const id of leads) nexus.updateLead(id, { status: 'CONTACTED', assignedToId: null });
+    h = await new Harness({ sim: nexus, subscriptions: () => [], server: { tokens: ZAPIER_TOKENS } }).start();
+    const z = fakeZ();
+    const authData = { relayUrl: h.relay.url!, token: HOOKS_TOKEN };
+    const zap = async (file: string, inputData: Record<string, unknown>) => {
+      const trigger = loadTrigger(file);
+      const target = await subscriber();
+      const subscribeData = await trigger.operation.performSubscribe(z, { authData, inputData, targetUrl: target.url });
+      target.secret = (await h.api('GET', `/v1/subscriptions/${subscribeData.id}/secret`)).body.secret;
+      return { trigger, target, subscribeData, body: z.calls.at(-1) };
+    };
+    const toQualified = await zap('lead_status_changed', { to_status: ' QUALIFIED ', from_status: '' });
+    const anyStatus = await zap('lead_status_changed', {});
+    const fromContactedToLost = await zap('lead_status_changed', { from_status: 'CONTACTED', to_status: 'LOST' });
+    const toMember = await zap('lead_assigned', { owner_id: nexus.members[0] });
+    const anyOwner = await zap('lead_assigned', {});
+    // The subscribe body carries the filter; the hook shows it.
+    expect(toQualified.subscribeData).toMatchObject({ event: 'lead.updated', filter: { 'data.lead.status': { $changed: true, $to: 'QUALIFIED' } } });
+    expect(anyStatus.subscribeData.filter).toEqual({ 'data.lead.status': { $changed: true } });
+    expect(fromContactedToLost.subscribeData.filter).toEqual({ 'data.lead.status': { $changed: true, $from: 'CONTACTED', $to: 'LOST' } });
+    expect(toMember.subscribeData.filter).toEqual({ 'data.lead.owner.id': { $to: nexus.members[0] } });
+    expect(anyOwner.subscribeData.filter).toEqual({ 'data.lead.owner.id': { $changed: true } });
+
+    const [a, b, c, d, e] = leads as [string, string, string, string, string];
+    nexus.updateLead(a, { status: 'QUALIFIED' });
+    nexus.updateLead(b, { status: 'LOST' });
+    nexus.updateLead(c, { assignedToId: nexus.members[0]! });
+    nexus.updateLead(d, { assignedToId: nexus.members[1]! });
+    nexus.updateLead(e, { notes: 'called, no answer' });
+    await h.sync();
+    await h.waitIdle();
+    const leadsOf = (t: TestSubscriber) => t.received.filter((r) => r.verified).map((r) => r.body.data.lead.id).sort();
+    expect(leadsOf(toQualified.target)).toEqual([a]);
+    expect(leadsOf(anyStatus.target)).toEqual([a, b].sort());
+    expect(leadsOf(fromContactedToLost.target)).toEqual([b]);
+    expect(leadsOf(toMember.target)).toEqual([c]);
+    expect(leadsOf(anyOwner.target)).toEqual([c, d].sort());
+    // perform hands the body on as it came; samples are lead.updated ones, as live.
+    const [first] = toQualified.target.received;
+    const results = toQualified.trigger.operation.perform(z, { authData, inputData: {}, cleanedRequest: JSON.parse(first!.raw), rawRequest: { headers: { 'Http-Webhook-Id': first!.id } } });
+    expect(results).toEqual([{ id: first!.id, ...first!.body }]);
+    const samples = await toQualified.trigger.operation.performList(z, { authData, inputData: {} });
+    expect(samples.every((x: any) => x.type === 'lead.updated' && Array.isArray(x.data.changes))).toBe(true);
+    // What each filter kept back is counted on the hook's subscription.
+    const sub = (await h.api('GET', `/v1/subscriptions/${toQualified.subscribeData.id}`)).body;
+    expect(sub.filteredCount).toBe(4);
   });
 
   it('shows leadrelay\'s error message when a subscribe is refused', async () => {
