@@ -191,3 +191,155 @@ describe.each(VENDORS)('filters over HTTP: $changed, $from, $to on $vendor event
     await checkCases(r, CHANGE_CASES.filter((c) => !c.name.startsWith('$changed')), { nonEmpty: false });
   }, 60_000);
 });
+
+describe('filters over HTTP: validation, the test route, replay, compact payloads', () => {
+  let h: Harness;
+  const extra: TestSubscriber[] = [];
+  beforeAll(async () => {
+    h = await new Harness({ seed: 5 }).start();
+  }, 60_000);
+  afterAll(async () => {
+    await h?.stop();
+    await Promise.all(extra.map((s) => s.close()));
+  });
+  const newSubscriber = async () => {
+    const s = await new TestSubscriber(generateSecret()).start();
+    extra.push(s);
+    return s;
+  };
+
+  it('refuses a malformed filter with 400 naming the path inside it, on every route that takes one', async () => {
+    const url = 'http://127.0.0.1:9/hook';
+    const bad: Array<[unknown, string]> = [
+      [{ $or: [{ type: 'lead.created' }, { 'data.lead.status': { $in: 'won' } }] }, 'filter.$or[1].data.lead.status.$in: expected an array'],
+      [{ data: { lead: { status: { $near: 1 } } } }, 'filter.data.lead.status.$near: unknown operator'],
+      [{ 'data.lead.status': { $gt: true } }, 'filter.data.lead.status.$gt: expected a number or a string'],
+      [{ 'data.lead.tags': ['a', 'b'] }, 'filter.data.lead.tags: a plain array is not a condition'],
+      [{ 'data.lead.email': { $regex: '(?=x)' } }, 'filter.data.lead.email.$regex: is not a valid regular expression'],
+      [{ 'data.lead.email': { $regex: 'a'.repeat(300) } }, 'filter.data.lead.email.$regex: is 300 characters long; at most 256'],
+      [{ 'data.source': { $to: 'x' } }, 'filter.data.source.$to: applies to a field of data.lead'],
+      [{ $and: [] }, 'filter.$and: expected a non-empty array'],
+      [{ 'data..x': 1 }, 'filter["data..x"]: has an empty path segment'],
+      [{}, 'filter: is an empty object'],
+      ['won', 'filter: expected an object'],
+      [{ $eq: 1 }, 'filter.$eq: cannot stand here'],
+    ];
+    for (const [filter, message] of bad) {
+      for (const [method, path, body] of [
+        ['POST', '/v1/subscriptions', { url, filter }],
+        ['PATCH', '/v1/subscriptions/sub_x', { filter }],
+        ['POST', '/v1/hooks', { target_url: url, event: 'lead.updated', filter }],
+        ['POST', '/v1/filters/test', { filter, event: { type: 'lead.created' } }],
+      ] as const) {
+        const res = await h.api(method, path, body);
+        if (method === 'PATCH') {
+          expect(res.status).toBe(404); // an unknown subscription is looked up first
+          continue;
+        }
+        expect(res.status, `${path} ${JSON.stringify(filter)}`).toBe(400);
+        expect(res.body.error.message, JSON.stringify(filter)).toContain(message);
+      }
+    }
+    const created = await h.api('POST', '/v1/subscriptions', { url });
+    const patched = await h.api('PATCH', `/v1/subscriptions/${created.body.id}`, { filter: bad[0]![0] });
+    expect(patched.status).toBe(400);
+    expect(patched.body.error.details[0].field).toBe('filter.$or[1].data.lead.status.$in');
+    expect((await h.api('GET', `/v1/subscriptions/${created.body.id}`)).body.filter).toBeNull();
+    await h.api('DELETE', `/v1/subscriptions/${created.body.id}`);
+    // Payload options are checked too.
+    const payload = await h.api('POST', '/v1/subscriptions', { url, payload: { fields: ['status'] } });
+    expect(payload.status).toBe(400);
+    expect(payload.body.error.message).toContain('payload.fields: fields goes with mode: "changes"');
+  });
+
+  it('POST /v1/filters/test says whether an event matches, and which condition failed', async () => {
+    const [logged] = (await h.api('GET', '/v1/events?type=lead.created&limit=1')).body.data;
+    const body = JSON.parse(JSON.stringify(logged.body ?? logged));
+    const ok = await h.api('POST', '/v1/filters/test', { filter: { type: 'lead.created', 'data.lead.id': logged.leadId ?? body.data.lead.id }, eventId: logged.id });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ matches: true, failure: null, conditions: 2, eventId: logged.id });
+
+    const event = { type: 'lead.updated', data: { lead: { status: 'NEW', owner: { id: 'u1' } }, previous: { status: 'OPEN' }, changes: ['owner.id'] } };
+    const to = await h.api('POST', '/v1/filters/test', { filter: { 'data.lead.status': { $to: 'won' } }, event });
+    expect(to.body).toMatchObject({ matches: false, failure: { at: 'filter.data.lead.status.$to', message: 'data.lead.status did not change (data.changes is ["owner.id"])' } });
+    const or = await h.api('POST', '/v1/filters/test', { filter: { $or: [{ 'data.lead.status': 'won' }, { 'data.lead.owner.id': { $in: ['u2', 'u3'] } }] }, event });
+    expect(or.body.failure).toEqual({
+      at: 'filter.$or',
+      message: 'none of the 2 alternatives matched',
+      branches: [
+        { at: 'filter.$or[0].data.lead.status', message: 'data.lead.status is "NEW"; expected "won"' },
+        { at: 'filter.$or[1].data.lead.owner.id.$in', message: 'data.lead.owner.id is "u1"; $in ["u2","u3"] does not hold' },
+      ],
+    });
+    const owner = await h.api('POST', '/v1/filters/test', { filter: { 'data.lead.owner.id': { $to: 'u1' }, 'data.changes': { $changed: ['owner'] } }, event });
+    expect(owner.body).toMatchObject({ matches: true, failure: null });
+    expect((await h.api('POST', '/v1/filters/test', { filter: { type: 'x' }, eventId: 'evt_nope' })).status).toBe(404);
+    const both = await h.api('POST', '/v1/filters/test', { filter: { type: 'x' }, eventId: logged.id, event });
+    expect(both.status).toBe(400);
+    expect(both.body.error.message).toContain('give either event (a webhook body) or eventId');
+    // A hooks-only token may test filters (it changes nothing).
+  });
+
+  it('replay applies the filter unless ignoreFilter, and says how many it kept back', async () => {
+    const all = (await h.api('GET', '/v1/events?limit=200')).body.data.filter((e: any) => e.type !== 'ping');
+    const created = all.filter((e: any) => e.type === 'lead.created');
+    expect(created.length).toBeGreaterThan(0);
+    expect(created.length).toBeLessThan(all.length);
+    const sub = await newSubscriber();
+    const res = await h.api('POST', '/v1/subscriptions', { url: sub.url, secret: sub.secret, filter: { type: 'lead.created' } });
+    const id = res.body.id;
+    const since = '2000-01-01T00:00:00Z';
+    const filtered = await h.api('POST', `/v1/subscriptions/${id}/replay`, { since });
+    expect(filtered.status).toBe(202);
+    expect(filtered.body).toMatchObject({ matched: created.length, filtered: all.length - created.length, queued: created.length });
+    await h.waitIdle();
+    expect(new Set(sub.accepted.map((r) => r.id))).toEqual(new Set(created.map((e: any) => e.id)));
+    const everything = await h.api('POST', `/v1/subscriptions/${id}/replay`, { since, ignoreFilter: true });
+    expect(everything.body).toMatchObject({ matched: all.length, filtered: 0, queued: all.length });
+    await h.waitIdle();
+    expect(new Set(sub.accepted.map((r) => r.id))).toEqual(new Set(all.map((e: any) => e.id)));
+    // Replay does not add to the fan-out count.
+    expect((await h.api('GET', `/v1/subscriptions/${id}`)).body.filteredCount).toBe(0);
+  });
+
+  it('compact payloads: raw left out, or only changes, the lead id and chosen fields; signed as sent', async () => {
+    const noRaw = await newSubscriber();
+    const compact = await newSubscriber();
+    await h.api('POST', '/v1/subscriptions', { url: noRaw.url, secret: noRaw.secret, events: ['lead.updated'], payload: { raw: false } });
+    const c = await h.api('POST', '/v1/subscriptions', {
+      url: compact.url,
+      secret: compact.secret,
+      events: ['lead.updated'],
+      payload: { mode: 'changes', fields: ['status', 'owner.id', 'raw.isQualified'] },
+    });
+    expect(c.body.payload).toEqual({ mode: 'changes', fields: ['status', 'owner.id', 'raw.isQualified'] });
+    const mark = h.sub.received.length;
+    for (const id of h.apten.leads().map((l) => l.id).slice(0, 3)) h.apten.updateLead(id, { isQualified: !h.apten.getLead(id)!.isQualified });
+    await h.sync();
+    await h.waitIdle();
+    const full = h.sub.received.slice(mark).filter((r) => r.type === 'lead.updated');
+    expect(full.length).toBe(3);
+    for (const f of full) {
+      const a = noRaw.received.find((r) => r.id === f.id)!;
+      const b = compact.received.find((r) => r.id === f.id)!;
+      // Each verified by the subscriber (standardwebhooks) over the bytes it got.
+      expect(a.verified && b.verified).toBe(true);
+      const { raw: _r1, ...lead } = f.body.data.lead;
+      const { raw: _r2, ...previous } = f.body.data.previous;
+      expect(a.body).toEqual({ ...f.body, data: { ...f.body.data, lead, previous } });
+      expect(a.raw.length).toBeLessThan(f.raw.length);
+      expect(b.body).toEqual({
+        type: 'lead.updated',
+        timestamp: f.body.timestamp,
+        data: {
+          source: f.body.data.source,
+          vendor: 'apten',
+          leadId: f.body.data.lead.id,
+          changes: f.body.data.changes,
+          lead: { id: f.body.data.lead.id, status: f.body.data.lead.status, 'owner.id': null, 'raw.isQualified': f.body.data.lead.raw.isQualified },
+          previous: { id: f.body.data.lead.id, status: f.body.data.previous.status, 'owner.id': null, 'raw.isQualified': f.body.data.previous.raw.isQualified },
+        },
+      });
+    }
+  });
+});

@@ -79,7 +79,7 @@ function parseObject(obj: Record<string, unknown>, field: string[], at: Property
     const segments = key.split('.');
     const keyAt = [...at, ...segments];
     if (segments.some((p) => p === '')) {
-      s.problems.push({ path: keyAt, message: `"${key}" has an empty path segment` });
+      s.problems.push({ path: [...at, key], message: 'has an empty path segment (two dots in a row, or a dot at an end)' });
       continue;
     }
     items.push(parseField(value, [...field, ...segments], keyAt, depth, s));
