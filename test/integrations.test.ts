@@ -16,6 +16,7 @@ import { generateSecret, signatureHeader } from '../src/delivery/sign.js';
 import { EVENT_TYPES } from '../src/model.js';
 import { Harness } from './helpers/harness.js';
 import { NexusSimulator } from '../src/sim/nexus/index.js';
+import { MegaSimulator } from '../src/sim/mega/index.js';
 import { TestSubscriber, type Received } from './helpers/subscriber.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -689,5 +690,54 @@ describe('n8n workflow: Header Auth (examples/n8n-leadrelay-header-auth-workflow
     expect(routeThroughSwitch(wf, sw, item.json)).toEqual(['On lead.created']);
     expect(item.json.body).toMatchObject({ type: 'lead.created', data: { lead: { id: lead.id } } });
     for (const type of EVENT_TYPES) expect(routeThroughSwitch(wf, sw, { body: { type } })).toEqual([`On ${type}`]);
+  });
+});
+
+describe('n8n workflow: only won leads, filtered by leadrelay (examples/n8n-leadrelay-won-workflow.json)', () => {
+  const wf = loadWorkflow('n8n-leadrelay-won-workflow.json');
+  const webhook = nodeOfType(wf, 'n8n-nodes-base.webhook');
+  const codeNode = nodeOfType(wf, 'n8n-nodes-base.code');
+  const note = String(nodeOfType(wf, 'n8n-nodes-base.stickyNote').parameters.content);
+  /** The subscription the sticky note tells the user to create (its ```json block). */
+  const subscriptionBody = () => JSON.parse(/```json\n([^`]+)\n```/.exec(note)![1]!);
+
+  it('is Webhook -> Verify signature -> Lead won: no IF, Filter or Switch node; the same verifying code as the main workflow', () => {
+    expect(wf.nodes.map((n) => n.type).filter((t) => /\.(if|filter|switch)$/.test(t))).toEqual([]);
+    expect(nextNodes(wf, webhook.name)).toEqual([codeNode.name]);
+    expect(nextNodes(wf, codeNode.name)).toEqual(['Lead won']);
+    expect(webhook.parameters).toMatchObject({ httpMethod: 'POST', path: 'leadrelay-won', options: { rawBody: true } });
+    const main = loadWorkflow('n8n-leadrelay-workflow.json');
+    expect(codeNode.parameters.jsCode).toBe(nodeOfType(main, 'n8n-nodes-base.code').parameters.jsCode);
+    expect(subscriptionBody()).toMatchObject({ events: ['lead.updated'], filter: { 'data.lead.status': { $to: 'won' } } });
+  });
+
+  it('with the subscription of its note, gets only the leads that just became won, each verified by its Code node', async () => {
+    const mega = new MegaSimulator({ rateLimits: [] });
+    const ids = mega.seed(6);
+    for (const id of ids) mega.updateLead(id, { status: 'active' });
+    h = await new Harness({ sim: mega, subscriptions: () => [], source: { fullScanEvery: 1, rateLimits: [] } }).start();
+    const receiver = await subscriber();
+    const res = await h.api('POST', '/v1/subscriptions', { ...subscriptionBody(), url: receiver.url });
+    expect(res.status).toBe(201);
+    receiver.secret = res.body.secret;
+    const [won1, won2, lost, other] = ids as [string, string, string, string];
+    mega.updateLead(won1, { status: 'won' });
+    mega.updateLead(won2, { status: 'won' });
+    mega.updateLead(lost, { status: 'lost' });
+    mega.updateLead(other, { contact_name: 'Someone Else' });
+    await h.sync();
+    await h.waitIdle();
+    mega.updateLead(won1, { status: 'archived' }); // was won: not "just became won"
+    await h.sync();
+    await h.waitIdle();
+    expect(receiver.received.map((r) => r.body.data.lead.id).sort()).toEqual([won1, won2].sort());
+    const code = String(codeNode.parameters.jsCode);
+    const out = await runCodeNode(code, receiver.received.map((r) => n8nWebhookItem(r)), { env: { LEADRELAY_SECRET: receiver.secret } });
+    expect(out.map((o) => [o.json.type, o.json.data.lead.status, o.json.data.previous.status])).toEqual([
+      ['lead.updated', 'won', 'active'],
+      ['lead.updated', 'won', 'active'],
+    ]);
+    expect(out.every((o) => o.json.data.lead.raw === undefined)).toBe(true); // payload {raw: false}
+    expect((await h.api('GET', `/v1/subscriptions/${res.body.id}`)).body.filteredCount).toBeGreaterThanOrEqual(3);
   });
 });
