@@ -1,0 +1,158 @@
+// `fanout-filters`: fan-out of lead.updated events to 100 subscriptions, each holding a 5-condition
+// content filter, vs the same 100 subscriptions without filters (issue #15: ratio >= 0.8). Both run
+// the store's real fan-out (SQLite, the default backend) with the worker's own matcher; the filters
+// match every event, so both sides create the same 100 deliveries per event and the difference is
+// what filtering costs: reading and parsing each body once, and 5 conditions per subscription.
+import os from 'node:os';
+import { openSqliteStore } from '../src/store/index.js';
+import type { Store } from '../src/store/index.js';
+import { newSubscription } from '../src/store/index.js';
+import type { OutboxEvent, WebhookBody } from '../src/model.js';
+import { fanOutMatcher } from '../src/delivery/match.js';
+import { FilterCache } from '../src/filters/index.js';
+import { newId } from '../src/util/ids.js';
+import { throughput, round, type Scenario } from './lib.js';
+import { cpuSince, mainThreadCpuMs, makeEvents, prefillOutbox, tempDir } from './delivery-kit.js';
+
+const SUBSCRIPTIONS = 100;
+/** The worker's batch (src/delivery/worker.ts FANOUT_BATCH). */
+const BATCH = 500;
+const STATUSES = ['NEW', 'REPLIED', 'QUALIFIED', 'UNSUBSCRIBED'];
+
+/** lead.updated events (status changed) made from the delivery benchmark's lifelike Apten leads. */
+function updatedEvents(n: number): OutboxEvent[] {
+  return makeEvents(n).map((e, i) => {
+    const lead = (e.body.data as unknown as { lead: Record<string, unknown> }).lead;
+    const now = { ...lead, status: STATUSES[i % STATUSES.length] };
+    const previous = { ...lead, status: STATUSES[(i + 1) % STATUSES.length] };
+    const body = { type: 'lead.updated', timestamp: e.createdAt, data: { source: e.sourceId, vendor: 'apten', lead: now, previous, changes: ['status', 'raw.isQualified'] } };
+    return { ...e, type: 'lead.updated', body: body as unknown as WebhookBody };
+  });
+}
+
+/**
+ * Five conditions, each a different kind of work (type equality, a nested field, $in, $changed
+ * over data.changes, an RE2 $regex), all true for every event; each subscription's differs a little,
+ * so 100 distinct filters are compiled.
+ */
+function fiveConditionFilter(i: number) {
+  return {
+    type: 'lead.updated',
+    'data.source': 'apten',
+    'data.lead.status': { $in: [...STATUSES, `S${i}`] },
+    'data.changes': { $changed: ['status', `field${i}`] },
+    'data.lead.email': { $regex: `@example\\.com$|^x${i}` },
+  };
+}
+
+async function fanOutRun(events: readonly OutboxEvent[], filtered: boolean): Promise<{ rate: number; ms: number; cpuMs: number | null; deliveries: number; compiled: number }> {
+  const tmp = tempDir();
+  let store: Store | null = null;
+  try {
+    const path = prefillOutbox(tmp.dir, events);
+    store = openSqliteStore(path);
+    const nowIso = new Date().toISOString();
+    for (let i = 0; i < SUBSCRIPTIONS; i++) {
+      const sub = newSubscription(
+        {
+          id: `sub_${String(i).padStart(3, '0')}`,
+          url: `http://127.0.0.1:9/hook/${i}`,
+          secret: 'whsec_dGVzdHRlc3R0ZXN0dGVzdHRlc3R0ZXN0',
+          events: ['*'],
+          sources: null,
+          description: null,
+          headers: {},
+          maxPerSecond: null,
+          maxConcurrency: null,
+          filter: filtered ? fiveConditionFilter(i) : null,
+          payload: null,
+          origin: 'api',
+          createdBy: null,
+        },
+        nowIso,
+      );
+      await store.subscriptions.insertWithinLimit(sub, 1_000_000);
+    }
+    const filters = new FilterCache();
+    const match = fanOutMatcher(filters);
+    const health = { circuitBreakerAfter: 5, circuitBreakerCooldownMs: 30_000, autoDisableAfterMs: 5 * 86_400_000, autoDisableAfterText: '5d' };
+    const cpu = mainThreadCpuMs();
+    const start = performance.now();
+    let fanned = 0;
+    for (;;) {
+      const now = Date.now();
+      const r = await store.deliveries.turn({
+        records: [],
+        health,
+        fanOutLimit: BATCH,
+        match,
+        newDeliveryId: () => newId('dlv', now),
+        claims: [],
+        maxTotal: 0,
+        now,
+        leaseUntil: now + 60_000,
+      });
+      if (r.claimError) throw r.claimError;
+      fanned += r.fannedOut;
+      if (!r.moreToFanOut) break;
+    }
+    const ms = performance.now() - start;
+    const cpuMs = cpuSince(cpu);
+    if (fanned !== events.length) throw new Error(`fanned out ${fanned} of ${events.length}`);
+    const deliveries = await store.deliveries.pendingCount();
+    if (deliveries !== events.length * SUBSCRIPTIONS) throw new Error(`expected ${events.length * SUBSCRIPTIONS} deliveries, got ${deliveries}`);
+    return { rate: (fanned / ms) * 1000, ms, cpuMs, deliveries, compiled: filters.compiled };
+  } finally {
+    await store?.close();
+    tmp.remove();
+  }
+}
+
+export const fanoutFilters: Scenario = {
+  name: 'fanout-filters',
+  description: `fan-out of lead.updated events to ${SUBSCRIPTIONS} subscriptions each with a 5-condition filter vs the same without filters (SQLite)`,
+  async run({ smoke }) {
+    const n = smoke ? 40 : 3000;
+    const events = updatedEvents(n);
+    const loadBefore = os.loadavg();
+    // Warm-up (JIT, page cache), then alternate the two sides; each side's best run counts.
+    await fanOutRun(events.slice(0, Math.min(n, 200)), true);
+    await fanOutRun(events.slice(0, Math.min(n, 200)), false);
+    const rounds = smoke ? 1 : 5;
+    const plain: Array<Awaited<ReturnType<typeof fanOutRun>>> = [];
+    const withFilters: Array<Awaited<ReturnType<typeof fanOutRun>>> = [];
+    for (let i = 0; i < rounds; i++) {
+      plain.push(await fanOutRun(events, false));
+      withFilters.push(await fanOutRun(events, true));
+    }
+    const best = (runs: typeof plain) => runs.reduce((a, b) => (b.rate > a.rate ? b : a));
+    const p = best(plain);
+    const f = best(withFilters);
+    const loadAfter = os.loadavg();
+    return {
+      name: 'fanout-filters',
+      figures: {
+        throughput: throughput(
+          'events fanned out/s',
+          f.rate,
+          p.rate,
+          0.8,
+          `${n} lead.updated events x ${SUBSCRIPTIONS} subscriptions (${n * SUBSCRIPTIONS} deliveries each side), batches of ${BATCH}; relay = with 5-condition filters, baseline = no filters`,
+        ),
+      },
+      details: {
+        events: n,
+        subscriptions: SUBSCRIPTIONS,
+        deliveriesPerRun: p.deliveries,
+        filtersCompiled: f.compiled,
+        plainRuns: plain.map((r) => round(r.rate)),
+        filteredRuns: withFilters.map((r) => round(r.rate)),
+        plainCpuMs: p.cpuMs === null ? null : round(p.cpuMs),
+        filteredCpuMs: f.cpuMs === null ? null : round(f.cpuMs),
+        cpuRatio: p.cpuMs && f.cpuMs ? round(p.cpuMs / f.cpuMs, 3) : null,
+        loadAverage1mBefore: round(loadBefore[0]!, 2),
+        loadAverage1mAfter: round(loadAfter[0]!, 2),
+      },
+    };
+  },
+};
