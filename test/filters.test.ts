@@ -277,7 +277,32 @@ describe('filters over HTTP: validation, the test route, replay, compact payload
     const both = await h.api('POST', '/v1/filters/test', { filter: { type: 'x' }, eventId: logged.id, event });
     expect(both.status).toBe(400);
     expect(both.body.error.message).toContain('give either event (a webhook body) or eventId');
-    // A hooks-only token may test filters (it changes nothing).
+  });
+
+  it('$regex cannot stall: catastrophic patterns on long values still answer (RE2, or V8 with its linear fallback)', async () => {
+    const long = 'a'.repeat(20_000) + '!';
+    // Each of these takes a backtracking engine longer than the age of the universe on this input.
+    const cases: Array<[string, boolean]> = [
+      ['(a+)+$', false],
+      ['(a|aa)*$', true], // zero repetitions at the end of the text
+      ['(a*)*b', false],
+      ['.*.*.*.*.*.*x', false],
+      ['^(\\w+\\s?)*$', false],
+      ['(?i)(A+)+$', false],
+    ];
+    for (const [pattern, matches] of cases) {
+      const res = await h.api('POST', '/v1/filters/test', { filter: { 'data.lead.notes': { $regex: pattern } }, event: { type: 'lead.created', data: { lead: { notes: long } } } });
+      expect(res.status, pattern).toBe(200);
+      expect(res.body.matches, pattern).toBe(matches);
+    }
+    // Ordinary patterns behave as in any engine.
+    const probe = async (pattern: string, value: string) =>
+      (await h.api('POST', '/v1/filters/test', { filter: { 'data.lead.email': { $regex: pattern } }, event: { type: 'lead.created', data: { lead: { email: value } } } })).body.matches;
+    expect(await probe('@example\\.com$', 'ann@example.com')).toBe(true);
+    expect(await probe('@example\\.com$', 'ann@example.com.evil')).toBe(false);
+    expect(await probe('(?i)^ANN', 'ann@example.com')).toBe(true);
+    expect(await probe('^ANN', 'ann@example.com')).toBe(false);
+    expect(await probe('\\bann\\b', 'to ann b')).toBe(true);
   });
 
   it('replay applies the filter unless ignoreFilter, and says how many it kept back', async () => {
