@@ -190,7 +190,8 @@ describe('config.example.yaml', () => {
     const cfg = loadConfig({ path, env: ENV });
     expect(cfg.sources.map((s) => s.vendor)).toEqual(['apten', 'nexus-erp', 'penguinmails', 'mega']);
     expect(cfg.sources[0]).toMatchObject({ overlap: 2_000, pageSize: 1000, enabled: true });
-    expect(cfg.subscriptions.map((s) => s.id)).toEqual(['zap-new-leads', 'crm-sync']);
+    expect(cfg.subscriptions.map((s) => s.id)).toEqual(['zap-new-leads', 'crm-sync', 'deals-won']);
+    expect(cfg.subscriptions[2]).toMatchObject({ filter: { 'data.lead.status': { $to: 'won' } }, payload: { raw: false } });
     expect(cfg.subscriptions[1]).toMatchObject({ events: ['lead.*', 'event.added'], enabled: true });
     expect(cfg.subscriptions[1]?.secret).toBeUndefined();
     expect(cfg.server.port).toBe(8080);
