@@ -56,6 +56,7 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
   private readonly attempts;
   private readonly attemptDuration;
   private readonly storageErrors;
+  private readonly filtered;
 
   constructor(private readonly deps: MetricsDeps) {
     const registers = [this.registry];
@@ -173,6 +174,13 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
       registers,
     });
 
+    this.filtered = new Counter({
+      name: 'leadrelay_delivery_filtered_total',
+      help: "Events a subscription's events/sources selected but its content filter kept back: no delivery was created (counted by the replica that fanned them out).",
+      labelNames: ['subscription'],
+      registers,
+    });
+
     // Every subscription gets a value (0 when nothing waits), so a queue that drains reads 0, not stale.
     const current = () => this.scraped ?? { at: clock.now(), queue: new Map<string, QueueRow>(), subs: [] };
     new Gauge({
@@ -255,6 +263,10 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
   attemptFinished(subscriptionId: string, outcome: 'succeeded' | 'retry' | 'failed', durationMs: number): void {
     this.attempts.inc({ subscription: subscriptionId, outcome });
     this.attemptDuration.observe({ subscription: subscriptionId }, durationMs / 1000);
+  }
+
+  eventsFiltered(subscriptionId: string, count: number): void {
+    this.filtered.inc({ subscription: subscriptionId }, count);
   }
 
   get contentType(): string {

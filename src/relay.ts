@@ -1,4 +1,5 @@
 // Wires one relay together: store, a poll loop per source, the delivery worker and the admin API.
+import type { JsonObject } from './model.js';
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { formatDuration, type Config } from './config/index.js';
@@ -113,6 +114,8 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       headers: s.headers ?? {},
       maxPerSecond: s.maxPerSecond ?? null,
       maxConcurrency: s.maxConcurrency ?? null,
+      filter: (s.filter ?? null) as JsonObject | null,
+      payload: s.payload ?? null,
       enabled: s.enabled,
     })),
     generateSecret,

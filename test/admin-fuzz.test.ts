@@ -42,6 +42,7 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   rotateSubscriptionSecret: () => ({}),
   replaySubscription: () => ({ since: '2020-01-01T00:00:00Z' }),
   createHook: () => ({ target_url: 'http://127.0.0.1:9/hook', event: 'lead.created' }),
+  testFilter: () => ({ filter: { type: 'lead.created' }, event: { type: 'lead.created' } }),
 };
 
 const NUM_RUNS = Number(process.env.LEADRELAY_FUZZ_RUNS ?? 150);
@@ -211,9 +212,14 @@ const hostileString = fc.oneof(
 const POLLUTION_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__defineGetter__'];
 
 /** The JSON types a property schema allows ("integer" counts as "number"). */
+/** components.schemas of the document, for properties that refer to a named schema (Filter, PayloadOptions). */
+let components: Record<string, JsonSchema> = {};
+
 function allowedTypes(schema: JsonSchema): Set<string> {
   const types = new Set<string>();
-  const add = (s: JsonSchema) => {
+  const add = (s: JsonSchema | undefined) => {
+    if (!s) return;
+    if (s.$ref) return add(components[s.$ref.replace('#/components/schemas/', '')]);
     const t = s.type;
     for (const one of Array.isArray(t) ? t : t ? [t] : []) types.add(one === 'integer' ? 'number' : one);
     s.anyOf?.forEach(add);
@@ -327,6 +333,7 @@ beforeAll(async () => {
 
   const doc = await send('GET', '/openapi.json');
   expect(doc.status).toBe(200);
+  components = doc.json.components.schemas;
   const resolve = (s: JsonSchema | undefined): JsonSchema | null => {
     if (!s) return null;
     if (s.$ref) return doc.json.components.schemas[s.$ref.replace('#/components/schemas/', '')];

@@ -8,6 +8,7 @@ import { latency } from '../bench/latency.js';
 import { initialSync } from '../bench/initial-sync.js';
 import { steadyState } from '../bench/steady-state.js';
 import { scale } from '../bench/scale.js';
+import { fanoutFilters } from '../bench/fanout-filters.js';
 
 function expectFigures(result: ScenarioResult, labels: string[]) {
   expect(Object.keys(result.figures).sort()).toEqual([...labels].sort());
@@ -18,6 +19,16 @@ function expectFigures(result: ScenarioResult, labels: string[]) {
     }
   }
 }
+
+describe('fan-out with filters benchmark (smoke)', () => {
+  it('fanout-filters: 100 filtered subscriptions vs 100 plain ones, same deliveries', async () => {
+    const result = await fanoutFilters.run({ smoke: true });
+    expectFigures(result, ['throughput']);
+    // Both sides made every delivery, and each subscription's filter was compiled once, not per event.
+    expect(result.details?.deliveriesPerRun).toBe(40 * 100);
+    expect(result.details?.filtersCompiled).toBe(100);
+  });
+});
 
 describe('delivery benchmarks (smoke)', () => {
   it('delivery: relay vs raw signed POSTs', async () => {

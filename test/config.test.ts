@@ -67,6 +67,7 @@ subscriptions:                            # optional; subscriptions created by t
     secret: \${ZAP_SECRET}                 # whsec_<base64>; generated when absent
     events: [lead.created]                # default: all types; "lead.*" matches all lead types
     sources: [apten, mega]                # default: all sources
+    filter: {"data.lead.status": {"$to": "QUALIFIED"}}   # optional content filter, below
 delivery:
   timeout: 15s                            # per attempt
   retrySchedule: [5s, 5m, 30m, 2h, 5h, 10h, 10h]   # delays after each failed attempt; then the delivery fails
@@ -154,9 +155,32 @@ describe('the interface.md example', () => {
         secret: ZAP_SECRET,
         events: ['lead.created'],
         sources: ['apten', 'mega'],
+        filter: { 'data.lead.status': { $to: 'QUALIFIED' } },
         enabled: true,
       },
     ]);
+  });
+});
+
+describe('subscription filters and payloads', () => {
+  const sub = (extra: string) =>
+    withServer(`
+subscriptions:
+  - id: s1
+    url: https://hooks.example.com/x
+${extra}`);
+
+  it('parses a filter and payload options', () => {
+    const cfg = loadConfig({ text: sub(`    filter:\n      $or:\n        - data.lead.status: {$in: [won, lost]}\n        - type: lead.created\n    payload: {raw: false}\n`), env: ENV });
+    expect(cfg.subscriptions[0]!.filter).toEqual({ $or: [{ 'data.lead.status': { $in: ['won', 'lost'] } }, { type: 'lead.created' }] });
+    expect(cfg.subscriptions[0]!.payload).toEqual({ raw: false });
+  });
+
+  it('names the path inside the filter of a bad one', () => {
+    expect(problemsOf(sub(`    filter: {$or: [{type: lead.created}, {data.lead.status: {$in: won}}]}\n`))).toEqual([
+      'subscriptions[0].filter.$or[1].data.lead.status.$in: expected an array',
+    ]);
+    expect(problemsOf(sub(`    payload: {mode: compact}\n`))[0]).toMatch(/^subscriptions\[0\]\.payload\.mode: /);
   });
 });
 
@@ -166,7 +190,8 @@ describe('config.example.yaml', () => {
     const cfg = loadConfig({ path, env: ENV });
     expect(cfg.sources.map((s) => s.vendor)).toEqual(['apten', 'nexus-erp', 'penguinmails', 'mega']);
     expect(cfg.sources[0]).toMatchObject({ overlap: 2_000, pageSize: 1000, enabled: true });
-    expect(cfg.subscriptions.map((s) => s.id)).toEqual(['zap-new-leads', 'crm-sync']);
+    expect(cfg.subscriptions.map((s) => s.id)).toEqual(['zap-new-leads', 'crm-sync', 'deals-won']);
+    expect(cfg.subscriptions[2]).toMatchObject({ filter: { 'data.lead.status': { $to: 'won' } }, payload: { raw: false } });
     expect(cfg.subscriptions[1]).toMatchObject({ events: ['lead.*', 'event.added'], enabled: true });
     expect(cfg.subscriptions[1]?.secret).toBeUndefined();
     expect(cfg.server.port).toBe(8080);

@@ -149,7 +149,7 @@ describe('request schemas are the ones that validate', () => {
     expect(schema.required).toEqual(['url']);
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ['url', 'events', 'sources', 'description', 'secret', 'headers', 'maxPerSecond', 'maxConcurrency'].sort(),
+      ['url', 'events', 'sources', 'description', 'secret', 'headers', 'maxPerSecond', 'maxConcurrency', 'filter', 'payload'].sort(),
     );
 
     const v = documented({ $ref: '#/components/schemas/CreateSubscriptionRequest' });

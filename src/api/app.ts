@@ -14,6 +14,7 @@ import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
 import { requestLog } from './request-log.js';
 import { hookRoutes } from './routes/hooks.js';
+import { filterRoutes } from './routes/filters.js';
 import { docsRoutes } from './routes/docs.js';
 import { closeAfterRefusedBody } from './close-unread.js';
 import { securityHeaders } from './security-headers.js';
@@ -74,6 +75,7 @@ export function createApi(relay: RelayControl, opts: ApiOptions) {
   app.route('/v1/deliveries', deliveryRoutes(relay));
   app.route('/v1/events', eventRoutes(relay));
   app.route('/v1/hooks', hookRoutes(relay));
+  app.route('/v1/filters', filterRoutes(relay));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {

@@ -7,6 +7,8 @@ import { isLocalHostname, isPrivateAddress } from '../util/addresses.js';
 import { METRICS_AUTH_MODES, namedTokenSchema, tokenProblems, tokenSchema, type MetricsAuthMode, type NamedToken } from './tokens.js';
 import { headerValueProblem, isValidHeaderName } from '../util/http-headers.js';
 import { parse as parsePgUrl } from 'pg-connection-string';
+import { filterSchema, payloadOptionsSchema } from '../filters/schema.js';
+import type { PayloadOptions } from '../model.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -77,6 +79,10 @@ export interface SubscriptionConfig {
   headers?: Record<string, string>;
   maxPerSecond?: number;
   maxConcurrency?: number;
+  /** Content filter (docs/filters.md), checked by src/filters. */
+  filter?: Record<string, unknown>;
+  /** Compact payloads. */
+  payload?: PayloadOptions;
   enabled: boolean;
 }
 
@@ -398,6 +404,8 @@ export const subscriptionSchema = z.strictObject({
   headers: z.lazy(() => subscriptionHeadersSchema).optional(),
   maxPerSecond: z.preprocess(coerceNumber, z.number().gt(0).max(10_000)).optional(),
   maxConcurrency: intSchema(1, 1000).optional(),
+  filter: filterSchema.optional(),
+  payload: payloadOptionsSchema.optional(),
   enabled: booleanSchema.default(true),
 });
 

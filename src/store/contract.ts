@@ -15,6 +15,8 @@ import type {
   DeliveryView,
   EventHead,
   EventLogFilter,
+  FanOutDecision,
+  FanOutEvent,
   EventPosition,
   HealthPolicy,
   MissingDecision,
@@ -118,6 +120,10 @@ export interface EventOps {
   countCreatedBetween(sinceIso: string, untilIso: string, limit: number): Promise<number>;
   /** Detected changes (no pings) in [since, until) without bodies, oldest first, `limit` after `after`. */
   headsCreatedBetween(sinceIso: string, untilIso: string, after: EventPosition | null, limit: number): Promise<Array<EventHead & EventPosition>>;
+  /** One event by its id (evt_…), body included. */
+  get(id: string): Promise<StoredEvent | undefined>;
+  /** The bodies of these events, by seq (unknown seqs are left out): one round trip. */
+  bodies(seqs: readonly number[]): Promise<Map<number, string>>;
 }
 
 export interface SubscriptionOps {
@@ -132,6 +138,11 @@ export interface SubscriptionOps {
   update(id: string, patch: SubscriptionPatch, nowIso: string): Promise<Subscription | undefined>;
   delete(id: string): Promise<boolean>;
   /**
+   * How many events each subscription's filter kept back since it was created (fan-out counts
+   * them, cluster-wide), by subscription id; a subscription whose filter never said no is absent.
+   */
+  filteredCounts(): Promise<Map<string, number>>;
+  /**
    * Makes the config-defined subscriptions match the config (subscription-model.ts planConfigSync):
    * idempotent, and safe when several replicas apply the same config at once.
    */
@@ -145,8 +156,12 @@ export interface DeliveryTurn {
   health: HealthPolicy;
   /** Fan out up to this many outbox events not yet fanned out (0: skip). */
   fanOutLimit: number;
-  /** Which subscriptions an event goes to (pure; a subscription's own filters included). */
-  match(event: EventHead, sub: Subscription): boolean;
+  /**
+   * Whether an event goes to a subscription (pure): 'deliver'; 'skip' (its events/sources do not
+   * select it); 'filtered' (they do, but its content filter says no: counted per subscription, in
+   * the same transaction). event.payload() reads and parses the body on first use only.
+   */
+  match(event: FanOutEvent, sub: Subscription): FanOutDecision;
   newDeliveryId(): string;
   /**
    * How many due deliveries to claim per subscription (what the worker's in-process limits allow).
@@ -169,6 +184,8 @@ export interface DeliveryTurnResult {
   fannedOut: number;
   /** Fan-out took a full batch: there may be more, call again soon. */
   moreToFanOut?: boolean;
+  /** Events this turn's fan-out kept back per subscription by its filter (only those with some). */
+  filtered?: Array<{ subscriptionId: string; count: number }>;
   claimed: ClaimedDelivery[];
   /** Fan-out or a claim failed (not storage): the outcomes were still recorded; nothing was claimed. */
   claimError?: Error;

@@ -1,5 +1,5 @@
 // The data the store contract (contract.ts) speaks in, shared by both backends and by callers.
-import type { DeleteReason, NormalizedLead, OutboxEvent, WebhookType } from '../model.js';
+import type { DeleteReason, JsonObject, NormalizedLead, OutboxEvent, PayloadOptions, WebhookType } from '../model.js';
 
 export interface SourceRow {
   id: string;
@@ -89,6 +89,17 @@ export interface StoredEvent {
 /** An event without its body. */
 export type EventHead = Pick<StoredEvent, 'seq' | 'type' | 'sourceId' | 'leadId'>;
 
+/**
+ * An event as fan-out offers it to the subscriptions: its head, and its body parsed (read and
+ * parsed on the first call only, so events no filter looks at cost nothing extra).
+ */
+export interface FanOutEvent extends EventHead {
+  payload(): unknown;
+}
+
+/** Fan-out's answer for one (event, subscription): send it, not wanted (type, source), or wanted but its filter said no (counted). */
+export type FanOutDecision = 'deliver' | 'skip' | 'filtered';
+
 /** Where an event sits in created_at order (ties broken by seq). */
 export type EventPosition = Pick<StoredEvent, 'createdAt' | 'seq'>;
 
@@ -108,6 +119,13 @@ export interface Subscription {
   headers: Record<string, string>;
   maxPerSecond: number | null;
   maxConcurrency: number | null;
+  /**
+   * Content filter matched against the webhook body at fan-out (docs/filters.md); null: every event
+   * its events/sources select. Checked before it is stored (src/delivery/filter).
+   */
+  filter: JsonObject | null;
+  /** What of the body it receives (compact payloads); null: the full body of interface.md. */
+  payload: PayloadOptions | null;
   enabled: boolean;
   disabledReason: string | null;
   disabledAt: number | null;
@@ -125,6 +143,8 @@ export interface Subscription {
 }
 
 export type SubscriptionOrigin = 'config' | 'api' | 'hook';
+
+export type { PayloadOptions } from '../model.js';
 
 export interface PreviousSecret {
   secret: string;
@@ -145,6 +165,8 @@ export type SubscriptionPatch = Partial<
     | 'headers'
     | 'maxPerSecond'
     | 'maxConcurrency'
+    | 'filter'
+    | 'payload'
     | 'enabled'
     | 'disabledReason'
     | 'disabledAt'
@@ -250,7 +272,7 @@ export type InstallKeyName = 'header-fingerprint';
 /** A subscription as the config file lists it (subscriptions[]). */
 export type ConfigSubscription = Pick<
   Subscription,
-  'id' | 'url' | 'events' | 'sources' | 'description' | 'enabled' | 'headers' | 'maxPerSecond' | 'maxConcurrency'
+  'id' | 'url' | 'events' | 'sources' | 'description' | 'enabled' | 'headers' | 'maxPerSecond' | 'maxConcurrency' | 'filter' | 'payload'
 > & { secret?: string };
 
 /** A running relay process sharing the database. */

@@ -37,6 +37,18 @@ describe.each(backends)('events ($name)', (backend) => {
     expect([...first, ...second].map((e) => e.id)).toEqual(all.map((e) => e.id));
   });
 
+  it('reads one event by id, and the bodies of several by seq', async () => {
+    const store = await backend.open();
+    const seeded = await seed(store);
+    const all = await store.events.list({ limit: 100 });
+    const third = all.find((e) => e.id === seeded[2]!.id)!;
+    expect(await store.events.get(seeded[2]!.id)).toEqual(third);
+    expect(await store.events.get('evt_unknown')).toBeUndefined();
+    const bodies = await store.events.bodies([all[0]!.seq, third.seq, 999_999]);
+    expect(bodies).toEqual(new Map([[all[0]!.seq, all[0]!.body], [third.seq, JSON.stringify(seeded[2]!.body)]]));
+    expect(await store.events.bodies([])).toEqual(new Map());
+  });
+
   it('filters by types, source, lead (in one source or all), and a created_at range', async () => {
     const store = await backend.open();
     const s = await seed(store);

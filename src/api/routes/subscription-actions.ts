@@ -23,7 +23,12 @@ export const deliveriesQuerySchema = z.strictObject({
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-05-14T15:30:00Z' }).transform((s) => Date.parse(s));
 
 export const replayRequestSchema = z
-  .strictObject({ since: isoTime, until: isoTime.optional() })
+  .strictObject({
+    since: isoTime,
+    until: isoTime.optional(),
+    /** true: replay every event its events/sources select, whatever its content filter says. */
+    ignoreFilter: z.boolean().optional(),
+  })
   .refine((r) => r.until === undefined || r.until > r.since, { error: 'must be after since', path: ['until'] });
 
 export const rotateSecretSchema = z.strictObject({ secret: secretSchema.optional() });
@@ -113,7 +118,7 @@ export function subscriptionActionRoutes(relay: RelayControl) {
     const sub = await guards.requireSubscription(c.req.param('id'));
     const body = await parseJsonBody(c, replayRequestSchema);
     const until = body.until ?? clock.now() + 1;
-    const result = await replayRange(relay, sub, body.since, until);
+    const result = await replayRange(relay, sub, body.since, until, { ignoreFilter: body.ignoreFilter });
     return c.json({ subscriptionId: sub.id, since: iso(body.since), until: iso(until), ...result }, 202);
   });
 

@@ -12,6 +12,8 @@ import {
   webhookUrlSchema,
 } from '../../config/index.js';
 import { generateSecret } from '../../delivery/sign.js';
+import { filterSchema, payloadOptionsSchema } from '../../filters/index.js';
+import type { JsonObject } from '../../model.js';
 import { newId } from '../../util/ids.js';
 import { ApiError, notFound } from '../errors.js';
 import { presentSubscription } from '../present.js';
@@ -59,6 +61,8 @@ export const createSubscriptionSchema = z.strictObject({
   headers: subscriptionHeadersSchema.optional(),
   maxPerSecond: maxPerSecondSchema.nullable().optional(),
   maxConcurrency: maxConcurrencySchema.nullable().optional(),
+  filter: filterSchema.nullable().optional(),
+  payload: payloadOptionsSchema.nullable().optional(),
 });
 
 export const updateSubscriptionSchema = z
@@ -70,6 +74,8 @@ export const updateSubscriptionSchema = z
     headers: subscriptionHeadersSchema.nullable().optional(),
     maxPerSecond: maxPerSecondSchema.nullable().optional(),
     maxConcurrency: maxConcurrencySchema.nullable().optional(),
+    filter: filterSchema.nullable().optional(),
+    payload: payloadOptionsSchema.nullable().optional(),
     enabled: z.boolean().optional(),
     /** With enabled: true, queue again what was detected while the subscription was disabled. */
     replayMissed: z.boolean().optional(),
@@ -85,7 +91,7 @@ export function subscriptionRoutes(relay: RelayControl) {
   const { store, clock } = relay;
   const guards = subscriptionGuards(relay);
   const nowIso = () => new Date(clock.now()).toISOString();
-  const present = (s: Subscription) => presentSubscription(s, clock.now(), relay.fingerprintKey);
+  const present = (s: Subscription, filtered?: Map<string, number>) => presentSubscription(s, clock.now(), relay.fingerprintKey, filtered?.get(s.id) ?? 0);
 
   app.post('/', async (c) => {
     const body = await parseJsonBody(c, createSubscriptionSchema);
@@ -102,6 +108,8 @@ export function subscriptionRoutes(relay: RelayControl) {
         headers: body.headers ?? {},
         maxPerSecond: body.maxPerSecond ?? null,
         maxConcurrency: body.maxConcurrency ?? null,
+        filter: (body.filter ?? null) as JsonObject | null,
+        payload: body.payload ?? null,
         origin: 'api',
         createdBy: c.get('caller').name,
       },
@@ -116,16 +124,19 @@ export function subscriptionRoutes(relay: RelayControl) {
   app.get('/', async (c) => {
     const q = parseQuery(c, listSubscriptionsQuerySchema);
     const limit = q.limit ?? 50;
-    const rows = await store.subscriptions.listPage({ after: q.cursor, limit: limit + 1 });
+    const [rows, filtered] = await Promise.all([store.subscriptions.listPage({ after: q.cursor, limit: limit + 1 }), store.subscriptions.filteredCounts()]);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return c.json({
-      data: page.map((s) => present(s)),
+      data: page.map((s) => present(s, filtered)),
       nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
     });
   });
 
-  app.get('/:id', async (c) => c.json(present(await guards.requireSubscription(c.req.param('id')))));
+  app.get('/:id', async (c) => {
+    const sub = await guards.requireSubscription(c.req.param('id'));
+    return c.json(present(sub, await store.subscriptions.filteredCounts()));
+  });
 
   app.patch('/:id', async (c) => {
     const current = await guards.requireSubscription(c.req.param('id'));
@@ -143,7 +154,8 @@ export function subscriptionRoutes(relay: RelayControl) {
     }
     await guards.checkTarget(patch.url);
     const now = clock.now();
-    const change: SubscriptionPatch = { ...patch, headers: patch.headers === null ? {} : patch.headers };
+    const change: SubscriptionPatch = { ...patch, headers: patch.headers === null ? {} : patch.headers, filter: patch.filter as JsonObject | null | undefined };
+    if (change.filter === undefined) delete change.filter;
     // Static headers are usually credentials for the endpoint they were set for: moved to another
     // host they would hand them to whoever runs it. They go unless given again in this request.
     if (change.headers === undefined && patch.url !== undefined && hostOf(patch.url) !== hostOf(current.url)) change.headers = {};
@@ -158,7 +170,7 @@ export function subscriptionRoutes(relay: RelayControl) {
     if (!next) throw notFound('subscription', current.id); // deleted meanwhile
     const replayed = wantReplay && !current.enabled && current.disabledAt !== null ? await replayMissed(relay, next, current.disabledAt) : null;
     relay.deliveryChanged();
-    return c.json({ ...present(next), ...(replayed ? { replayed } : {}) });
+    return c.json({ ...present(next, await store.subscriptions.filteredCounts()), ...(replayed ? { replayed } : {}) });
   });
 
   app.delete('/:id', async (c) => {

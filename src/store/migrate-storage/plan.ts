@@ -54,12 +54,13 @@ export const TABLES: readonly TableCopy[] = [
     table: 'subscriptions',
     columns: [
       'id', 'url', 'secret', 'previous_secrets', 'events', 'sources', 'description', 'headers', 'max_per_second',
-      'max_concurrency', 'enabled', 'disabled_reason', 'disabled_at', 'failing_since', 'consecutive_failures',
+      'max_concurrency', 'content_filter', 'payload_options', 'enabled', 'disabled_reason', 'disabled_at', 'failing_since', 'consecutive_failures',
       'circuit_open_until', 'circuit_failed_probes', 'origin', 'created_by', 'created_at', 'updated_at',
     ],
     booleans: ['enabled'],
     key: ['rowid'],
   },
+  { table: 'subscription_filtered', columns: ['subscription_id', 'filtered'], key: ['rowid'] },
   {
     table: 'deliveries',
     columns: [

@@ -1,5 +1,6 @@
 // The event log on PostgreSQL (GET /v1/events, replay ranges): outbox rows newest first, filtered
-// and paged by seq; counts and bodiless heads of a created_at range, oldest first.
+// and paged by seq; counts and bodiless heads of a created_at range, oldest first; one event by id,
+// and the bodies of several (replay with a filter).
 import type pg from 'pg';
 import type { EventOps } from '../contract.js';
 import type { StoredEvent } from '../types.js';
@@ -63,6 +64,16 @@ export function createPgEventOps(pool: pg.Pool): EventOps {
         [from, untilIso, after?.createdAt ?? '', after?.seq ?? 0, limit],
       );
       return rows.map((r) => ({ seq: r.seq, type: r.type, sourceId: r.source_id, leadId: r.lead_id, createdAt: r.created_at }));
+    },
+
+    async get(id) {
+      const { rows } = await pool.query<EventRow>('SELECT seq, id, type, source_id, lead_id, created_at, body FROM events WHERE id = $1', [id]);
+      return rows[0] && toStoredEvent(rows[0]);
+    },
+
+    async bodies(seqs) {
+      const { rows } = await pool.query<{ seq: number | string; body: string }>('SELECT seq, body FROM events WHERE seq = ANY($1::bigint[])', [seqs]);
+      return new Map(rows.map((r) => [Number(r.seq), r.body]));
     },
   };
 }

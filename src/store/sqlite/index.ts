@@ -97,6 +97,8 @@ export class SqliteStore implements Store {
       list: async (filter) => eventLog.list(filter),
       countCreatedBetween: async (since, until, limit) => outbox.countCreatedBetween(since, until, limit),
       headsCreatedBetween: async (since, until, after, limit) => outbox.headsCreatedBetween(since, until, after, limit),
+      get: async (id) => outbox.byId(id),
+      bodies: async (seqs) => outbox.bodies(seqs),
     };
     this.subscriptions = {
       get: async (id) => subscriptions.get(id),
@@ -105,6 +107,7 @@ export class SqliteStore implements Store {
       insertWithinLimit: async (sub, max) => subscriptions.insertWithinLimit(sub, max),
       update: async (id, patch, nowIso) => subscriptions.update(id, patch, nowIso),
       delete: async (id) => subscriptions.delete(id),
+      filteredCounts: async () => subscriptions.filteredCounts(),
       syncFromConfig: async (wanted, generateSecret, now, graceMs) => subscriptions.syncFromConfig(wanted, generateSecret, now, graceMs),
     };
     this.deliveries = {
