@@ -6,6 +6,7 @@
 // default, indexes); dropping or renaming what the previous version still uses waits for a later
 // release. One that cannot keep to that must say "stop every replica first" in the release notes.
 import { m0001_initial } from './0001_initial.js';
+import { m0002_dashboard } from './0002_dashboard.js';
 
 export interface PgMigration {
   version: number;
@@ -13,4 +14,4 @@ export interface PgMigration {
   sql: string;
 }
 
-export const pgMigrations: readonly PgMigration[] = [m0001_initial];
+export const pgMigrations: readonly PgMigration[] = [m0001_initial, m0002_dashboard];

@@ -1,0 +1,54 @@
+// The dashboard's delivery figures (contract.ts DeliveryStatsOps), counted from the covering
+// indexes of migration 11: one index range per figure, however long the attempt log.
+import type { MinuteStats, SubscriptionAttemptStats } from '../types.js';
+import type { Db } from './db.js';
+
+const OK = 'status_code BETWEEN 200 AND 299';
+
+export class SqliteDeliveryStats {
+  private readonly perMinuteStmt;
+  private readonly healthStmt;
+
+  constructor(db: Db) {
+    // delivery_attempts_time (started_at, status_code): index only.
+    this.perMinuteStmt = db.prepare(
+      `SELECT (started_at / 60000) * 60000 AS minute, sum(${OK}) AS succeeded, sum(NOT coalesce(${OK}, 0)) AS failed
+       FROM delivery_attempts WHERE started_at >= ? AND started_at < ?
+       GROUP BY minute ORDER BY minute`,
+    );
+    // delivery_attempts_subscription (subscription_id, started_at, status_code): one range per id.
+    this.healthStmt = db.prepare(
+      `SELECT subscription_id, count(*) AS attempts, sum(${OK}) AS succeeded,
+              sum(started_at >= @recentSince) AS recent_attempts, sum(started_at >= @recentSince AND ${OK}) AS recent_succeeded
+       FROM delivery_attempts
+       WHERE subscription_id IN (SELECT value FROM json_each(@ids)) AND started_at >= @since
+       GROUP BY subscription_id`,
+    );
+  }
+
+  perMinute(since: number, until: number): MinuteStats[] {
+    const rows = this.perMinuteStmt.all(since, until) as Array<{ minute: number; succeeded: number; failed: number }>;
+    return rows.map((r) => ({ minute: r.minute, succeeded: r.succeeded, failed: r.failed }));
+  }
+
+  subscriptionHealth(ids: readonly string[], since: number, recentSince: number): SubscriptionAttemptStats[] {
+    const rows = this.healthStmt.all({ ids: JSON.stringify(ids), since, recentSince }) as Array<{
+      subscription_id: string;
+      attempts: number;
+      succeeded: number;
+      recent_attempts: number;
+      recent_succeeded: number;
+    }>;
+    const found = new Map(rows.map((r) => [r.subscription_id, r]));
+    return ids.map((id) => {
+      const r = found.get(id);
+      return {
+        subscriptionId: id,
+        attempts: r?.attempts ?? 0,
+        succeeded: r?.succeeded ?? 0,
+        recentAttempts: r?.recent_attempts ?? 0,
+        recentSucceeded: r?.recent_succeeded ?? 0,
+      };
+    });
+  }
+}
