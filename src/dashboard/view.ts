@@ -107,6 +107,7 @@ export function takeFlash(c: Context): Flash | null {
 /** 303 to a dashboard-relative path, relative to this request's own path (POST-redirect-GET). */
 export function redirectTo(c: Context, path: string, flash?: Flash): Response {
   if (flash) setFlash(c, flash);
+  c.header('cache-control', 'no-store');
   c.header('location', url({ root: relativeRoot(c.req.path) }, path));
   return c.body(null, 303);
 }
