@@ -112,7 +112,7 @@ describe('login', () => {
     const d = await start();
     const res = await d.login(ADMIN_TOKEN);
     expect(res.headers.location).toBe('./');
-    const cookie = cookieAttributes(res.cookies, SESSION_COOKIE)!;
+    const cookie = cookieAttributes(res.cookies, SESSION_COOKIE) as Record<string, string> & { value: string };
     expect(cookie).toMatchObject({ httponly: '', samesite: 'Strict', path: '/', 'max-age': String(12 * 3600) });
     expect(cookie.secure).toBeUndefined(); // plain http here
     expect(cookie.value).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 random bits
