@@ -8,10 +8,13 @@ import type { Context } from 'hono';
  * (curl, scripts) are not browsers and still need the session cookie and the CSRF token.
  */
 export function crossSiteReason(c: Context): string | null {
+  // Sent by every current browser, and decisive: same-origin means a page of this dashboard.
   const site = c.req.header('sec-fetch-site');
-  if (site !== undefined && site !== 'same-origin') return `the request came from another site (Sec-Fetch-Site: ${site})`;
+  if (site !== undefined) return site === 'same-origin' ? null : `the request came from another site (Sec-Fetch-Site: ${site})`;
   const origin = c.req.header('origin');
-  if (origin === undefined) return null;
+  // No Origin (not a browser), or "null": what a browser sends from a page with Referrer-Policy:
+  // no-referrer, as the dashboard's pages are; the session's CSRF token still has to match.
+  if (origin === undefined || origin === 'null') return null;
   let originHost: string;
   try {
     originHost = new URL(origin).host;

@@ -13,6 +13,7 @@ function Head(props: { root: string; title: string }) {
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="referrer" content="no-referrer" />
       <title>{`${props.title} · leadrelay`}</title>
+      <link rel="icon" href={`${url(at, ASSETS.icon.path)}?v=${ASSETS.icon.version}`} type="image/svg+xml" />
       <link rel="stylesheet" href={`${url(at, ASSETS.css.path)}?v=${ASSETS.css.version}`} />
       <script src={`${url(at, ASSETS.js.path)}?v=${ASSETS.js.version}`} defer />
     </head>
