@@ -10,6 +10,7 @@ import { ADMIN_TOKEN, Harness, type HarnessOptions } from './helpers/harness.js'
 import { cookieAttributes, csrfOf, DashboardHttp, SESSION_COOKIE } from './helpers/dashboard-http.js';
 import { ManualClock } from './helpers/manual-clock.js';
 import { waitFor } from './helpers/wait.js';
+import { freshPgDatabase } from './helpers/pg-db.js';
 
 const READ_TOKEN = 'oncall-read-token-0123456789abcdef';
 const HOOKS_TOKEN = 'zapier-hooks-token-0123456789abcdef';
@@ -343,6 +344,18 @@ describe('the overview', () => {
     expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;');
     expect(page).toContain('vendor_http_error');
     expect(csrfOf(page)).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it('on PostgreSQL, says which replica polls each source and which one answered; the session is a row there', async () => {
+    const d = await start({ storageUrl: await freshPgDatabase() });
+    await h.sync();
+    await d.login(ADMIN_TOKEN);
+    expect(await h.relay.store.sessions.get(sha256(d.session!), Date.now())).toMatchObject({ tokenName: 'admin' });
+    const page = (await d.get('/')).body;
+    const replica = (await h.api('GET', '/healthz')).body.replica as string;
+    expect(page).toContain('<th scope="col">Polled by</th>');
+    expect(page).toMatch(new RegExp(`<tr data-source="apten">[\\s\\S]*?<td class="mono">${replica.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</td>`));
+    expect(page).toContain(`PostgreSQL · answered by replica ${replica}`);
   });
 
   it('answers an unknown page with a 404 page for browsers and JSON for API clients', async () => {
