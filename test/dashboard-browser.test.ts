@@ -49,13 +49,13 @@ describeBrowser('the dashboard in Chromium, against the four vendor simulators',
     const field = page.getByLabel('Token');
     expect(await field.getAttribute('type')).toBe('password');
     expect(await field.evaluate((el) => el === document.activeElement)).toBe(true);
-    // Tab order: the field, then the button.
-    await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Log in');
     if (SCREENSHOTS) {
       mkdirSync(SCREENSHOTS, { recursive: true });
       await page.screenshot({ path: `${SCREENSHOTS}login.png` });
     }
+    // Tab order: the field, then the button.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Log in');
     await page.keyboard.press('Shift+Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('token');
     await page.keyboard.type(ADMIN_TOKEN);

@@ -42,7 +42,7 @@ export function Layout(props: { view: ViewContext; title: string; children?: Chi
           </nav>
           <div class="who">
             <span>
-              {view.caller.name} · {view.canWrite ? 'admin' : 'read-only'}
+              {view.caller.name} · {view.canWrite ? 'full access' : 'read-only'}
             </span>
             <form class="inline" method="post" action={url(view, 'logout')}>
               <CsrfField view={view} />
