@@ -111,15 +111,6 @@ export class RetentionPruner {
     let sessions = 0;
     let complete = false;
 
-    // Expired sessions no longer log anyone in (SessionOps.get ignores them); this only drops the rows.
-    for (;;) {
-      if (this.stopping) break;
-      const n = await store.sessions.deleteExpired(started, batch);
-      sessions += n;
-      await yieldToEventLoop();
-      if (n < batch) break;
-    }
-
     // Deliveries first: an old event is only free to go once its finished deliveries are gone.
     for (;;) {
       if (this.stopping) break;
@@ -145,6 +136,15 @@ export class RetentionPruner {
           break;
         }
       }
+    }
+
+    // Last, so a stop() mid-run leaves the history work as it was. Expired sessions no longer log
+    // anyone in (SessionOps.get ignores them); this only drops their rows.
+    while (complete && !this.stopping) {
+      const n = await store.sessions.deleteExpired(started, batch);
+      sessions += n;
+      await yieldToEventLoop();
+      if (n < batch) break;
     }
 
     const result: PruneResult = { cutoff, deliveries, events, sessions, durationMs: clock.now() - started, complete };
