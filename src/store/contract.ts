@@ -272,9 +272,11 @@ export interface DeliveryStatsOps {
   perMinute(since: number, until: number): Promise<MinuteStats[]>;
   /**
    * Per subscription of `ids`, the attempts that started since `since` and, of those, since
-   * `recentSince` (>= since); a subscription without attempts is answered with zeros.
+   * `recentSince` (>= since); a subscription without attempts is answered with zeros. Whole hours
+   * that ended SETTLE_MS before `now` are counted once and kept (delivery-stats-model.ts): an attempt
+   * recorded after its hour was counted, or deleted since, does not change that hour's count.
    */
-  subscriptionHealth(ids: readonly string[], since: number, recentSince: number): Promise<SubscriptionAttemptStats[]>;
+  subscriptionHealth(ids: readonly string[], since: number, recentSince: number, now: number): Promise<SubscriptionAttemptStats[]>;
 }
 
 export interface Store {

@@ -23,7 +23,7 @@ let leads = 0;
 async function attempts(store: Store, subscriptionId: string, list: readonly Attempt[]): Promise<void> {
   const source = `src-${subscriptionId}`;
   await store.sources.register([{ id: source, vendor: 'apten' }], M0);
-  await store.subscriptions.insertWithinLimit(subscription(subscriptionId, { sources: [source] }), 100);
+  if (!(await store.subscriptions.get(subscriptionId))) await store.subscriptions.insertWithinLimit(subscription(subscriptionId, { sources: [source] }), 100);
   const outbox = list.map(() => event(source, `lead-${++leads}`));
   await store.snapshot.applyPage(source, page([], { outbox }), NOW_ISO, null);
   const claimed = (await store.deliveries.turn(turnOf({ now: M0, fanOutLimit: 1000, claims: [{ subscriptionId, limit: 1000 }] }))).claimed;
@@ -71,13 +71,36 @@ describe.each(backends)('delivery stats ($name)', (backend) => {
     ]);
     await attempts(store, 'quiet', [{ startedAt: now - 2 * HOUR, statusCode: 200 }]);
     await attempts(store, 'other', [{ startedAt: now - MINUTE, statusCode: 500 }]);
-    const stats = await store.deliveryStats.subscriptionHealth(['busy', 'quiet', 'unknown'], now - 24 * HOUR, now - HOUR);
+    const stats = await store.deliveryStats.subscriptionHealth(['busy', 'quiet', 'unknown'], now - 24 * HOUR, now - HOUR, now);
     expect(stats).toEqual([
       { subscriptionId: 'busy', attempts: 5, succeeded: 2, recentAttempts: 2, recentSucceeded: 1 },
       { subscriptionId: 'quiet', attempts: 1, succeeded: 1, recentAttempts: 0, recentSucceeded: 0 },
       { subscriptionId: 'unknown', attempts: 0, succeeded: 0, recentAttempts: 0, recentSucceeded: 0 },
     ]);
-    expect(await store.deliveryStats.subscriptionHealth([], now - 24 * HOUR, now - HOUR)).toEqual([]);
+    expect(await store.deliveryStats.subscriptionHealth([], now - 24 * HOUR, now - HOUR, now)).toEqual([]);
+  });
+
+  it('counts a settled hour once and keeps it; the current hour and the window\'s edges are counted live', async () => {
+    const store = await backend.open();
+    const now = Math.floor(M0 / HOUR) * HOUR + 24 * HOUR + 45 * MINUTE;
+    await attempts(store, 'c', [
+      { startedAt: now - 5 * HOUR, statusCode: 200 },
+      { startedAt: now - 23 * HOUR - 50 * MINUTE, statusCode: 200 }, // the window's first, partial hour
+      { startedAt: now - 30 * MINUTE, statusCode: 500 },
+    ]);
+    const health = (at: number) => store.deliveryStats.subscriptionHealth(['c'], at - 24 * HOUR, at - HOUR, at);
+    const first = { subscriptionId: 'c', attempts: 3, succeeded: 2, recentAttempts: 1, recentSucceeded: 0 };
+    expect(await health(now)).toEqual([first]);
+    expect(await health(now)).toEqual([first]); // now from the kept hours
+    // An attempt recorded late into a counted hour is not added; one in the current hour is.
+    await attempts(store, 'c', [
+      { startedAt: now - 5 * HOUR, statusCode: 200 },
+      { startedAt: now - 10 * MINUTE, statusCode: 200 },
+    ]);
+    expect(await health(now)).toEqual([{ ...first, attempts: 4, succeeded: 3, recentAttempts: 2, recentSucceeded: 1 }]);
+    // Two hours on, the hour of the last two has settled and is kept; the partial first hour left the window.
+    expect(await health(now + 2 * HOUR)).toEqual([{ subscriptionId: 'c', attempts: 3, succeeded: 2, recentAttempts: 0, recentSucceeded: 0 }]);
+    expect(await health(now + 2 * HOUR)).toEqual([{ subscriptionId: 'c', attempts: 3, succeeded: 2, recentAttempts: 0, recentSucceeded: 0 }]);
   });
 
   it('forgets the attempts of a deleted subscription and of deliveries retention removed', async () => {
@@ -88,7 +111,7 @@ describe.each(backends)('delivery stats ($name)', (backend) => {
     expect(await store.deliveryStats.perMinute(M0, M0 + MINUTE)).toEqual([{ minute: M0, succeeded: 0, failed: 1 }]);
     expect(await store.retention.deleteFinishedDeliveries(M0 + 2 * HOUR, 100)).toBe(1);
     expect(await store.deliveryStats.perMinute(M0, M0 + MINUTE)).toEqual([]);
-    expect(await store.deliveryStats.subscriptionHealth(['kept'], 0, 0)).toEqual([
+    expect(await store.deliveryStats.subscriptionHealth(['kept'], 0, 0, M0 + 2 * HOUR)).toEqual([
       { subscriptionId: 'kept', attempts: 0, succeeded: 0, recentAttempts: 0, recentSucceeded: 0 },
     ]);
   });

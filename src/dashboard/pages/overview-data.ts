@@ -56,7 +56,7 @@ export async function loadOverview(relay: RelayControl): Promise<Overview> {
     store.deliveries.queueBySubscription(),
     store.deliveryStats.perMinute(chartStart, now + 1),
   ]);
-  const stats = new Map((await store.deliveryStats.subscriptionHealth(subscriptions.map((s) => s.id), now - DAY, now - HOUR)).map((s) => [s.subscriptionId, s]));
+  const stats = new Map((await store.deliveryStats.subscriptionHealth(subscriptions.map((s) => s.id), now - DAY, now - HOUR, now)).map((s) => [s.subscriptionId, s]));
   const pending = new Map(queue.map((q) => [q.subscriptionId, q]));
   return {
     now,

@@ -150,7 +150,7 @@ export class SqliteStore implements Store {
     const stats = new SqliteDeliveryStats(db);
     this.deliveryStats = {
       perMinute: async (since, until) => stats.perMinute(since, until),
-      subscriptionHealth: async (ids, since, recentSince) => stats.subscriptionHealth(ids, since, recentSince),
+      subscriptionHealth: (ids, since, recentSince, now) => stats.subscriptionHealth(ids, since, recentSince, now),
     };
   }
 

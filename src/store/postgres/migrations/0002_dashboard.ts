@@ -24,5 +24,13 @@ ALTER TABLE delivery_attempts ADD COLUMN subscription_id TEXT COLLATE "C";
 UPDATE delivery_attempts a SET subscription_id = d.subscription_id FROM deliveries d WHERE d.id = a.delivery_id;
 CREATE INDEX delivery_attempts_time ON delivery_attempts (started_at, status_code);
 CREATE INDEX delivery_attempts_subscription ON delivery_attempts (subscription_id, started_at, status_code);
+-- Each subscription's attempts per past hour, counted once the hour has settled (delivery-stats-model.ts).
+CREATE TABLE attempt_hours (
+  subscription_id TEXT COLLATE "C" NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+  hour BIGINT NOT NULL,
+  attempts INTEGER NOT NULL,
+  succeeded INTEGER NOT NULL,
+  PRIMARY KEY (subscription_id, hour)
+);
 `,
 };

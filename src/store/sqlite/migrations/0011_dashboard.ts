@@ -26,5 +26,14 @@ UPDATE delivery_attempts SET subscription_id = (SELECT d.subscription_id FROM de
 -- Covering: both figures are counted from the index alone (status_code says success or failure).
 CREATE INDEX delivery_attempts_time ON delivery_attempts (started_at, status_code);
 CREATE INDEX delivery_attempts_subscription ON delivery_attempts (subscription_id, started_at, status_code);
+-- Each subscription's attempts per past hour, counted once the hour has settled (delivery-stats-model.ts):
+-- a day's success rate then reads 24 rows and the edges of the window instead of every attempt of the day.
+CREATE TABLE attempt_hours (
+  subscription_id TEXT NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+  hour INTEGER NOT NULL,                -- ms, the hour's start
+  attempts INTEGER NOT NULL,
+  succeeded INTEGER NOT NULL,
+  PRIMARY KEY (subscription_id, hour)
+) WITHOUT ROWID;
 `,
 };
