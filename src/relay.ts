@@ -256,6 +256,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     metricsAuth: config.server.metricsAuth,
     logger: logger.child({ component: 'api' }),
     metrics,
+    dashboard: config.server.dashboard ? { sessionTtlMs: config.server.dashboardSessionTtl } : undefined,
   });
 
   let server: ServerType | null = null;

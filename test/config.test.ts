@@ -108,6 +108,8 @@ describe('the interface.md example', () => {
       tokens: [],
       metricsAuth: 'none',
       logLevel: 'info',
+      dashboard: true,
+      dashboardSessionTtl: 43_200_000,
     });
     expect(cfg.storage).toEqual({ path: './data/leadrelay.db', poolSize: 10, statementTimeout: 30_000, leaseTtl: 30_000 });
     expect(cfg.delivery).toEqual({
@@ -210,7 +212,7 @@ describe('config.example.yaml', () => {
 describe('defaults', () => {
   it('fills every default when only the admin token is given', () => {
     expect(loadConfig({ text: MINIMAL, env: {} })).toEqual({
-      server: { host: '0.0.0.0', port: 8080, adminToken: 'admin-token-0123456789abcd', tokens: [], metricsAuth: 'none', logLevel: 'info' },
+      server: { host: '0.0.0.0', port: 8080, adminToken: 'admin-token-0123456789abcd', tokens: [], metricsAuth: 'none', logLevel: 'info', dashboard: true, dashboardSessionTtl: 43_200_000 },
       storage: { path: './data/leadrelay.db', poolSize: 10, statementTimeout: 30_000, leaseTtl: 30_000 },
       sources: [],
       subscriptions: [],
@@ -604,6 +606,19 @@ server:
 
   it('refuses metricsAuth values other than none and token', () => {
     expect(problemsOf(MINIMAL + '  metricsAuth: basic\n')).toEqual(['server.metricsAuth: must be one of none, token']);
+  });
+});
+
+describe('server.dashboard and server.dashboardSessionTtl', () => {
+  it('turns the dashboard off and sets how long a login lasts', () => {
+    const cfg = loadConfig({ text: MINIMAL + '  dashboard: false\n  dashboardSessionTtl: 30m\n', env: {} });
+    expect(cfg.server).toMatchObject({ dashboard: false, dashboardSessionTtl: 1_800_000 });
+  });
+
+  it('refuses a session shorter than a minute or longer than 30 days, and a dashboard that is not a boolean', () => {
+    expect(problemsOf(MINIMAL + '  dashboardSessionTtl: 30s\n')).toEqual([expect.stringMatching(/^server\.dashboardSessionTtl: /)]);
+    expect(problemsOf(MINIMAL + '  dashboardSessionTtl: 31d\n')).toEqual([expect.stringMatching(/^server\.dashboardSessionTtl: /)]);
+    expect(problemsOf(MINIMAL + '  dashboard: maybe\n')).toEqual([expect.stringMatching(/^server\.dashboard: /)]);
   });
 });
 

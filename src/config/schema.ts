@@ -97,6 +97,10 @@ export interface Config {
     metricsAuth: MetricsAuthMode;
     /** Least severe level logged; LEADRELAY_LOG_LEVEL overrides it. */
     logLevel: LogLevel;
+    /** The operator dashboard at / (false: no dashboard route exists). */
+    dashboard: boolean;
+    /** ms a dashboard login lasts (absolute, from the login). */
+    dashboardSessionTtl: number;
   };
   storage: {
     /** SQLite file (used when url is absent). */
@@ -338,6 +342,9 @@ const serverSchema = z.strictObject({
   tokens: z.array(namedTokenSchema).max(100).default(() => []),
   metricsAuth: z.enum(METRICS_AUTH_MODES).default('none'),
   logLevel: z.enum(LOG_LEVELS).default('info'),
+  dashboard: booleanSchema.default(true),
+  // At least a minute (a shorter one logs out mid-page); at most 30 days.
+  dashboardSessionTtl: durationSchema({ min: 60_000, max: 30 * 86_400_000 }).prefault('12h'),
 });
 
 /** A postgres:// or postgresql:// URL that node-postgres can read (libpq's URL form). */

@@ -49,6 +49,7 @@ export async function runDemo(env: Record<string, string | undefined> = process.
   const seconds = Number(env.LEADRELAY_DEMO_SECONDS ?? 0);
   const dir = mkdtempSync(join(tmpdir(), 'leadrelay-demo-'));
   const secret = generateSecret();
+  // Printed in the banner: it logs into the dashboard and calls the API for as long as the demo runs.
   const adminToken = randomBytes(16).toString('hex');
   const started = Date.now();
   let received = 0;
@@ -116,7 +117,9 @@ export async function runDemo(env: Record<string, string | undefined> = process.
   console.log(`leadrelay demo
   vendors           ${vendors.map((v, i) => `${v.id} ${servers[i]!.url}`).join('\n                    ')}
                     (3 seeded leads each, then lifelike changes every few seconds; a MEGA deal closes as won every 15 s)
-  relay admin API   ${relay.url}  (token: ${adminToken})
+  dashboard         ${relay.url}/
+    log in with the token ${adminToken}
+  relay admin API   ${relay.url}/v1  (Authorization: Bearer ${adminToken})
     try: curl -H 'Authorization: Bearer ${adminToken}' ${relay.url}/v1/sources
   subscriber        ${subscriber.url}  (verifies each signature with the standardwebhooks package)
   demo-won          ${wonSubscriber.url}  filter ${JSON.stringify(WON_FILTER)}: only leads that just became won (★ lines)

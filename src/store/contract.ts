@@ -32,6 +32,9 @@ import type {
   InstallKeyName,
   ReplicaInfo,
   SourceLeaseView,
+  DashboardSession,
+  MinuteStats,
+  SubscriptionAttemptStats,
 } from './types.js';
 
 export type StorageKind = 'sqlite' | 'postgres';
@@ -265,6 +268,36 @@ export interface TickOps {
   claim(job: string, slot: number, replicaId: string, now: number): Promise<boolean>;
 }
 
+/**
+ * Dashboard login sessions, in the database so that every replica knows them and they survive a
+ * restart. Looked up by the hash of the session id; the id itself is only in the browser's cookie.
+ */
+export interface SessionOps {
+  create(session: DashboardSession): Promise<void>;
+  /** The session with this id hash, unless it has expired at `now` (an expired one is as good as gone). */
+  get(idHash: string, now: number): Promise<DashboardSession | undefined>;
+  /** Logout: true when there was such a session. */
+  delete(idHash: string): Promise<boolean>;
+  /** Deletes up to `limit` sessions expired at `now` (the retention tick); returns how many. */
+  deleteExpired(now: number, limit: number): Promise<number>;
+}
+
+/**
+ * The dashboard's delivery figures, read from indexes on the attempt log's time (never a count over
+ * whole tables, so a page stays fast with a long history). An attempt succeeded when it got a 2xx.
+ */
+export interface DeliveryStatsOps {
+  /** Attempts per minute in [since, until), oldest first; minutes without attempts are left out. */
+  perMinute(since: number, until: number): Promise<MinuteStats[]>;
+  /**
+   * Per subscription of `ids`, the attempts that started since `since` and, of those, since
+   * `recentSince` (>= since); a subscription without attempts is answered with zeros. Whole hours
+   * that ended SETTLE_MS before `now` are counted once and kept (delivery-stats-model.ts): an attempt
+   * recorded after its hour was counted, or deleted since, does not change that hour's count.
+   */
+  subscriptionHealth(ids: readonly string[], since: number, recentSince: number, now: number): Promise<SubscriptionAttemptStats[]>;
+}
+
 export interface Store {
   readonly kind: StorageKind;
   readonly sources: SourceOps;
@@ -276,6 +309,8 @@ export interface Store {
   readonly leases: LeaseOps;
   readonly replicas: ReplicaOps;
   readonly ticks: TickOps;
+  readonly sessions: SessionOps;
+  readonly deliveryStats: DeliveryStatsOps;
   /** A random key made once per install (e.g. for header fingerprints). */
   installKey(name: InstallKeyName): Promise<Buffer>;
   /**

@@ -290,3 +290,37 @@ export interface SourceLeaseView {
   token: number;
   expiresAt: number | null;
 }
+
+/** A logged-in dashboard browser (SessionOps). The session id itself is never stored, only its hash. */
+export interface DashboardSession {
+  /** sha256 (hex) of the session id the cookie carries. */
+  idHash: string;
+  /** The token that logged in: its name, and a keyed hash of it (a changed token ends the session). */
+  tokenName: string;
+  tokenCheck: string;
+  /** The token's scopes at login (the dashboard checks them against the config on every request too). */
+  scopes: string[];
+  /** What the session's forms post in their hidden field (CSRF). */
+  csrfToken: string;
+  /** ms */
+  createdAt: number;
+  /** ms; the session ends then, whatever happens before. */
+  expiresAt: number;
+}
+
+/** Delivery attempts that started in one minute (all subscriptions): 2xx answers vs the rest. */
+export interface MinuteStats {
+  /** ms, the minute's start (a multiple of 60,000). */
+  minute: number;
+  succeeded: number;
+  failed: number;
+}
+
+/** One subscription's attempts over a window and, within it, a more recent one (e.g. a day and its last hour). */
+export interface SubscriptionAttemptStats {
+  subscriptionId: string;
+  attempts: number;
+  succeeded: number;
+  recentAttempts: number;
+  recentSucceeded: number;
+}

@@ -19,6 +19,8 @@ import { SqliteRecordAttempts } from './deliveries/record-attempts.js';
 import { SqliteDeliveryOperations } from './deliveries/operator.js';
 import { SqliteDeliveryViews } from './deliveries/views.js';
 import { sqliteTurn } from './deliveries/turn.js';
+import { SqliteSessions } from './sessions.js';
+import { SqliteDeliveryStats } from './delivery-stats.js';
 
 export interface SqliteOpenOptions {
   /** WAL checkpoints on a thread of their own (the relay turns this on; see checkpointer.ts). */
@@ -45,6 +47,8 @@ export class SqliteStore implements Store {
   readonly leases: Store['leases'];
   readonly replicas: Store['replicas'];
   readonly ticks: Store['ticks'];
+  readonly sessions: Store['sessions'];
+  readonly deliveryStats: Store['deliveryStats'];
   private readonly installKeys: InstallKeyStore;
   private checkpointer: Checkpointer | null = null;
 
@@ -140,6 +144,18 @@ export class SqliteStore implements Store {
       remove: async (id) => replicas.remove(id),
     };
     this.ticks = { claim: async (job, slot, replicaId, now) => replicas.claimTick(job, slot, replicaId, now) };
+    const sessions = new SqliteSessions(db);
+    this.sessions = {
+      create: async (session) => sessions.create(session),
+      get: async (idHash, now) => sessions.get(idHash, now),
+      delete: async (idHash) => sessions.delete(idHash),
+      deleteExpired: async (now, limit) => sessions.deleteExpired(now, limit),
+    };
+    const stats = new SqliteDeliveryStats(db);
+    this.deliveryStats = {
+      perMinute: async (since, until) => stats.perMinute(since, until),
+      subscriptionHealth: (ids, since, recentSince, now) => stats.subscriptionHealth(ids, since, recentSince, now),
+    };
   }
 
   async installKey(name: InstallKeyName): Promise<Buffer> {

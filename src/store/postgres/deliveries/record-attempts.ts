@@ -102,8 +102,8 @@ health AS (
 ),
 kept AS (SELECT s.* FROM steps s WHERE NOT EXISTS (SELECT 1 FROM fold f WHERE f.sub = s.sub AND f.gone AND f.k < s.k)),
 logged AS (
-  INSERT INTO delivery_attempts (id, delivery_id, attempt, trigger, started_at, duration_ms, status_code, error, response_excerpt, next_attempt_at)
-  SELECT att_id, dlv, att_no, trig, started, dur, code, err, excerpt, next_at FROM kept
+  INSERT INTO delivery_attempts (id, delivery_id, subscription_id, attempt, trigger, started_at, duration_ms, status_code, error, response_excerpt, next_attempt_at)
+  SELECT att_id, dlv, sub, att_no, trig, started, dur, code, err, excerpt, next_at FROM kept
   RETURNING 1
 )
 SELECT (SELECT coalesce(json_agg(i), '[]') FROM kept) AS recorded,

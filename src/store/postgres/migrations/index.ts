@@ -6,6 +6,7 @@
 // default, indexes); dropping or renaming what the previous version still uses waits for a later
 // release. One that cannot keep to that must say "stop every replica first" in the release notes.
 import { m0001_initial } from './0001_initial.js';
+import { m0002_dashboard } from './0002_dashboard.js';
 import { m0003_filters } from './0003_filters.js';
 
 export interface PgMigration {
@@ -14,5 +15,4 @@ export interface PgMigration {
   sql: string;
 }
 
-// 0002 is the dashboard's (sessions, stats indexes), merged separately.
-export const pgMigrations: readonly PgMigration[] = [m0001_initial, m0003_filters];
+export const pgMigrations: readonly PgMigration[] = [m0001_initial, m0002_dashboard, m0003_filters];

@@ -9,6 +9,7 @@ import { m0007_install_keys } from './0007_install_keys.js';
 import { m0008_created_by } from './0008_created_by.js';
 import { m0009_replicas } from './0009_replicas.js';
 import { m0010_sync_requests } from './0010_sync_requests.js';
+import { m0011_dashboard } from './0011_dashboard.js';
 import { m0012_filters } from './0012_filters.js';
 
 export interface Migration {
@@ -28,6 +29,6 @@ export const migrations: readonly Migration[] = [
   m0008_created_by,
   m0009_replicas,
   m0010_sync_requests,
-  // 0011 is the dashboard's (sessions, stats indexes), merged separately.
+  m0011_dashboard,
   m0012_filters,
 ];

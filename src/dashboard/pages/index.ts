@@ -1,0 +1,6 @@
+// The dashboard's pages, in menu order. A new page is one file in this folder exporting a
+// DashboardPage (its menu entry, if any, and its routes through the PageRouter), listed here.
+import type { DashboardPage } from '../router.js';
+import { overviewPage } from './overview.js';
+
+export const pages: readonly DashboardPage[] = [overviewPage];
