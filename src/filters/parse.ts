@@ -1,7 +1,8 @@
 // Parses and checks a subscription filter (Convoy's syntax plus $changed/$to/$from) into a tree:
 // every problem is reported at its path inside the filter, e.g. ['$or', 1, 'data', 'lead', 'status', '$in'].
+import { createRequire } from 'node:module';
 import v8 from 'node:v8';
-import { RE2JS } from 're2js';
+import type { RE2JS as RE2JSClass } from 're2js';
 import type { Json } from '../model.js';
 import type { ChangeOp, Condition, FilterProblem, Node, Scalar, ValueTest } from './types.js';
 
@@ -231,13 +232,20 @@ function parseTest(op: string, operand: unknown, field: string[], at: PropertyKe
  * As a second net, V8 is told to switch to its linear engine on excessive backtracking.
  */
 export function compileRegex(pattern: string): (text: string) => boolean {
-  const re2 = RE2JS.compile(pattern);
+  const re2 = re2js().compile(pattern);
   const native = nativeIfSafe(pattern);
   if (native) return (text) => native.test(text);
   return (text) => re2.matcher(text).find();
 }
 
 let backtrackGuard = false;
+let re2Class: typeof RE2JSClass | null = null;
+
+/** re2js (~900 KB) loaded on the first $regex only: every CLI start and config check would pay for it otherwise. */
+function re2js(): typeof RE2JSClass {
+  re2Class ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JSClass }).RE2JS;
+  return re2Class;
+}
 
 function nativeIfSafe(pattern: string): RegExp | null {
   let body = pattern;
