@@ -194,6 +194,8 @@ export interface DeliveryOps {
   /** Pending deliveries per subscription (enabled or not) and when the oldest was created. */
   queueBySubscription(): Promise<Array<{ subscriptionId: string; pending: number; oldestCreatedAt: number }>>;
   get(id: string): Promise<DeliveryView | undefined>;
+  /** The webhook body a delivery sends (its event's, as stored: JSON text); undefined when unknown. */
+  body(id: string): Promise<string | undefined>;
   /**
    * Newest first, narrowed by the filter; `before` is the id of the last delivery of the previous
    * page. Served by the index (subscription_id, status, id) or (subscription_id, id).

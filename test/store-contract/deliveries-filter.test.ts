@@ -75,8 +75,10 @@ describe.each(backends)('delivery log filters and bulk retry ($name)', (backend)
     expect(await f.deliveries.listForSubscription('s', { status: 'failed', limit: 2, before: second.at(-1)!.id })).toEqual([]);
   });
 
-  it("keeps each attempt's response headers", async () => {
+  it("keeps each attempt's response headers; gives a delivery's webhook body as stored", async () => {
     const ids = await scenario();
+    expect(JSON.parse((await f.deliveries.body(ids.L3!))!)).toMatchObject({ type: 'lead.updated', data: { id: 'L3', source: 'src' } });
+    expect(await f.deliveries.body('dlv_unknown')).toBeUndefined();
     const d = await f.deliveries.get(ids.L3!);
     expect(d!.attemptLog).toHaveLength(1);
     expect(d!.attemptLog[0]!.responseHeaders).toEqual([

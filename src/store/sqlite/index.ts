@@ -119,6 +119,7 @@ export class SqliteStore implements Store {
       fanOutBacklog: async () => views.fanOutBacklog(),
       queueBySubscription: async () => views.queueBySubscription(),
       get: async (id) => views.get(id),
+      body: async (id) => views.body(id),
       listForSubscription: async (subscriptionId, opts) => views.listForSubscription(subscriptionId, opts),
       retryNow: async (id, now) => operations.retryNow(id, now),
       countFailed: async (subscriptionId, filter, failedBy, limit) => operations.countFailed(subscriptionId, filter, failedBy, limit),

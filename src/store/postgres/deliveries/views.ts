@@ -89,6 +89,11 @@ export function viewOps(db: PgDb) {
       return res.rows[0] && toView(res.rows[0]);
     },
 
+    async body(id: string): Promise<string | undefined> {
+      const res = await db.query<{ body: string }>({ text: 'SELECT e.body FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id = $1', values: [id] });
+      return res.rows[0]?.body;
+    },
+
     async listForSubscription(subscriptionId: string, opts: DeliveryFilter & { before?: string; limit: number }): Promise<DeliveryView[]> {
       const { before, limit, ...filter } = opts;
       const { where, values, key } = filterClause(subscriptionId, filter, 3);

@@ -9,6 +9,7 @@ export class SqliteDeliveryViews {
   private readonly listStmt;
   private readonly attemptsStmt;
   private readonly getStmt;
+  private readonly bodyStmt;
   private readonly pendingCountStmt;
   private readonly queueStmt;
   private readonly backlogStmt;
@@ -40,6 +41,7 @@ export class SqliteDeliveryViews {
       `SELECT d.*, e.id AS event_id, e.type AS event_type, e.source_id, e.lead_id FROM deliveries d
        JOIN events e ON e.seq = d.event_seq WHERE d.id = ?`,
     );
+    this.bodyStmt = db.prepare(`SELECT e.body FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id = ?`);
     this.pendingCountStmt = db.prepare(
       `SELECT count(*) AS n FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled = 1
        WHERE d.status = 'pending'`,
@@ -71,6 +73,10 @@ export class SqliteDeliveryViews {
   get(id: string): DeliveryView | undefined {
     const row = this.getStmt.get(id) as DeliveryRow | undefined;
     return row ? this.withAttempts([row])[0] : undefined;
+  }
+
+  body(id: string): string | undefined {
+    return (this.bodyStmt.get(id) as { body: string } | undefined)?.body;
   }
 
   listForSubscription(subscriptionId: string, opts: DeliveryFilter & { before?: string; limit: number }): DeliveryView[] {
