@@ -73,6 +73,7 @@ progress { width: 8rem; height: .8rem; vertical-align: middle; }
 .login button { width: 100%; padding: .55rem; font-size: 1rem; }
 .login .error-text { margin: 0 0 1rem; }
 /* Subscription and delivery pages */
+h1 .mono { font-size: 1.3rem; font-weight: 700; }
 .crumbs { font-size: .85rem; color: var(--muted); margin: 0; }
 .facts { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1.25rem; margin: 0; }
 .facts dt { color: var(--muted); font-size: .85rem; }
