@@ -19,6 +19,8 @@ export interface SendResult {
   statusCode: number | null;
   error: string | null;
   responseExcerpt: string | null;
+  /** The response's headers (responseHeadersOf); null when no response came. */
+  responseHeaders: Array<[string, string]> | null;
   durationMs: number;
   retryAfterHeader: string | null;
 }
@@ -62,6 +64,25 @@ function safeDecode(s: string): string {
 
 /** How much of a receiver's response we keep for the attempt log. */
 export const RESPONSE_EXCERPT_BYTES = 1024;
+/** Response headers kept per attempt, and bytes kept of each value (the dashboard shows them). */
+export const RESPONSE_HEADERS_MAX = 40;
+export const RESPONSE_HEADER_VALUE_BYTES = 256;
+
+/**
+ * A response's headers for the attempt log, in the order received: at most RESPONSE_HEADERS_MAX,
+ * each value cut to RESPONSE_HEADER_VALUE_BYTES, the subscription's secrets cut out (a receiver may
+ * echo a request header, as it may echo the body).
+ */
+export function responseHeadersOf(headers: Record<string, string | string[] | undefined>, redactor?: Redactor): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(headers)) {
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+      if (out.length >= RESPONSE_HEADERS_MAX) return out;
+      out.push([name, truncateUtf8(redactor ? redactor.redact(v) : v, RESPONSE_HEADER_VALUE_BYTES)]);
+    }
+  }
+  return out;
+}
 
 export async function sendWebhook(input: SendInput): Promise<SendResult> {
   const started = performance.now();
@@ -86,7 +107,7 @@ export async function sendWebhook(input: SendInput): Promise<SendResult> {
     // waiting for one ignore their abort signal: 64 such attempts would jam the origin for good.
     const bad = invalidHeader(headers);
     if (bad) {
-      return done({ statusCode: null, error: `invalid header ${bad.name}: ${bad.problem}`, responseExcerpt: null, retryAfterHeader: null });
+      return done({ statusCode: null, error: `invalid header ${bad.name}: ${bad.problem}`, responseExcerpt: null, responseHeaders: null, retryAfterHeader: null });
     }
     // undici's request never follows redirects unless a redirect interceptor is added: a 3xx is a failure.
     const res = await request(url, {
@@ -97,6 +118,7 @@ export async function sendWebhook(input: SendInput): Promise<SendResult> {
       signal: controller.signal,
     });
     const { excerpt, failure } = await readExcerpt(res.body, input.redactor);
+    const responseHeaders = responseHeadersOf(res.headers, input.redactor);
     const retryAfter = res.headers['retry-after'];
     const retryAfterHeader = (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null;
     if (failure !== null) {
@@ -104,13 +126,14 @@ export async function sendWebhook(input: SendInput): Promise<SendResult> {
       // connection may come from a proxy in front of a receiver that never finished. At-least-once
       // means it is retried. Cut short by shutdown, it counts as not attempted (the lease is released).
       if (input.signal?.aborted && !timedOut) {
-        return done({ statusCode: null, error: 'aborted: relay shutting down', responseExcerpt: null, retryAfterHeader: null });
+        return done({ statusCode: null, error: 'aborted: relay shutting down', responseExcerpt: null, responseHeaders: null, retryAfterHeader: null });
       }
       const problem = timedOut ? `timed out after ${input.timeoutMs} ms` : describeNetworkError(failure.err);
       return done({
         statusCode: res.statusCode,
         error: `${problem} while reading the response body (HTTP ${res.statusCode})`,
         responseExcerpt: excerpt,
+        responseHeaders,
         retryAfterHeader,
       });
     }
@@ -118,6 +141,7 @@ export async function sendWebhook(input: SendInput): Promise<SendResult> {
       statusCode: res.statusCode,
       error: res.statusCode >= 200 && res.statusCode < 300 ? null : describeStatus(res.statusCode),
       responseExcerpt: excerpt,
+      responseHeaders,
       retryAfterHeader,
     });
   } catch (err) {
@@ -126,7 +150,7 @@ export async function sendWebhook(input: SendInput): Promise<SendResult> {
       : input.signal?.aborted
         ? 'aborted: relay shutting down'
         : describeNetworkError(err);
-    return done({ statusCode: null, error: message, responseExcerpt: null, retryAfterHeader: null });
+    return done({ statusCode: null, error: message, responseExcerpt: null, responseHeaders: null, retryAfterHeader: null });
   } finally {
     clearTimeout(timer);
     input.signal?.removeEventListener('abort', stop);

@@ -424,6 +424,7 @@ export class DeliveryWorker {
           statusCode: result.statusCode,
           error: result.error,
           responseExcerpt: result.responseExcerpt,
+          responseHeaders: result.responseHeaders,
           nextAttemptAt: delay === null ? null : now + delay,
           outcome,
           disableSubscription: gone ? 'endpoint returned 410 Gone' : undefined,

@@ -13,6 +13,7 @@ import type {
   ClaimedDelivery,
   DeliveryStatus,
   DeliveryView,
+  DeliveryFilter,
   EventHead,
   EventLogFilter,
   FanOutDecision,
@@ -212,8 +213,25 @@ export interface DeliveryOps {
   /** Pending deliveries per subscription (enabled or not) and when the oldest was created. */
   queueBySubscription(): Promise<Array<{ subscriptionId: string; pending: number; oldestCreatedAt: number }>>;
   get(id: string): Promise<DeliveryView | undefined>;
-  /** Newest first; `before` is the id of the last delivery of the previous page. */
-  listForSubscription(subscriptionId: string, opts: { status?: DeliveryStatus; before?: string; limit: number }): Promise<DeliveryView[]>;
+  /** The webhook body a delivery sends (its event's, as stored: JSON text); undefined when unknown. */
+  body(id: string): Promise<string | undefined>;
+  /**
+   * Newest first, narrowed by the filter; `before` is the id of the last delivery of the previous
+   * page. Served by the index (subscription_id, status, id) or (subscription_id, id).
+   */
+  listForSubscription(subscriptionId: string, opts: DeliveryFilter & { before?: string; limit: number }): Promise<DeliveryView[]>;
+  /**
+   * How many of a subscription's failed deliveries match the filter and had failed by `failedBy`
+   * (completed at or before it), counted up to `limit`.
+   */
+  countFailed(subscriptionId: string, filter: Omit<DeliveryFilter, 'status'>, failedBy: number, limit: number): Promise<number>;
+  /**
+   * Bulk "send it again now" (the dashboard's retry of a filter): up to `limit` of the deliveries
+   * countFailed counts become pending, due at `now`, with one manual attempt each (as retryNow), in
+   * one statement; the subscription's circuit closes when any did. Returns how many; call again
+   * until it returns fewer than `limit` (those re-queued no longer match).
+   */
+  retryFailed(subscriptionId: string, filter: Omit<DeliveryFilter, 'status'>, failedBy: number, now: number, limit: number): Promise<number>;
   /**
    * An operator's "send it again now": due at once, and the subscription's circuit closes. Undefined
    * when the delivery is unknown or an attempt of it is in flight.

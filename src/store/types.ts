@@ -211,6 +211,11 @@ export interface AttemptRecord {
   statusCode: number | null;
   error: string | null;
   responseExcerpt: string | null;
+  /**
+   * The receiver's response headers as sent (name, value), at most RESPONSE_HEADERS_MAX of them with
+   * values cut to size and the subscription's secrets redacted; null when no response came.
+   */
+  responseHeaders?: Array<[string, string]> | null;
   /** Set when the delivery stays pending; null when it is finished. */
   nextAttemptAt: number | null;
   outcome: 'succeeded' | 'retry' | 'failed';
@@ -246,6 +251,19 @@ export interface RecordRequest {
   /** The token the delivery was claimed with (ClaimedDelivery.leaseToken). */
   leaseToken: number;
   now: number;
+}
+
+/** Which deliveries of a subscription a list (or a bulk retry) is about; every field narrows it. */
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  /** The event's type, exactly (lead.created, ping, ...). */
+  eventType?: string;
+  /** The event's lead id, in any source. */
+  leadId?: string;
+  /** Created at or after (ms). */
+  since?: number;
+  /** Created before (ms). */
+  until?: number;
 }
 
 export interface NewDeliveryIds {

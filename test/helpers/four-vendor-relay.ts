@@ -33,6 +33,8 @@ export interface FourVendorOptions {
   clock?: Clock;
   /** More server config keys. */
   server?: Record<string, unknown>;
+  /** More delivery config keys (e.g. circuitBreakerAfter). */
+  delivery?: Record<string, unknown>;
 }
 
 export class FourVendorRelay {
@@ -81,7 +83,7 @@ export class FourVendorRelay {
       storage: this.opts.storageUrl ? { url: this.opts.storageUrl, poolSize: 4 } : { path: join(this.dir, 'relay.db') },
       sources,
       subscriptions: [{ id: 'crm', url: this.sub.url, secret: this.sub.secret, description: 'CRM sync (all events)' }],
-      delivery: { allowPrivateTargets: true, timeout: '2s', retrySchedule: ['50ms', '100ms'], circuitBreakerCooldown: '50ms' },
+      delivery: { allowPrivateTargets: true, timeout: '2s', retrySchedule: ['50ms', '100ms'], circuitBreakerCooldown: '50ms', ...this.opts.delivery },
     });
     if (!parsed.ok) throw new Error(`bad test config: ${JSON.stringify(parsed.problems)}`);
     this.config = parsed.config;

@@ -2,8 +2,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { RelayControl } from '../control.js';
-import type { Subscription, SubscriptionPatch } from '../../store/index.js';
-import { CLEAN_HEALTH, newSubscription } from '../../store/index.js';
+import type { Subscription } from '../../store/index.js';
+import { newSubscription } from '../../store/index.js';
 import {
   eventTypeFilterSchema,
   secretSchema,
@@ -15,12 +15,12 @@ import { generateSecret } from '../../delivery/sign.js';
 import { filterSchema, payloadOptionsSchema } from '../../filters/index.js';
 import type { JsonObject } from '../../model.js';
 import { newId } from '../../util/ids.js';
-import { ApiError, notFound } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { presentSubscription } from '../present.js';
 import { pageLimitSchema } from '../schemas/common.js';
 import { parseJsonBody, parseQuery } from '../validate.js';
 import { subscriptionGuards } from './subscription-guards.js';
-import { replayMissed } from './replay.js';
+import { changeSubscription } from '../subscription-service.js';
 
 const eventsSchema = z.array(eventTypeFilterSchema).min(1).max(20);
 const sourcesSchema = z.array(sourceIdSchema).min(1).max(100);
@@ -83,9 +83,6 @@ export const updateSubscriptionSchema = z
   .refine((p) => Object.keys(p).length > 0, { error: 'at least one field to change is required' })
   .refine((p) => !p.replayMissed || p.enabled === true, { error: 'replayMissed goes with enabled: true', path: ['replayMissed'] });
 
-/** host[:port] as URL normalizes it (lower case, default port left out). */
-const hostOf = (url: string) => new URL(url).host;
-
 export function subscriptionRoutes(relay: RelayControl) {
   const app = new Hono();
   const { store, clock } = relay;
@@ -140,37 +137,9 @@ export function subscriptionRoutes(relay: RelayControl) {
 
   app.patch('/:id', async (c) => {
     const current = await guards.requireSubscription(c.req.param('id'));
-    const { replayMissed: wantReplay, ...patch } = await parseJsonBody(c, updateSubscriptionSchema);
-    guards.checkSources(patch.sources);
-    if (current.origin === 'config') {
-      const other = Object.keys(patch).filter((k) => k !== 'enabled');
-      if (other.length) {
-        throw new ApiError(
-          409,
-          'managed_by_config',
-          `subscription "${current.id}" is defined in the config file; change ${other.join(', ')} there (only enabled can be changed here)`,
-        );
-      }
-    }
-    await guards.checkTarget(patch.url);
-    const now = clock.now();
-    const change: SubscriptionPatch = { ...patch, headers: patch.headers === null ? {} : patch.headers, filter: patch.filter as JsonObject | null | undefined };
-    if (change.filter === undefined) delete change.filter;
-    // Static headers are usually credentials for the endpoint they were set for: moved to another
-    // host they would hand them to whoever runs it. They go unless given again in this request.
-    if (change.headers === undefined && patch.url !== undefined && hostOf(patch.url) !== hostOf(current.url)) change.headers = {};
-    if (change.headers === undefined) delete change.headers;
-    if (patch.enabled === true && !current.enabled) {
-      // A fresh start: the endpoint's failure history no longer counts against it.
-      Object.assign(change, CLEAN_HEALTH);
-    } else if (patch.enabled === false && current.enabled) {
-      Object.assign(change, { disabledReason: 'disabled through the API', disabledAt: now });
-    }
-    const next = await store.subscriptions.update(current.id, change, new Date(now).toISOString());
-    if (!next) throw notFound('subscription', current.id); // deleted meanwhile
-    const replayed = wantReplay && !current.enabled && current.disabledAt !== null ? await replayMissed(relay, next, current.disabledAt) : null;
-    relay.deliveryChanged();
-    return c.json({ ...present(next, await store.subscriptions.filteredCounts()), ...(replayed ? { replayed } : {}) });
+    const body = await parseJsonBody(c, updateSubscriptionSchema);
+    const { sub, replayed } = await changeSubscription(relay, current, body);
+    return c.json({ ...present(sub, await store.subscriptions.filteredCounts()), ...(replayed ? { replayed } : {}) });
   });
 
   app.delete('/:id', async (c) => {

@@ -72,6 +72,32 @@ progress { width: 8rem; height: .8rem; vertical-align: middle; }
 .login .hint { font-size: .85rem; color: var(--muted); margin: .4rem 0 1rem; }
 .login button { width: 100%; padding: .55rem; font-size: 1rem; }
 .login .error-text { margin: 0 0 1rem; }
+/* Subscription and delivery pages */
+h1 .mono { font-size: 1.3rem; font-weight: 700; }
+.crumbs { font-size: .85rem; color: var(--muted); margin: 0; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1.25rem; margin: 0; }
+.facts dt { color: var(--muted); font-size: .85rem; }
+.facts dd { margin: 0; }
+.label { font-size: .95rem; margin: .2rem 0 .5rem; }
+h4.label { font-size: .85rem; color: var(--muted); }
+ul.plain { list-style: none; padding: 0; margin: 0 0 .4rem; }
+.form .field, .form fieldset { margin-bottom: .9rem; }
+.field label, fieldset legend { display: block; font-weight: 600; margin-bottom: .25rem; }
+fieldset { border: 0; padding: 0; margin: 0; }
+label.check { display: inline-flex; gap: .3rem; align-items: center; font-weight: 400; margin-right: 1rem; }
+.form input[type="url"], .form input[type="text"], .form textarea { width: 100%; max-width: 40rem; font: inherit; padding: .4rem .5rem; border: 1px solid #9aa3b5; border-radius: 6px; }
+.field.invalid input, .field.invalid textarea, .field.invalid select { border-color: var(--bad); }
+.filters { display: flex; flex-wrap: wrap; gap: .75rem 1rem; align-items: flex-end; }
+.filters .field { margin: 0; }
+.filters input, .filters select { font: inherit; padding: .3rem .4rem; border: 1px solid #9aa3b5; border-radius: 6px; }
+.filters .buttons { padding-bottom: .1rem; }
+.toolbar { margin: .75rem 0; }
+.confirm { border-color: var(--warn); background: var(--warn-bg); }
+.secret code { font-size: 1rem; background: #eceff3; padding: .2rem .4rem; border-radius: 4px; }
+pre.code { margin: 0; white-space: pre-wrap; word-break: break-word; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .82rem; background: #f2f4f7; padding: .6rem; border-radius: 6px; max-height: 28rem; overflow: auto; }
+pre.code.panel { background: var(--panel); }
+ol.attempts { list-style: none; padding: 0; margin: 0; display: grid; gap: .75rem; }
+details summary { cursor: pointer; margin: .6rem 0 .3rem; font-weight: 600; }
 footer { max-width: 1200px; margin: 0 auto; padding: 0 1.5rem 2rem; font-size: .8rem; color: var(--muted); }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

@@ -75,7 +75,7 @@ export const TABLES: readonly TableCopy[] = [
   },
   {
     table: 'delivery_attempts',
-    columns: ['id', 'delivery_id', 'subscription_id', 'attempt', 'trigger', 'started_at', 'duration_ms', 'status_code', 'error', 'response_excerpt', 'next_attempt_at'],
+    columns: ['id', 'delivery_id', 'subscription_id', 'attempt', 'trigger', 'started_at', 'duration_ms', 'status_code', 'error', 'response_excerpt', 'response_headers', 'next_attempt_at'],
     key: ['rowid'],
   },
   // Replaces the key PostgreSQL's first migration drew: header fingerprints stay the same.

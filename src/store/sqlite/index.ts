@@ -123,8 +123,11 @@ export class SqliteStore implements Store {
       fanOutBacklog: async () => views.fanOutBacklog(),
       queueBySubscription: async () => views.queueBySubscription(),
       get: async (id) => views.get(id),
+      body: async (id) => views.body(id),
       listForSubscription: async (subscriptionId, opts) => views.listForSubscription(subscriptionId, opts),
       retryNow: async (id, now) => operations.retryNow(id, now),
+      countFailed: async (subscriptionId, filter, failedBy, limit) => operations.countFailed(subscriptionId, filter, failedBy, limit),
+      retryFailed: async (subscriptionId, filter, failedBy, now, limit) => operations.retryFailed(subscriptionId, filter, failedBy, now, limit),
       insertPing: async (subscriptionId, event, deliveryId, now) => operations.insertPing(subscriptionId, event, deliveryId, now),
       requeue: async (subscriptionId, events, newId, now) => operations.requeue(subscriptionId, events, newId, now),
     };

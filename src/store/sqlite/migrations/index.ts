@@ -11,6 +11,7 @@ import { m0009_replicas } from './0009_replicas.js';
 import { m0010_sync_requests } from './0010_sync_requests.js';
 import { m0011_dashboard } from './0011_dashboard.js';
 import { m0012_filters } from './0012_filters.js';
+import { m0014_delivery_log } from './0014_delivery_log.js';
 
 export interface Migration {
   version: number;
@@ -31,4 +32,5 @@ export const migrations: readonly Migration[] = [
   m0010_sync_requests,
   m0011_dashboard,
   m0012_filters,
+  m0014_delivery_log,
 ];
