@@ -14,6 +14,7 @@ import type {
   DeliveryStatus,
   DeliveryView,
   EventHead,
+  EventDeliveryCount,
   EventLogFilter,
   EventPosition,
   HealthPolicy,
@@ -115,6 +116,8 @@ export interface SnapshotOps {
 export interface EventOps {
   /** The event log (GET /v1/events): newest first. */
   list(filter: EventLogFilter): Promise<StoredEvent[]>;
+  /** The deliveries of these events counted by state (one index probe per event; for a page of them). */
+  deliveryCounts(seqs: readonly number[]): Promise<EventDeliveryCount[]>;
   /** Events created in [since, until), test pings included, counted up to `limit`. */
   countCreatedBetween(sinceIso: string, untilIso: string, limit: number): Promise<number>;
   /** Detected changes (no pings) in [since, until) without bodies, oldest first, `limit` after `after`. */

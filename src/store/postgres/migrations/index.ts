@@ -7,6 +7,7 @@
 // release. One that cannot keep to that must say "stop every replica first" in the release notes.
 import { m0001_initial } from './0001_initial.js';
 import { m0002_dashboard } from './0002_dashboard.js';
+import { m0005_dashboard_indexes } from './0005_dashboard_indexes.js';
 
 export interface PgMigration {
   version: number;
@@ -14,4 +15,4 @@ export interface PgMigration {
   sql: string;
 }
 
-export const pgMigrations: readonly PgMigration[] = [m0001_initial, m0002_dashboard];
+export const pgMigrations: readonly PgMigration[] = [m0001_initial, m0002_dashboard, m0005_dashboard_indexes];

@@ -10,6 +10,7 @@ import { m0008_created_by } from './0008_created_by.js';
 import { m0009_replicas } from './0009_replicas.js';
 import { m0010_sync_requests } from './0010_sync_requests.js';
 import { m0011_dashboard } from './0011_dashboard.js';
+import { m0015_dashboard_indexes } from './0015_dashboard_indexes.js';
 
 export interface Migration {
   version: number;
@@ -29,4 +30,5 @@ export const migrations: readonly Migration[] = [
   m0009_replicas,
   m0010_sync_requests,
   m0011_dashboard,
+  m0015_dashboard_indexes,
 ];
