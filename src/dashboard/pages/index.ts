@@ -2,5 +2,7 @@
 // DashboardPage (its menu entry, if any, and its routes through the PageRouter), listed here.
 import type { DashboardPage } from '../router.js';
 import { overviewPage } from './overview.js';
+import { eventsPage } from './events.js';
+import { leadPage } from './lead.js';
 
-export const pages: readonly DashboardPage[] = [overviewPage];
+export const pages: readonly DashboardPage[] = [overviewPage, eventsPage, leadPage];
