@@ -6,5 +6,6 @@ import { latency } from './latency.js';
 import { initialSync } from './initial-sync.js';
 import { steadyState } from './steady-state.js';
 import { scale } from './scale.js';
+import { dashboardRender } from './dashboard-render.js';
 
-export const scenarios: Scenario[] = [initialSync, steadyState, delivery, hangingSubscribers, latency, scale];
+export const scenarios: Scenario[] = [initialSync, steadyState, delivery, hangingSubscribers, latency, scale, dashboardRender];
