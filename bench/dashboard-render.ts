@@ -238,6 +238,11 @@ async function run(sizes: Sizes) {
         baseline: ((s) => () => s.all('apten', weekAgo))(stmt('SELECT * FROM events WHERE source_id = ? AND created_at >= ? ORDER BY seq DESC LIMIT 51')),
       },
       {
+        label: 'events by type, last 7 days',
+        path: `/events?type=lead.deleted&since=${weekAgo.slice(0, 19)}`,
+        baseline: ((s) => () => s.all('lead.deleted', weekAgo))(stmt('SELECT * FROM events WHERE type = ? AND created_at >= ? ORDER BY seq DESC LIMIT 51')),
+      },
+      {
         label: 'lead',
         path: `/leads/${leadSource}/${encodeURIComponent(leadId)}`,
         baseline: ((s) => () => s.all(leadSource, leadId))(stmt('SELECT * FROM events WHERE source_id = ? AND lead_id = ? ORDER BY seq DESC LIMIT 101')),

@@ -70,6 +70,7 @@ describe('dashboard benchmark (smoke)', () => {
       'events by lead',
       'events, last day',
       'events by source, last 7 days',
+      'events by type, last 7 days',
       'lead',
     ]);
     expect(result.details?.events).toBe(3000);

@@ -11,6 +11,8 @@ export const m0005_dashboard_indexes: PgMigration = {
 CREATE INDEX IF NOT EXISTS events_type ON events (type, seq);
 CREATE INDEX IF NOT EXISTS events_source ON events (source_id, seq);
 CREATE INDEX IF NOT EXISTS events_source_type ON events (source_id, type, seq);
+CREATE INDEX IF NOT EXISTS events_source_time ON events (source_id, created_at, seq);
+CREATE INDEX IF NOT EXISTS events_type_time ON events (type, created_at, seq);
 CREATE INDEX IF NOT EXISTS deliveries_subscription_status ON deliveries (subscription_id, status, created_at);
 `,
 };
