@@ -329,6 +329,9 @@ describe('the overview', () => {
     expect(fragment.status).toBe(200);
     expect(fragment.body).toMatch(/^<!DOCTYPE html><div id="overview-live" data-refresh="5">/);
     expect(fragment.body).not.toContain('<header');
+    // An open page refreshes every few seconds: those requests are logged at debug, the page itself at info.
+    const access = h.logs.filter((l) => l.includes('"admin API request"') && l.includes('"path":"/"') && l.includes('"status":200')).map((l) => JSON.parse(l).level);
+    expect(access.slice(-2)).toEqual([30, 20]);
   });
 
   it('renders hostile vendor data and descriptions as text', async () => {

@@ -1,6 +1,7 @@
 // The operator dashboard, served by the relay next to the admin API (same app, same port): the
 // login (a token in a form, then a session cookie), logout, its assets, and the pages of pages/.
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
 import { identify } from '../api/auth.js';
@@ -14,7 +15,6 @@ import { pages } from './pages/index.js';
 import { MAX_FORM_BYTES, pageRouter, refuse, type DashboardDeps } from './router.js';
 import { DASHBOARD_SCOPES, SESSION_COOKIE, Sessions } from './session.js';
 import { cookieOptions, redirectTo, relativeRoot, sendPage, takeFlash, type DashboardEnv, type NavEntry } from './view.js';
-import { bodyLimit } from 'hono/body-limit';
 
 export interface DashboardOptions {
   /** server.adminToken (named admin) and server.tokens: the tokens that may log in. */
