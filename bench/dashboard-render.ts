@@ -250,7 +250,8 @@ async function run(sizes: Sizes) {
     ];
 
     const figures: Record<string, Figure> = {};
-    const details: Record<string, unknown> = { seedMs: round(seedMs), events: sizes.events, deliveries: sizes.deliveries, renders: sizes.renders };
+    const pages: Record<string, unknown> = {};
+    const details: Record<string, unknown> = { seedMs: round(seedMs), events: sizes.events, deliveries: sizes.deliveries, renders: sizes.renders, pages };
     for (const c of cases) {
       const render = async () => {
         const start = performance.now();
@@ -283,7 +284,7 @@ async function run(sizes: Sizes) {
         ratio: round(b50 / p50, 4),
         notes: `p95 ${round(p95, 1)} ms, max ${round(relayMs.at(-1)!, 1)} ms (target: under 200 ms)`,
       };
-      details[c.label] = { p50: round(p50, 2), p95: round(p95, 2), max: round(relayMs.at(-1)!, 2), baselineP50: round(b50, 3) };
+      pages[c.label] = { p50: round(p50, 2), p95: round(p95, 2), max: round(relayMs.at(-1)!, 2), baselineP50: round(b50, 3) };
     }
     raw.close();
     await store.close();

@@ -104,6 +104,10 @@ describe('the event log page', () => {
     const until = await d.get(`/events?until=${future}`);
     expect(rowIds(until.body)).toEqual(all.map((e) => e.id).slice(0, 50));
     expect(until.body).toContain(`value="${future}"`);
+    // A time with a zone in a hand-made link: searched as that instant, shown back in UTC.
+    const zoned = await d.get(`/events?until=${encodeURIComponent(new Date(Date.parse(`${future}Z`)).toISOString().replace('Z', '+00:00'))}`);
+    expect(rowIds(zoned.body)).toEqual(rowIds(until.body));
+    expect(zoned.body).toContain(`id="f-until" name="until" type="datetime-local" step="1" value="${future}"`);
     const backwards = await d.get(`/events?since=${future}&until=2020-01-01T00:00`);
     expect(backwards.body).toContain('<strong>until</strong> must be later than');
   });

@@ -77,7 +77,8 @@ export function readFilters(query: Record<string, string | undefined>, sourceIds
     const iso = parseInstant(v);
     if (iso === null) problems.push({ field: k, message: 'must be a date and time (2026-05-14T15:30, UTC)' });
     else {
-      filters[k] = v;
+      // Shown back (and linked) as the form's UTC date-time field holds it, whatever was typed.
+      filters[k] = iso.replace(/(\.000)?Z$/, '');
       filters[k === 'since' ? 'sinceIso' : 'untilIso'] = iso;
     }
   }
