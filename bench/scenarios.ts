@@ -7,5 +7,6 @@ import { initialSync } from './initial-sync.js';
 import { steadyState } from './steady-state.js';
 import { scale } from './scale.js';
 import { fanoutFilters } from './fanout-filters.js';
+import { dashboardRender } from './dashboard-render.js';
 
-export const scenarios: Scenario[] = [initialSync, steadyState, delivery, hangingSubscribers, latency, scale, fanoutFilters];
+export const scenarios: Scenario[] = [initialSync, steadyState, delivery, hangingSubscribers, latency, scale, fanoutFilters, dashboardRender];

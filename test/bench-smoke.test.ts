@@ -9,6 +9,7 @@ import { initialSync } from '../bench/initial-sync.js';
 import { steadyState } from '../bench/steady-state.js';
 import { scale } from '../bench/scale.js';
 import { fanoutFilters } from '../bench/fanout-filters.js';
+import { dashboardRender } from '../bench/dashboard-render.js';
 
 function expectFigures(result: ScenarioResult, labels: string[]) {
   expect(Object.keys(result.figures).sort()).toEqual([...labels].sort());
@@ -64,5 +65,25 @@ describe('sync benchmarks (smoke)', () => {
   it('scale: µs per lead at each size and peak RSS of the relay process', async () => {
     const result = await scale.run({ smoke: true });
     expectFigures(result, ['first sync @200', 'full scan @200', 'first sync @600', 'full scan @600', 'peak RSS @600']);
+  });
+});
+
+describe('dashboard benchmark (smoke)', () => {
+  it('dashboard-render: p50 server time of every page vs its raw SELECT', async () => {
+    const result = await dashboardRender.run({ smoke: true });
+    expectFigures(result, [
+      'overview',
+      'events',
+      'events, older page',
+      'events by source',
+      'events by rare type',
+      'events by source and type',
+      'events by lead',
+      'events, last day',
+      'events by source, last 7 days',
+      'events by type, last 7 days',
+      'lead',
+    ]);
+    expect(result.details?.events).toBe(3000);
   });
 });

@@ -15,6 +15,7 @@ import type {
   DeliveryView,
   DeliveryFilter,
   EventHead,
+  EventDeliveryCount,
   EventLogFilter,
   FanOutDecision,
   FanOutEvent,
@@ -120,6 +121,8 @@ export interface SnapshotOps {
 export interface EventOps {
   /** The event log (GET /v1/events): newest first. */
   list(filter: EventLogFilter): Promise<StoredEvent[]>;
+  /** The deliveries of these events counted by state (one index probe per event; for a page of them). */
+  deliveryCounts(seqs: readonly number[]): Promise<EventDeliveryCount[]>;
   /** Events created in [since, until), test pings included, counted up to `limit`. */
   countCreatedBetween(sinceIso: string, untilIso: string, limit: number): Promise<number>;
   /** Detected changes (no pings) in [since, until) without bodies, oldest first, `limit` after `after`. */

@@ -282,7 +282,19 @@ export interface EventLogFilter {
   until?: string;
   /** Only events older than this seq (the last seq of the previous page). */
   beforeSeq?: number;
+  /**
+   * Only events newer than this seq (the first seq of the page after): the `limit` oldest of them,
+   * still returned newest first. The dashboard's "newer" link.
+   */
+  afterSeq?: number;
   limit: number;
+}
+
+/** How many deliveries of one event are in one state (the event log's brief delivery column). */
+export interface EventDeliveryCount {
+  eventSeq: number;
+  status: 'pending' | 'succeeded' | 'failed';
+  count: number;
 }
 
 export type InstallKeyName = 'header-fingerprint';

@@ -99,5 +99,28 @@ pre.code.panel { background: var(--panel); }
 ol.attempts { list-style: none; padding: 0; margin: 0; display: grid; gap: .75rem; }
 details summary { cursor: pointer; margin: .6rem 0 .3rem; font-weight: 600; }
 footer { max-width: 1200px; margin: 0 auto; padding: 0 1.5rem 2rem; font-size: .8rem; color: var(--muted); }
+.filters { display: flex; flex-wrap: wrap; gap: .75rem 1rem; align-items: flex-end; margin-bottom: 1rem; }
+.filters .field { display: flex; flex-direction: column; gap: .2rem; }
+.filters label { font-size: .8rem; font-weight: 600; color: var(--muted); }
+.filters input, .filters select { font: inherit; font-size: .9rem; padding: .3rem .45rem; border: 1px solid #9aa3b5; border-radius: 6px; background: #fff; }
+.filters .buttons { flex-direction: row; gap: .5rem; }
+a.button { display: inline-block; text-decoration: none; }
+a.button.secondary { background: var(--panel); color: var(--accent); }
+.problems { flex-basis: 100%; margin: 0; padding: .5rem 1rem; color: var(--bad); background: var(--bad-bg); border-radius: 6px; list-style: none; }
+.delivery-states { display: inline-flex; gap: .25rem; flex-wrap: wrap; }
+td.summary { max-width: 28rem; word-break: break-word; }
+td.lead-cell { word-break: break-word; max-width: 16rem; }
+.pager { display: flex; gap: 1.25rem; margin-top: .75rem; }
+.crumbs { margin: 0; color: var(--muted); }
+.facts { display: flex; flex-wrap: wrap; gap: .5rem 2rem; margin: 0 0 1rem; }
+.facts dt { font-size: .75rem; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
+.facts dd { margin: 0; word-break: break-word; }
+.timeline { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: .75rem; }
+.timeline .entry { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; }
+.diff { margin-top: .5rem; }
+.diff th[scope="row"] { text-transform: none; letter-spacing: 0; color: var(--text); font-weight: 600; width: 12rem; }
+.diff td.before { color: var(--bad); background: var(--bad-bg); word-break: break-word; }
+.diff td.after { color: var(--ok); background: var(--ok-bg); word-break: break-word; }
+.interaction pre { background: #f1f3f7; padding: .5rem .75rem; border-radius: 6px; max-height: 16rem; overflow: auto; white-space: pre-wrap; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

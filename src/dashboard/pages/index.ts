@@ -4,5 +4,7 @@ import type { DashboardPage } from '../router.js';
 import { overviewPage } from './overview.js';
 import { subscriptionPage } from './subscription.js';
 import { deliveryPage } from './delivery.js';
+import { eventsPage } from './events.js';
+import { leadPage } from './lead.js';
 
-export const pages: readonly DashboardPage[] = [overviewPage, subscriptionPage, deliveryPage];
+export const pages: readonly DashboardPage[] = [overviewPage, subscriptionPage, deliveryPage, eventsPage, leadPage];

@@ -9,6 +9,7 @@ import { SnapshotStore } from './snapshot.js';
 import { OutboxStore } from './outbox.js';
 import { SubscriptionStore } from './subscriptions.js';
 import { EventLogStore } from './event-log.js';
+import { EventDeliveriesStore } from './event-deliveries.js';
 import { RetentionStore } from './retention.js';
 import { InstallKeyStore } from './install-keys.js';
 import { SqliteLeases } from './leases.js';
@@ -58,6 +59,7 @@ export class SqliteStore implements Store {
     const snapshot = new SnapshotStore(db, sources, outbox);
     const subscriptions = new SubscriptionStore(db);
     const eventLog = new EventLogStore(db);
+    const eventDeliveries = new EventDeliveriesStore(db);
     const retention = new RetentionStore(db);
     const leases = new SqliteLeases(db);
     const replicas = new SqliteReplicas(db);
@@ -99,6 +101,7 @@ export class SqliteStore implements Store {
     };
     this.events = {
       list: async (filter) => eventLog.list(filter),
+      deliveryCounts: async (seqs) => eventDeliveries.counts(seqs),
       countCreatedBetween: async (since, until, limit) => outbox.countCreatedBetween(since, until, limit),
       headsCreatedBetween: async (since, until, after, limit) => outbox.headsCreatedBetween(since, until, after, limit),
       get: async (id) => outbox.byId(id),

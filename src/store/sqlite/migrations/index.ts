@@ -12,6 +12,7 @@ import { m0010_sync_requests } from './0010_sync_requests.js';
 import { m0011_dashboard } from './0011_dashboard.js';
 import { m0012_filters } from './0012_filters.js';
 import { m0014_delivery_log } from './0014_delivery_log.js';
+import { m0015_dashboard_indexes } from './0015_dashboard_indexes.js';
 
 export interface Migration {
   version: number;
@@ -33,4 +34,5 @@ export const migrations: readonly Migration[] = [
   m0011_dashboard,
   m0012_filters,
   m0014_delivery_log,
+  m0015_dashboard_indexes,
 ];
