@@ -247,6 +247,21 @@ async function run(sizes: Sizes) {
         path: `/leads/${leadSource}/${encodeURIComponent(leadId)}`,
         baseline: ((s) => () => s.all(leadSource, leadId))(stmt('SELECT * FROM events WHERE source_id = ? AND lead_id = ? ORDER BY seq DESC LIMIT 101')),
       },
+      {
+        label: 'subscription (health, settings, delivery log)',
+        path: '/subscriptions/sub-1',
+        baseline: ((s) => () => s.all('sub-1'))(stmt('SELECT * FROM deliveries WHERE subscription_id = ? ORDER BY id DESC LIMIT 51')),
+      },
+      {
+        label: 'subscription, failed deliveries only',
+        path: '/subscriptions/sub-1?status=failed',
+        baseline: ((s) => () => s.all('sub-1'))(stmt("SELECT * FROM deliveries WHERE subscription_id = ? AND status = 'failed' ORDER BY id DESC LIMIT 51")),
+      },
+      {
+        label: 'delivery (body and attempts)',
+        path: `/deliveries/dlv_${String(Math.floor(sizes.deliveries / 2)).padStart(10, '0')}`,
+        baseline: ((s) => () => s.all(`dlv_${String(Math.floor(sizes.deliveries / 2)).padStart(10, '0')}`))(stmt('SELECT * FROM delivery_attempts WHERE delivery_id = ?')),
+      },
     ];
 
     const figures: Record<string, Figure> = {};

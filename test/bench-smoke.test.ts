@@ -83,6 +83,9 @@ describe('dashboard benchmark (smoke)', () => {
       'events by source, last 7 days',
       'events by type, last 7 days',
       'lead',
+      'subscription (health, settings, delivery log)',
+      'subscription, failed deliveries only',
+      'delivery (body and attempts)',
     ]);
     expect(result.details?.events).toBe(3000);
   });
