@@ -71,6 +71,7 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
    */
   private readonly attemptSeries = new Map<string, AttemptSeries>();
   private readonly storageErrors;
+  private readonly filtered;
 
   constructor(private readonly deps: MetricsDeps) {
     const registers = [this.registry];
@@ -188,6 +189,13 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
       registers,
     });
 
+    this.filtered = new Counter({
+      name: 'leadrelay_delivery_filtered_total',
+      help: "Events a subscription's events/sources selected but its content filter kept back: no delivery was created (counted by the replica that fanned them out).",
+      labelNames: ['subscription'],
+      registers,
+    });
+
     // Every subscription gets a value (0 when nothing waits), so a queue that drains reads 0, not stale.
     const current = () => this.scraped ?? { at: clock.now(), queue: new Map<string, QueueRow>(), subs: [] };
     new Gauge({
@@ -281,6 +289,10 @@ export class RelayMetrics implements SyncMetrics, DeliveryMetrics {
     }
     series[outcome].inc();
     series.duration.observe(durationMs / 1000);
+  }
+
+  eventsFiltered(subscriptionId: string, count: number): void {
+    this.filtered.inc({ subscription: subscriptionId }, count);
   }
 
   get contentType(): string {

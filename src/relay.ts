@@ -1,4 +1,5 @@
 // Wires one relay together: store, a poll loop per source, the delivery worker and the admin API.
+import type { JsonObject } from './model.js';
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { formatDuration, type Config } from './config/index.js';
@@ -34,6 +35,8 @@ export const ADMIN_SERVER_LIMITS = {
   keepAliveTimeoutMs: 5_000,
   /** How often the two timeouts above are checked. */
   checkIntervalMs: 1_000,
+  /** At shutdown, connections still open this long after the server stopped accepting are cut. */
+  shutdownGraceMs: 2_000,
   /** Connections past this are closed at once: operators, scrapers and Zapier need a handful. */
   maxConnections: 256,
 } as const;
@@ -113,6 +116,8 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       headers: s.headers ?? {},
       maxPerSecond: s.maxPerSecond ?? null,
       maxConcurrency: s.maxConcurrency ?? null,
+      filter: (s.filter ?? null) as JsonObject | null,
+      payload: s.payload ?? null,
       enabled: s.enabled,
     })),
     generateSecret,
@@ -253,6 +258,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     metricsAuth: config.server.metricsAuth,
     logger: logger.child({ component: 'api' }),
     metrics,
+    dashboard: config.server.dashboard ? { sessionTtlMs: config.server.dashboardSessionTtl } : undefined,
   });
 
   let server: ServerType | null = null;
@@ -323,11 +329,16 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
         clearInterval(syncRequestCheck);
         await worker.stop(opts.shutdownGraceMs ?? 10_000);
         if (server) {
-          const s = server as ServerType & { closeIdleConnections?: () => void };
+          const s = server as ServerType & { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+          let cut: NodeJS.Timeout | undefined;
           await new Promise<void>((resolve) => {
             s.close(() => resolve());
             s.closeIdleConnections?.(); // keep-alive clients must not hold shutdown open
+            // Nor may one that goes idle later (a browser's dashboard refreshing itself) or a
+            // request that never ends: whatever is left is cut after a short grace.
+            cut = setTimeout(() => s.closeAllConnections?.(), ADMIN_SERVER_LIMITS.shutdownGraceMs);
           });
+          clearTimeout(cut);
         }
         await Promise.all(https.map((h) => h.close()));
         await agent.close();

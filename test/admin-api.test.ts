@@ -675,6 +675,36 @@ describe('idle and slow clients cannot hold the admin server', () => {
     expect(await closedWithin(silent, 5_000)).toBe(true);
   }, 45_000);
 
+  it('an idle keep-alive connection is closed after keepAliveTimeout (5 s), a body trickling in past requestTimeout (30 s) gets 408', async () => {
+    const host = new URL(h.relay.url!).host;
+    const token = `Bearer ${ADMIN_TOKEN}`;
+    // Both run at once, so the test waits for the longer one only.
+    const idle = await rawConnection();
+    idle.socket.write(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\n\r\n`);
+    const trickle = await rawConnection();
+    const openedAt = Date.now();
+    trickle.socket.write(
+      `POST /v1/subscriptions HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${token}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
+    );
+    // One byte every 2 s: headers are complete, the body never is, and no pause is long enough to
+    // count as idle. Stops when the server closes the connection.
+    const drip = setInterval(() => trickle.socket.writable && trickle.socket.write(' '), 2_000);
+    try {
+      // Generous deadlines: each timeout plus its 1 s check interval, on a loaded machine.
+      expect(await closedWithin(idle, 20_000)).toBe(true);
+      expect(idle.received()).toMatch(/^HTTP\/1\.1 200 /);
+      expect(await closedWithin(trickle, 60_000)).toBe(true);
+      // Closed by the request timeout, not sooner: the drip kept it from looking idle.
+      expect(Date.now() - openedAt).toBeGreaterThanOrEqual(ADMIN_SERVER_LIMITS.requestTimeoutMs - 1_000);
+      expect(trickle.received()).toMatch(/^HTTP\/1\.1 408 /);
+    } finally {
+      clearInterval(drip);
+      trickle.socket.destroy();
+    }
+    expect((await h.api('GET', '/v1/subscriptions')).status).toBe(200);
+  }, 90_000);
+
   it(`refuses connections past ${ADMIN_SERVER_LIMITS.maxConnections} at once, and serves again when they go`, async () => {
     const held: Array<Awaited<ReturnType<typeof rawConnection>>> = [];
     try {

@@ -11,6 +11,8 @@ import { scale } from '../bench/scale.js';
 import { pgDelivery } from '../bench/pg-delivery.js';
 import { pgSync } from '../bench/pg-sync.js';
 import { startBenchPostgres, type BenchPostgres } from '../bench/pg-kit.js';
+import { fanoutFilters } from '../bench/fanout-filters.js';
+import { dashboardRender } from '../bench/dashboard-render.js';
 
 function expectFigures(result: ScenarioResult, labels: string[]) {
   expect(Object.keys(result.figures).sort()).toEqual([...labels].sort());
@@ -21,6 +23,16 @@ function expectFigures(result: ScenarioResult, labels: string[]) {
     }
   }
 }
+
+describe('fan-out with filters benchmark (smoke)', () => {
+  it('fanout-filters: 100 filtered subscriptions vs 100 plain ones, same deliveries', async () => {
+    const result = await fanoutFilters.run({ smoke: true });
+    expectFigures(result, ['throughput']);
+    // Both sides made every delivery, and each subscription's filter was compiled once, not per event.
+    expect(result.details?.deliveriesPerRun).toBe(40 * 100);
+    expect(result.details?.filtersCompiled).toBe(100);
+  });
+});
 
 describe('delivery benchmarks (smoke)', () => {
   it('delivery: relay vs raw signed POSTs', async () => {
@@ -79,5 +91,28 @@ describe('PostgreSQL and replica benchmarks (smoke)', () => {
     const two = result.details?.['pg x2'] as { owners: Record<string, string> };
     // The three sources are spread over both replicas.
     expect(new Set(Object.values(two.owners)).size).toBe(2);
+  });
+});
+
+describe('dashboard benchmark (smoke)', () => {
+  it('dashboard-render: p50 server time of every page vs its raw SELECT', async () => {
+    const result = await dashboardRender.run({ smoke: true });
+    expectFigures(result, [
+      'overview',
+      'events',
+      'events, older page',
+      'events by source',
+      'events by rare type',
+      'events by source and type',
+      'events by lead',
+      'events, last day',
+      'events by source, last 7 days',
+      'events by type, last 7 days',
+      'lead',
+      'subscription (health, settings, delivery log)',
+      'subscription, failed deliveries only',
+      'delivery (body and attempts)',
+    ]);
+    expect(result.details?.events).toBe(3000);
   });
 });

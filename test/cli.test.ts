@@ -60,7 +60,7 @@ delivery:
 `;
 }
 
-const run = (args: string[], env: Record<string, string> = {}, timeoutMs = 8000) => runCli(args, { cwd: dir, env, timeoutMs });
+const run = (args: string[], env: Record<string, string> = {}, timeoutMs = 20_000) => runCli(args, { cwd: dir, env, timeoutMs });
 
 // Each spawn costs a Node start plus the CLI's imports, so independent runs go concurrently.
 describe.concurrent('version and help', () => {
@@ -263,7 +263,7 @@ describe('start runs the daemon: JSON log lines, the admin API, clean exit 0 on 
       child.on('close', (code, sig) => resolve({ code, signal: sig })),
     );
 
-    const waitForLine = (msg: string, timeoutMs = 5000) =>
+    const waitForLine = (msg: string, timeoutMs = 15_000) =>
       new Promise<Record<string, unknown>>((resolve, reject) => {
         const check = () => {
           const line = lines.find((l) => l.msg === msg);

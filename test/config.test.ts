@@ -67,6 +67,7 @@ subscriptions:                            # optional; subscriptions created by t
     secret: \${ZAP_SECRET}                 # whsec_<base64>; generated when absent
     events: [lead.created]                # default: all types; "lead.*" matches all lead types
     sources: [apten, mega]                # default: all sources
+    filter: {"data.lead.status": {"$to": "QUALIFIED"}}   # optional content filter, below
 delivery:
   timeout: 15s                            # per attempt
   retrySchedule: [5s, 5m, 30m, 2h, 5h, 10h, 10h]   # delays after each failed attempt; then the delivery fails
@@ -107,6 +108,8 @@ describe('the interface.md example', () => {
       tokens: [],
       metricsAuth: 'none',
       logLevel: 'info',
+      dashboard: true,
+      dashboardSessionTtl: 43_200_000,
     });
     expect(cfg.storage).toEqual({ path: './data/leadrelay.db', poolSize: 10, statementTimeout: 30_000, leaseTtl: 30_000 });
     expect(cfg.delivery).toEqual({
@@ -154,9 +157,32 @@ describe('the interface.md example', () => {
         secret: ZAP_SECRET,
         events: ['lead.created'],
         sources: ['apten', 'mega'],
+        filter: { 'data.lead.status': { $to: 'QUALIFIED' } },
         enabled: true,
       },
     ]);
+  });
+});
+
+describe('subscription filters and payloads', () => {
+  const sub = (extra: string) =>
+    withServer(`
+subscriptions:
+  - id: s1
+    url: https://hooks.example.com/x
+${extra}`);
+
+  it('parses a filter and payload options', () => {
+    const cfg = loadConfig({ text: sub(`    filter:\n      $or:\n        - data.lead.status: {$in: [won, lost]}\n        - type: lead.created\n    payload: {raw: false}\n`), env: ENV });
+    expect(cfg.subscriptions[0]!.filter).toEqual({ $or: [{ 'data.lead.status': { $in: ['won', 'lost'] } }, { type: 'lead.created' }] });
+    expect(cfg.subscriptions[0]!.payload).toEqual({ raw: false });
+  });
+
+  it('names the path inside the filter of a bad one', () => {
+    expect(problemsOf(sub(`    filter: {$or: [{type: lead.created}, {data.lead.status: {$in: won}}]}\n`))).toEqual([
+      'subscriptions[0].filter.$or[1].data.lead.status.$in: expected an array',
+    ]);
+    expect(problemsOf(sub(`    payload: {mode: compact}\n`))[0]).toMatch(/^subscriptions\[0\]\.payload\.mode: /);
   });
 });
 
@@ -166,7 +192,8 @@ describe('config.example.yaml', () => {
     const cfg = loadConfig({ path, env: ENV });
     expect(cfg.sources.map((s) => s.vendor)).toEqual(['apten', 'nexus-erp', 'penguinmails', 'mega']);
     expect(cfg.sources[0]).toMatchObject({ overlap: 2_000, pageSize: 1000, enabled: true });
-    expect(cfg.subscriptions.map((s) => s.id)).toEqual(['zap-new-leads', 'crm-sync']);
+    expect(cfg.subscriptions.map((s) => s.id)).toEqual(['zap-new-leads', 'crm-sync', 'deals-won']);
+    expect(cfg.subscriptions[2]).toMatchObject({ filter: { 'data.lead.status': { $to: 'won' } }, payload: { raw: false } });
     expect(cfg.subscriptions[1]).toMatchObject({ events: ['lead.*', 'event.added'], enabled: true });
     expect(cfg.subscriptions[1]?.secret).toBeUndefined();
     expect(cfg.server.port).toBe(8080);
@@ -185,7 +212,7 @@ describe('config.example.yaml', () => {
 describe('defaults', () => {
   it('fills every default when only the admin token is given', () => {
     expect(loadConfig({ text: MINIMAL, env: {} })).toEqual({
-      server: { host: '0.0.0.0', port: 8080, adminToken: 'admin-token-0123456789abcd', tokens: [], metricsAuth: 'none', logLevel: 'info' },
+      server: { host: '0.0.0.0', port: 8080, adminToken: 'admin-token-0123456789abcd', tokens: [], metricsAuth: 'none', logLevel: 'info', dashboard: true, dashboardSessionTtl: 43_200_000 },
       storage: { path: './data/leadrelay.db', poolSize: 10, statementTimeout: 30_000, leaseTtl: 30_000 },
       sources: [],
       subscriptions: [],
@@ -579,6 +606,19 @@ server:
 
   it('refuses metricsAuth values other than none and token', () => {
     expect(problemsOf(MINIMAL + '  metricsAuth: basic\n')).toEqual(['server.metricsAuth: must be one of none, token']);
+  });
+});
+
+describe('server.dashboard and server.dashboardSessionTtl', () => {
+  it('turns the dashboard off and sets how long a login lasts', () => {
+    const cfg = loadConfig({ text: MINIMAL + '  dashboard: false\n  dashboardSessionTtl: 30m\n', env: {} });
+    expect(cfg.server).toMatchObject({ dashboard: false, dashboardSessionTtl: 1_800_000 });
+  });
+
+  it('refuses a session shorter than a minute or longer than 30 days, and a dashboard that is not a boolean', () => {
+    expect(problemsOf(MINIMAL + '  dashboardSessionTtl: 30s\n')).toEqual([expect.stringMatching(/^server\.dashboardSessionTtl: /)]);
+    expect(problemsOf(MINIMAL + '  dashboardSessionTtl: 31d\n')).toEqual([expect.stringMatching(/^server\.dashboardSessionTtl: /)]);
+    expect(problemsOf(MINIMAL + '  dashboard: maybe\n')).toEqual([expect.stringMatching(/^server\.dashboard: /)]);
   });
 });
 

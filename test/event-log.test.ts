@@ -547,6 +547,7 @@ describe('retention: the pruner and its SQL, on a store seeded row by row', () =
       cutoff: new Date(NOW - 30 * DAY_MS).toISOString(),
       deliveries: 7,
       events: 6,
+      sessions: 0,
       durationMs: 0,
       complete: true,
     });

@@ -158,7 +158,7 @@ describe('a header saved before these rules (already in the database) cannot jam
     await store.subscriptions.insertWithinLimit({ ...all, id: 'legacy', origin: 'api', headers: { 'X-Token': 'ding\x07' } }, 100);
     h.apten.createLead();
     await h.sync();
-    await waitFor(() => h!.sub.accepted.length === 1, { timeoutMs: 5000, what: 'the webhook to the good subscription' });
+    await waitFor(() => h!.sub.accepted.length === 1, { timeoutMs: 15_000, what: 'the webhook to the good subscription' });
     await h.waitIdle();
     const [failed] = (await h.api('GET', '/v1/subscriptions/legacy/deliveries')).body.data;
     expect(failed).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: null });

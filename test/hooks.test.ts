@@ -42,7 +42,7 @@ describe('POST /v1/hooks', () => {
     h = await new Harness({ subscriptions: () => [] }).start();
     const target = await subscriber();
     const created = await hook(target, 'lead.created');
-    expect(created).toEqual({ id: expect.stringMatching(/^sub_/), event: 'lead.created', target_url: target.url, sources: null });
+    expect(created).toEqual({ id: expect.stringMatching(/^sub_/), event: 'lead.created', target_url: target.url, sources: null, filter: null, payload: null });
 
     const listed = (await h.api('GET', '/v1/subscriptions')).body.data;
     expect(listed).toHaveLength(1);

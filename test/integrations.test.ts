@@ -15,6 +15,8 @@ import { z as zod } from 'zod';
 import { generateSecret, signatureHeader } from '../src/delivery/sign.js';
 import { EVENT_TYPES } from '../src/model.js';
 import { Harness } from './helpers/harness.js';
+import { NexusSimulator } from '../src/sim/nexus/index.js';
+import { MegaSimulator } from '../src/sim/mega/index.js';
 import { TestSubscriber, type Received } from './helpers/subscriber.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -115,6 +117,11 @@ const TRIGGERS = [
   { file: 'lead_deleted', event: 'lead.deleted' },
   { file: 'event_added', event: 'event.added' },
 ] as const;
+/** Triggers that set a content filter on subscribe (docs/filters.md). */
+const FILTER_TRIGGERS = [
+  { file: 'lead_status_changed', event: 'lead.updated' },
+  { file: 'lead_assigned', event: 'lead.updated' },
+] as const;
 
 const loadTrigger = (file: string) => requireCjs(join(ZAPIER_DIR, 'triggers', `${file}.js`)) as ZapierTrigger;
 
@@ -160,7 +167,7 @@ describe('Zapier integration (docs/zapier)', () => {
     for (const t of Object.values<any>(app.triggers)) expect(t.operation.sample.id, t.key).toMatch(/^evt_/);
   });
 
-  it('assembles an app of four REST hook triggers with custom auth', () => {
+  it('assembles an app of six REST hook triggers with custom auth', () => {
     const app = loadZapierApp();
     const pkg = JSON.parse(readFileSync(join(ZAPIER_DIR, 'package.json'), 'utf8'));
     expect(app.version).toBe(pkg.version);
@@ -168,8 +175,8 @@ describe('Zapier integration (docs/zapier)', () => {
     expect(pkg.dependencies['zapier-platform-core']).toMatch(/^\d+\.\d+\.\d+$/); // the CLI wants an exact version
     expect(app.authentication.type).toBe('custom');
     expect(app.authentication.fields.map((f: any) => f.key)).toEqual(['relayUrl', 'token']);
-    expect(Object.keys(app.triggers).sort()).toEqual(TRIGGERS.map((t) => t.file).sort());
-    for (const t of TRIGGERS) {
+    expect(Object.keys(app.triggers).sort()).toEqual([...TRIGGERS, ...FILTER_TRIGGERS].map((t) => t.file).sort());
+    for (const t of [...TRIGGERS, ...FILTER_TRIGGERS]) {
       const trigger = app.triggers[t.file] as ZapierTrigger;
       expect(trigger.key).toBe(t.file);
       expect(trigger.operation.type).toBe('hook');
@@ -211,6 +218,8 @@ describe('Zapier integration (docs/zapier)', () => {
         event: t.event,
         target_url: target.url,
         sources: t.file === 'lead_created' ? ['apten'] : null,
+        filter: null,
+        payload: null,
       });
       // Zapier does not check signatures; the test subscriber does, with the generated secret.
       target.secret = (await h.api('GET', `/v1/subscriptions/${subscribeData.id}/secret`)).body.secret;
@@ -270,6 +279,57 @@ describe('Zapier integration (docs/zapier)', () => {
     await h.sync();
     await h.waitIdle();
     expect(zaps.map((zap) => zap.target.received.length)).toEqual(counts);
+  });
+
+  it('"Lead Status Changed" and "Lead Assigned to Owner" subscribe with a filter and get only those events', async () => {
+    const nexus = new NexusSimulator({ apiKey: 'nexus-zapier-key' });
+    const leads = nexus.seed(6);
+    for (const id of leads) nexus.updateLead(id, { status: 'CONTACTED', assignedToId: null });
+    h = await new Harness({ sim: nexus, subscriptions: () => [], server: { tokens: ZAPIER_TOKENS } }).start();
+    const z = fakeZ();
+    const authData = { relayUrl: h.relay.url!, token: HOOKS_TOKEN };
+    const zap = async (file: string, inputData: Record<string, unknown>) => {
+      const trigger = loadTrigger(file);
+      const target = await subscriber();
+      const subscribeData = await trigger.operation.performSubscribe(z, { authData, inputData, targetUrl: target.url });
+      target.secret = (await h.api('GET', `/v1/subscriptions/${subscribeData.id}/secret`)).body.secret;
+      return { trigger, target, subscribeData, body: z.calls.at(-1) };
+    };
+    const toQualified = await zap('lead_status_changed', { to_status: ' QUALIFIED ', from_status: '' });
+    const anyStatus = await zap('lead_status_changed', {});
+    const fromContactedToLost = await zap('lead_status_changed', { from_status: 'CONTACTED', to_status: 'LOST' });
+    const toMember = await zap('lead_assigned', { owner_id: nexus.members[0] });
+    const anyOwner = await zap('lead_assigned', {});
+    // The subscribe body carries the filter; the hook shows it.
+    expect(toQualified.subscribeData).toMatchObject({ event: 'lead.updated', filter: { 'data.lead.status': { $changed: true, $to: 'QUALIFIED' } } });
+    expect(anyStatus.subscribeData.filter).toEqual({ 'data.lead.status': { $changed: true } });
+    expect(fromContactedToLost.subscribeData.filter).toEqual({ 'data.lead.status': { $changed: true, $from: 'CONTACTED', $to: 'LOST' } });
+    expect(toMember.subscribeData.filter).toEqual({ 'data.lead.owner.id': { $to: nexus.members[0] } });
+    expect(anyOwner.subscribeData.filter).toEqual({ 'data.lead.owner.id': { $changed: true } });
+
+    const [a, b, c, d, e] = leads as [string, string, string, string, string];
+    nexus.updateLead(a, { status: 'QUALIFIED' });
+    nexus.updateLead(b, { status: 'LOST' });
+    nexus.updateLead(c, { assignedToId: nexus.members[0]! });
+    nexus.updateLead(d, { assignedToId: nexus.members[1]! });
+    nexus.updateLead(e, { notes: 'called, no answer' });
+    await h.sync();
+    await h.waitIdle();
+    const leadsOf = (t: TestSubscriber) => t.received.filter((r) => r.verified).map((r) => r.body.data.lead.id).sort();
+    expect(leadsOf(toQualified.target)).toEqual([a]);
+    expect(leadsOf(anyStatus.target)).toEqual([a, b].sort());
+    expect(leadsOf(fromContactedToLost.target)).toEqual([b]);
+    expect(leadsOf(toMember.target)).toEqual([c]);
+    expect(leadsOf(anyOwner.target)).toEqual([c, d].sort());
+    // perform hands the body on as it came; samples are lead.updated ones, as live.
+    const [first] = toQualified.target.received;
+    const results = toQualified.trigger.operation.perform(z, { authData, inputData: {}, cleanedRequest: JSON.parse(first!.raw), rawRequest: { headers: { 'Http-Webhook-Id': first!.id } } });
+    expect(results).toEqual([{ id: first!.id, ...first!.body }]);
+    const samples = await toQualified.trigger.operation.performList(z, { authData, inputData: {} });
+    expect(samples.every((x: any) => x.type === 'lead.updated' && Array.isArray(x.data.changes))).toBe(true);
+    // What each filter kept back is counted on the hook's subscription.
+    const sub = (await h.api('GET', `/v1/subscriptions/${toQualified.subscribeData.id}`)).body;
+    expect(sub.filteredCount).toBe(4);
   });
 
   it('shows leadrelay\'s error message when a subscribe is refused', async () => {
@@ -630,5 +690,54 @@ describe('n8n workflow: Header Auth (examples/n8n-leadrelay-header-auth-workflow
     expect(routeThroughSwitch(wf, sw, item.json)).toEqual(['On lead.created']);
     expect(item.json.body).toMatchObject({ type: 'lead.created', data: { lead: { id: lead.id } } });
     for (const type of EVENT_TYPES) expect(routeThroughSwitch(wf, sw, { body: { type } })).toEqual([`On ${type}`]);
+  });
+});
+
+describe('n8n workflow: only won leads, filtered by leadrelay (examples/n8n-leadrelay-won-workflow.json)', () => {
+  const wf = loadWorkflow('n8n-leadrelay-won-workflow.json');
+  const webhook = nodeOfType(wf, 'n8n-nodes-base.webhook');
+  const codeNode = nodeOfType(wf, 'n8n-nodes-base.code');
+  const note = String(nodeOfType(wf, 'n8n-nodes-base.stickyNote').parameters.content);
+  /** The subscription the sticky note tells the user to create (its ```json block). */
+  const subscriptionBody = () => JSON.parse(/```json\n([^`]+)\n```/.exec(note)![1]!);
+
+  it('is Webhook -> Verify signature -> Lead won: no IF, Filter or Switch node; the same verifying code as the main workflow', () => {
+    expect(wf.nodes.map((n) => n.type).filter((t) => /\.(if|filter|switch)$/.test(t))).toEqual([]);
+    expect(nextNodes(wf, webhook.name)).toEqual([codeNode.name]);
+    expect(nextNodes(wf, codeNode.name)).toEqual(['Lead won']);
+    expect(webhook.parameters).toMatchObject({ httpMethod: 'POST', path: 'leadrelay-won', options: { rawBody: true } });
+    const main = loadWorkflow('n8n-leadrelay-workflow.json');
+    expect(codeNode.parameters.jsCode).toBe(nodeOfType(main, 'n8n-nodes-base.code').parameters.jsCode);
+    expect(subscriptionBody()).toMatchObject({ events: ['lead.updated'], filter: { 'data.lead.status': { $to: 'won' } } });
+  });
+
+  it('with the subscription of its note, gets only the leads that just became won, each verified by its Code node', async () => {
+    const mega = new MegaSimulator({ rateLimits: [] });
+    const ids = mega.seed(6);
+    for (const id of ids) mega.updateLead(id, { status: 'active' });
+    h = await new Harness({ sim: mega, subscriptions: () => [], source: { fullScanEvery: 1, rateLimits: [] } }).start();
+    const receiver = await subscriber();
+    const res = await h.api('POST', '/v1/subscriptions', { ...subscriptionBody(), url: receiver.url });
+    expect(res.status).toBe(201);
+    receiver.secret = res.body.secret;
+    const [won1, won2, lost, other] = ids as [string, string, string, string];
+    mega.updateLead(won1, { status: 'won' });
+    mega.updateLead(won2, { status: 'won' });
+    mega.updateLead(lost, { status: 'lost' });
+    mega.updateLead(other, { contact_name: 'Someone Else' });
+    await h.sync();
+    await h.waitIdle();
+    mega.updateLead(won1, { status: 'archived' }); // was won: not "just became won"
+    await h.sync();
+    await h.waitIdle();
+    expect(receiver.received.map((r) => r.body.data.lead.id).sort()).toEqual([won1, won2].sort());
+    const code = String(codeNode.parameters.jsCode);
+    const out = await runCodeNode(code, receiver.received.map((r) => n8nWebhookItem(r)), { env: { LEADRELAY_SECRET: receiver.secret } });
+    expect(out.map((o) => [o.json.type, o.json.data.lead.status, o.json.data.previous.status])).toEqual([
+      ['lead.updated', 'won', 'active'],
+      ['lead.updated', 'won', 'active'],
+    ]);
+    expect(out.every((o) => o.json.data.lead.raw === undefined)).toBe(true); // payload {raw: false}
+    expect((await h.api('GET', `/v1/subscriptions/${res.body.id}`)).body.filteredCount).toBeGreaterThanOrEqual(3);
   });
 });

@@ -67,6 +67,7 @@ describe('GET /metrics', () => {
       ['leadrelay_source_leads', 'gauge'],
       ['leadrelay_source_polled_here', 'gauge'],
       ['leadrelay_delivery_attempts_total', 'counter'],
+      ['leadrelay_delivery_filtered_total', 'counter'],
       ['leadrelay_delivery_attempt_duration_seconds', 'histogram'],
       ['leadrelay_delivery_queue_depth', 'gauge'],
       ['leadrelay_delivery_oldest_pending_age_seconds', 'gauge'],

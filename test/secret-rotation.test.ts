@@ -48,7 +48,7 @@ async function newLeadWebhook(to: TestSubscriber): Promise<Received> {
   const before = to.received.length;
   h.apten.createLead();
   await h.sync();
-  await waitFor(() => to.received.length > before, { timeoutMs: 5000, what: 'a webhook' });
+  await waitFor(() => to.received.length > before, { timeoutMs: 15_000, what: 'a webhook' });
   return to.received.at(-1)!;
 }
 

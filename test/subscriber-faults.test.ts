@@ -15,9 +15,13 @@ import { generateSecret } from '../src/delivery/sign.js';
 import { Harness } from './helpers/harness.js';
 import { waitFor } from './helpers/wait.js';
 
-const TIMEOUT_MS = 500;
+// Long enough that an answer is never cut short on a loaded 2-core machine (at 500 ms, every attempt
+// of every fault once timed out under load), short enough for the hanging faults to fail quickly.
+const TIMEOUT_MS = 2_000;
 /** Delays after each failed attempt: increasing, so each attempt's wait shows which entry it used. */
-const SCHEDULE_MS = [100, 300, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500];
+// Long enough (~30 s) that the receiver failing fastest (refused) is still retrying when the slowest
+// ones (hang, slow body: a timeout per attempt) have failed twice per event and all are healed.
+const SCHEDULE_MS = [100, 300, ...Array<number>(58).fill(500)];
 const RETRY_AFTER_S = 1;
 const HUGE_BYTES = 50 * 1024 * 1024;
 const FAULTY_ATTEMPTS_BEFORE_HEALING = 2;
@@ -300,7 +304,7 @@ describe('subscriber faults: schedule followed, healthy subscriber unaffected, n
         }
         return true;
       },
-      { timeoutMs: 20_000, what: 'the healthy subscriber to get everything and each faulty one to fail twice per event' },
+      { timeoutMs: 45_000, what: 'the healthy subscriber to get everything and each faulty one to fail twice per event' },
     ).catch((err: Error) => {
       throw new Error(`${err.message}; last seen: ${progress}`);
     });
@@ -320,11 +324,18 @@ describe('subscriber faults: schedule followed, healthy subscriber unaffected, n
       }
     }
     await waitFor(() => faulty.every((f) => eventIds.every((id) => f.accepted.has(id))), {
-      timeoutMs: 20_000,
+      timeoutMs: 45_000,
       what: 'every healed subscriber to get every event',
+    }).catch(async (err: Error) => {
+      const missing = [];
+      for (const f of faulty.filter((s) => !eventIds.every((id) => s.accepted.has(id)))) {
+        const ds = await deliveriesOf(f.subscriptionId);
+        missing.push(`${f.fault.kind}: ${JSON.stringify(ds.map((d) => [d.status, d.attemptLog.map((a) => a.error)]))}`);
+      }
+      throw new Error(`${err.message}; still missing: ${missing.join('; ')}`);
     });
     await h.waitIdle(20_000);
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     if (h && eventIds.length) {

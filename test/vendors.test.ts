@@ -19,17 +19,6 @@ async function syncAndCollect() {
   return h.sub.accepted.slice(from);
 }
 
-/** Largest number of requests the simulator saw inside any window of `windowMs`. */
-function peakInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let peak = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= windowMs) j++;
-    peak = Math.max(peak, i - j + 1);
-  }
-  return peak;
-}
-
 describe('Nexus ERP: full scans with shifting order', () => {
   it('a lead skipped once by a reschedule mid-scan is not deleted, and one listed twice is announced once', async () => {
     const sim = new NexusSimulator({ apiKey: 'nexus-key' });
@@ -68,6 +57,46 @@ describe('Nexus ERP: full scans with shifting order', () => {
     expect(fourth.filter((w) => w.type === 'lead.deleted')).toEqual([]);
     expect(fourth.map((w) => w.body.data.lead.id)).toContain(unread);
     expect((await h.api('GET', '/v1/sources')).body.data[0].leadCount).toBe(10);
+  });
+
+  it('a lead skipped by the shifting order in two scans in a row is not deleted: a scan that lists one lead twice counts for nothing', async () => {
+    const sim = new NexusSimulator({ apiKey: 'nexus-key' });
+    h = await new Harness({ sim, source: { pageSize: 5 } }).start();
+    sim.seed(10);
+    for (const id of sim.leadIds()) sim.rescheduleToBack(id);
+    await syncAndCollect();
+    await syncAndCollect();
+    const skipped = sim.leadIds()[7]!;
+    // The rows of such a scan add up to the vendor's total (one lead twice, one never), so only the
+    // distinct ids tell it from a complete one.
+    const scanSkipping = async () => {
+      sim.rescheduleToBack(skipped); // on the last page when the scan starts
+      const readEarly = sim.leadIds()[0]!;
+      let pageInScan = 0;
+      sim.onListRequest = () => {
+        if (++pageInScan === 2) {
+          sim.rescheduleToFront(skipped); // onto page 1, already read
+          sim.rescheduleToBack(readEarly); // onto page 2: listed twice
+        }
+      };
+      try {
+        return await syncAndCollect();
+      } finally {
+        sim.onListRequest = undefined;
+      }
+    };
+    for (const scan of ['third', 'fourth']) {
+      const got = await scanSkipping();
+      expect(got.filter((w) => w.type === 'lead.deleted'), `${scan} scan`).toEqual([]);
+      const source = (await h.api('GET', '/v1/sources')).body.data[0];
+      expect(source.warning, `${scan} scan`).toMatchObject({ code: 'scan_incomplete' });
+      expect(source.warning.message).toMatch(/listed 9 distinct leads of 10/);
+    }
+    // A scan without a shift is complete again, and the lead was never lost.
+    expect((await syncAndCollect()).filter((w) => w.type === 'lead.deleted')).toEqual([]);
+    const source = (await h.api('GET', '/v1/sources')).body.data[0];
+    expect(source.warning).toBeNull();
+    expect(source.leadCount).toBe(10);
   });
 
   it('a lead reported missing that comes back is announced as lead.created again', async () => {
@@ -161,9 +190,15 @@ describe('PenguinMails: row hashes, details and activity', () => {
     h = await new Harness({ sim, source: { rateLimits: [{ requests: 8, per: '1s' }], pageSize: 10 } }).start();
     sim.seed(20); // 2 list pages + 20 detail reads: about 3 s at 8 requests a second
     await syncAndCollect();
-    const times = sim.requests.map((r) => r.at);
-    expect(sim.requests.some((r) => r.status === 429)).toBe(false);
-    expect(peakInWindow(times, 1000)).toBeLessThanOrEqual(8);
+    // Judged by lower bounds on time, which a loaded machine can only stretch: arrivals at the vendor
+    // can bunch up after a stall even when the relay spaced its sends (an upper bound on requests in
+    // a window, measured here, flaked). The budget's own peak is tested on an injected clock
+    // (test/pacing.test.ts).
+    const times = sim.requests.map((r) => r.at).sort((a, b) => a - b);
+    expect(times.length).toBeGreaterThanOrEqual(22);
+    // A burst of at most 10% of the budget (one request), then one every 125 ms.
+    const steady = times.length - 1 - 1;
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(steady * 125 - 250);
     expect(h.sub.accepted.filter((w) => w.type === 'lead.created')).toHaveLength(20);
   }, 20_000);
 });

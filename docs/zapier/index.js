@@ -10,6 +10,8 @@ const leadCreated = require('./triggers/lead_created');
 const leadUpdated = require('./triggers/lead_updated');
 const leadDeleted = require('./triggers/lead_deleted');
 const eventAdded = require('./triggers/event_added');
+const leadStatusChanged = require('./triggers/lead_status_changed');
+const leadAssigned = require('./triggers/lead_assigned');
 
 module.exports = {
   version,
@@ -20,5 +22,7 @@ module.exports = {
     [leadUpdated.key]: leadUpdated,
     [leadDeleted.key]: leadDeleted,
     [eventAdded.key]: eventAdded,
+    [leadStatusChanged.key]: leadStatusChanged,
+    [leadAssigned.key]: leadAssigned,
   },
 };

@@ -14,9 +14,14 @@ import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
 import { requestLog } from './request-log.js';
 import { hookRoutes } from './routes/hooks.js';
+import { filterRoutes } from './routes/filters.js';
 import { docsRoutes } from './routes/docs.js';
 import { closeAfterRefusedBody } from './close-unread.js';
 import { securityHeaders } from './security-headers.js';
+import { dashboardRoutes } from '../dashboard/index.js';
+import { refuse } from '../dashboard/router.js';
+import { isStorageError } from '../store/index.js';
+import type { Context } from 'hono';
 
 /** What GET /metrics serves (src/metrics.ts). */
 export interface MetricsEndpoint {
@@ -32,11 +37,17 @@ export interface ApiOptions {
   metricsAuth?: MetricsAuthMode;
   logger: Logger;
   metrics?: MetricsEndpoint;
+  /** The operator dashboard at / (server.dashboard), with how long a login lasts; absent: none. */
+  dashboard?: { sessionTtlMs: number };
 }
+
+/** A browser asking for a dashboard page (not the JSON API), which gets its errors as a page. */
+const wantsPage = (c: Context) => !c.req.path.startsWith('/v1/') && (c.req.header('accept') ?? '').includes('text/html');
 
 export function createApi(relay: RelayControl, opts: ApiOptions) {
   const app = new Hono();
-  const auth = bearerAuth(tokenTable(opts.adminToken, opts.tokens));
+  const tokens = tokenTable(opts.adminToken, opts.tokens);
+  const auth = bearerAuth(tokens);
 
   // First, so every route (and every 401 and 404) gets a request id and an access-log line.
   app.use('*', requestLog(opts.logger));
@@ -54,6 +65,8 @@ export function createApi(relay: RelayControl, opts: ApiOptions) {
   }
   // GET /openapi.json and GET /docs (Swagger UI, offline): no auth, like /healthz.
   app.route('/', docsRoutes());
+  // GET / and its pages, /login, /logout, /assets/*: HTML for people, behind a session cookie.
+  if (opts.dashboard) app.route('/', dashboardRoutes(relay, { tokens, sessionTtlMs: opts.dashboard.sessionTtlMs, logger: opts.logger.child({ component: 'dashboard' }) }));
 
   app.use('/v1/*', auth);
   app.get('/v1/whoami', (c) => c.json({ name: c.get('caller').name, scopes: c.get('caller').scopes }));
@@ -74,11 +87,20 @@ export function createApi(relay: RelayControl, opts: ApiOptions) {
   app.route('/v1/deliveries', deliveryRoutes(relay));
   app.route('/v1/events', eventRoutes(relay));
   app.route('/v1/hooks', hookRoutes(relay));
+  app.route('/v1/filters', filterRoutes(relay));
 
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
-  app.onError((err, c) => {
+  app.notFound((c) => {
+    if (opts.dashboard && wantsPage(c)) return refuse(c, 404, 'Not found', `There is no page at ${c.req.path}.`);
+    return c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404);
+  });
+  app.onError(async (err, c) => {
     const res = respondError(c, err);
     if (res.status >= 500) opts.logger.error({ err, path: c.req.path, requestId: c.get('requestId') }, 'admin API request failed');
+    if (opts.dashboard && wantsPage(c) && res.status >= 500) {
+      // The database away (503) says what to do; anything else stays in the log.
+      const text = isStorageError(err) ? (err as Error).message : 'Something went wrong; the relay log has the details.';
+      return refuse(c, res.status === 503 ? 503 : 500, 'Not available', text);
+    }
     return res;
   });
   return app;

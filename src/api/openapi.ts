@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { TOKEN_SCOPES, secretSchema, webhookUrlSchema } from '../config/index.js';
 import { VERSION } from '../version.js';
 import { createHookSchema } from './routes/hooks.js';
+import { filterTestSchema } from './routes/filters.js';
+import { filterFailureSchema, filterTestResultSchema } from './schemas/filters.js';
+import { filterSchema, payloadOptionsSchema } from '../filters/index.js';
 import { scopesFor } from './scopes.js';
 import { eventsQuerySchema } from './routes/events.js';
 import { syncQuerySchema } from './routes/sources.js';
@@ -84,6 +87,9 @@ const REQUEST_COMPONENTS = {
   RotateSecretRequest: rotateSecretSchema,
   ReplayRequest: replayRequestSchema,
   CreateHookRequest: createHookSchema,
+  FilterTestRequest: filterTestSchema,
+  Filter: filterSchema,
+  PayloadOptions: payloadOptionsSchema,
 } as const;
 
 /** Responses and webhook bodies, converted as output (what the relay sends). */
@@ -125,6 +131,8 @@ const RESPONSE_COMPONENTS = {
   EventLogPage: eventLogPageSchema,
   Hook: hookSchema,
   HookSamples: hookSamplesSchema,
+  FilterTestResult: filterTestResultSchema,
+  FilterFailure: filterFailureSchema,
 } as const;
 
 const WEBHOOK_COMPONENT: Record<(typeof WEBHOOK_TYPES)[number], keyof typeof RESPONSE_COMPONENTS> = {
@@ -302,6 +310,16 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get', path: '/v1/hooks/samples/:type', operationId: 'getHookSamples', tag: 'REST hooks',
     summary: "Sample payloads for a trigger's field mapping", params: { type: 'An event type or pattern (lead.created, lead.*, *).' },
     responses: { 200: { description: 'Sample webhook bodies.', schema: hookSamplesSchema } },
+    errors: [404],
+  },
+  {
+    method: 'post', path: '/v1/filters/test', operationId: 'testFilter', tag: 'Filters',
+    summary: 'Does a filter match an event, and if not, which condition failed',
+    description:
+      'Give `filter` and either `event` (a webhook body) or `eventId` (an event of the event log). Changes nothing. ' +
+      'Example: {"filter": {"data.lead.status": {"$to": "won"}}, "eventId": "evt_01M88Z0XMVPJAEM4DXA2J8NQ8D"}.',
+    body: filterTestSchema,
+    responses: { 200: { description: 'Whether it matches; when not, the first failing condition.', schema: filterTestResultSchema } },
     errors: [404],
   },
 ];
@@ -529,6 +547,7 @@ export function buildOpenApiDocument() {
       { name: 'Deliveries' },
       { name: 'Events' },
       { name: 'REST hooks', description: 'Zapier-style REST hooks: a subscription per hook.' },
+      { name: 'Filters', description: 'Subscription content filters (docs/filters.md): try one on an event before saving it.' },
     ],
     paths,
     webhooks: Object.fromEntries(WEBHOOK_TYPES.map((t) => [t, webhook(t)])),

@@ -30,8 +30,11 @@ export function presentUrl(url: string): string {
   return u.toString();
 }
 
-/** `fingerprintKey`: the install's key for header fingerprints (store.installKeys). */
-export function presentSubscription(s: Subscription, now: number, fingerprintKey: Buffer) {
+/**
+ * `fingerprintKey`: the install's key for header fingerprints (store.installKeys); `filteredCount`:
+ * events its filter kept back (store.subscriptions.filteredCounts).
+ */
+export function presentSubscription(s: Subscription, now: number, fingerprintKey: Buffer, filteredCount = 0) {
   // Until when an earlier secret still signs (the latest end of those in their grace period).
   const previousUntil = Math.max(0, ...livePreviousSecrets(s, now).map((p) => p.expiresAt));
   return {
@@ -43,6 +46,9 @@ export function presentSubscription(s: Subscription, now: number, fingerprintKey
     headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, maskHeader(v, fingerprintKey)])),
     maxPerSecond: s.maxPerSecond,
     maxConcurrency: s.maxConcurrency,
+    filter: s.filter,
+    payload: s.payload,
+    filteredCount,
     enabled: s.enabled,
     disabledReason: s.disabledReason,
     disabledAt: iso(s.disabledAt),

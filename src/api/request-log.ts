@@ -14,6 +14,9 @@ declare module 'hono' {
 const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** Scraped and probed every few seconds: logged at debug, not info. */
 const QUIET_PATHS = new Set(['/healthz', '/metrics']);
+
+/** Also at debug: the dashboard's assets, and the refreshes an open dashboard page makes every few seconds. */
+const quiet = (path: string, fragment: string | undefined) => QUIET_PATHS.has(path) || path.startsWith('/assets/') || fragment !== undefined;
 const MAX_LOGGED_PATH = 200;
 
 export function requestLog(logger: Logger): MiddlewareHandler {
@@ -25,7 +28,7 @@ export function requestLog(logger: Logger): MiddlewareHandler {
     c.header('x-request-id', requestId);
     await next();
     const path = c.req.path; // without the query string
-    logger[QUIET_PATHS.has(path) ? 'debug' : 'info'](
+    logger[quiet(path, c.req.header('x-leadrelay-fragment')) ? 'debug' : 'info'](
       {
         requestId,
         method: c.req.method,

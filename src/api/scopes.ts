@@ -21,6 +21,8 @@ const RULES: readonly Rule[] = [
   { method: 'POST', path: /^\/v1\/hooks$/, scopes: ['admin', 'hooks'] },
   // A hooks-only token deletes only the hooks it created (routes/hooks.ts).
   { method: 'DELETE', path: /^\/v1\/hooks\/[^/]+$/, scopes: ['admin', 'hooks'] },
+  // Tests a filter against a body or a logged event: changes nothing, reads what read may read.
+  { method: 'POST', path: /^\/v1\/filters\/test$/, scopes: ['admin', 'read', 'hooks'] },
   { method: 'GET', path: /^\/metrics$/, scopes: ['admin', 'read', 'metrics'] },
   { method: 'GET', path: /^\/v1\//, scopes: ['admin', 'read'] },
 ];

@@ -38,7 +38,11 @@ export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output
   return check(schema, c.req.query(), 'query');
 }
 
-function check<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query'): z.output<S> {
+/**
+ * The API's validation of a value already read (the dashboard's forms go through the same schemas):
+ * throws a 400 ApiError whose details name each field.
+ */
+export function check<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query'): z.output<S> {
   const parsed = schema.safeParse(value, { error: humanErrorMap });
   if (parsed.success) return parsed.data;
   const details = parsed.error.issues.map((iss) => {

@@ -7,6 +7,8 @@ import { isLocalHostname, isPrivateAddress } from '../util/addresses.js';
 import { METRICS_AUTH_MODES, namedTokenSchema, tokenProblems, tokenSchema, type MetricsAuthMode, type NamedToken } from './tokens.js';
 import { headerValueProblem, isValidHeaderName } from '../util/http-headers.js';
 import { parse as parsePgUrl } from 'pg-connection-string';
+import { filterSchema, payloadOptionsSchema } from '../filters/schema.js';
+import type { PayloadOptions } from '../model.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -77,6 +79,10 @@ export interface SubscriptionConfig {
   headers?: Record<string, string>;
   maxPerSecond?: number;
   maxConcurrency?: number;
+  /** Content filter (docs/filters.md), checked by src/filters. */
+  filter?: Record<string, unknown>;
+  /** Compact payloads. */
+  payload?: PayloadOptions;
   enabled: boolean;
 }
 
@@ -91,6 +97,10 @@ export interface Config {
     metricsAuth: MetricsAuthMode;
     /** Least severe level logged; LEADRELAY_LOG_LEVEL overrides it. */
     logLevel: LogLevel;
+    /** The operator dashboard at / (false: no dashboard route exists). */
+    dashboard: boolean;
+    /** ms a dashboard login lasts (absolute, from the login). */
+    dashboardSessionTtl: number;
   };
   storage: {
     /** SQLite file (used when url is absent). */
@@ -332,6 +342,9 @@ const serverSchema = z.strictObject({
   tokens: z.array(namedTokenSchema).max(100).default(() => []),
   metricsAuth: z.enum(METRICS_AUTH_MODES).default('none'),
   logLevel: z.enum(LOG_LEVELS).default('info'),
+  dashboard: booleanSchema.default(true),
+  // At least a minute (a shorter one logs out mid-page); at most 30 days.
+  dashboardSessionTtl: durationSchema({ min: 60_000, max: 30 * 86_400_000 }).prefault('12h'),
 });
 
 /** A postgres:// or postgresql:// URL that node-postgres can read (libpq's URL form). */
@@ -398,6 +411,8 @@ export const subscriptionSchema = z.strictObject({
   headers: z.lazy(() => subscriptionHeadersSchema).optional(),
   maxPerSecond: z.preprocess(coerceNumber, z.number().gt(0).max(10_000)).optional(),
   maxConcurrency: intSchema(1, 1000).optional(),
+  filter: filterSchema.optional(),
+  payload: payloadOptionsSchema.optional(),
   enabled: booleanSchema.default(true),
 });
 

@@ -1,6 +1,6 @@
 // Retention: shortly after start and then every hour, deletes finished deliveries (with their
-// attempts) and events older than delivery.retention, in small batches that never hold up sync or
-// delivery. The lead snapshot (leads, lead_events) is state, not history: it is never pruned.
+// attempts) and events older than delivery.retention, and expired dashboard sessions, in small
+// batches that never hold up sync or delivery. The lead snapshot (leads, lead_events) is state, not history: it is never pruned.
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/time.js';
@@ -29,6 +29,8 @@ export interface PruneResult {
   cutoff: string;
   deliveries: number;
   events: number;
+  /** Expired dashboard login sessions deleted. */
+  sessions: number;
   durationMs: number;
   /** False when stop() cut the run short; the next run picks up the rest. */
   complete: boolean;
@@ -106,6 +108,7 @@ export class RetentionPruner {
     const cutoff = new Date(cutoffMs).toISOString();
     let deliveries = 0;
     let events = 0;
+    let sessions = 0;
     let complete = false;
 
     // Deliveries first: an old event is only free to go once its finished deliveries are gone.
@@ -135,8 +138,17 @@ export class RetentionPruner {
       }
     }
 
-    const result: PruneResult = { cutoff, deliveries, events, durationMs: clock.now() - started, complete };
-    if (deliveries > 0 || events > 0 || !complete) logger.info(result, 'retention pruned old deliveries and events');
+    // Last, so a stop() mid-run leaves the history work as it was. Expired sessions no longer log
+    // anyone in (SessionOps.get ignores them); this only drops their rows.
+    while (complete && !this.stopping) {
+      const n = await store.sessions.deleteExpired(started, batch);
+      sessions += n;
+      await yieldToEventLoop();
+      if (n < batch) break;
+    }
+
+    const result: PruneResult = { cutoff, deliveries, events, sessions, durationMs: clock.now() - started, complete };
+    if (deliveries > 0 || events > 0 || sessions > 0 || !complete) logger.info(result, 'retention pruned old deliveries, events and sessions');
     else logger.debug(result, 'retention found nothing to prune');
     return result;
   }

@@ -19,6 +19,8 @@ export interface SendResult {
   statusCode: number | null;
   error: string | null;
   responseExcerpt: string | null;
+  /** The response's headers (responseHeadersOf); null when no response came. */
+  responseHeaders: Array<[string, string]> | null;
   durationMs: number;
   retryAfterHeader: string | null;
 }
@@ -62,6 +64,24 @@ function safeDecode(s: string): string {
 
 /** How much of a receiver's response we keep for the attempt log. */
 export const RESPONSE_EXCERPT_BYTES = 1024;
+/** Response headers kept per attempt, and bytes kept of each value (the dashboard shows them). */
+export const RESPONSE_HEADERS_MAX = 40;
+export const RESPONSE_HEADER_VALUE_BYTES = 256;
+
+/**
+ * A response's headers for the attempt log, in the order received, from undici's raw list (name,
+ * value, name, value, …): names lower-cased, at most RESPONSE_HEADERS_MAX, each value cut to
+ * RESPONSE_HEADER_VALUE_BYTES, the subscription's secrets cut out (a receiver may echo a request
+ * header, as it may echo the body).
+ */
+export function responseHeadersOf(raw: Buffer[], redactor?: Redactor): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < raw.length && out.length < RESPONSE_HEADERS_MAX; i += 2) {
+    const value = raw[i + 1]!.toString('utf8');
+    out.push([raw[i]!.toString('latin1').toLowerCase(), truncateUtf8(redactor ? redactor.redact(value) : value, RESPONSE_HEADER_VALUE_BYTES)]);
+  }
+  return out;
+}
 
 /**
  * Where a subscription's webhooks go, worked out once per subscription rather than per attempt
@@ -129,10 +149,10 @@ export async function sendWebhook(input: SendInput): Promise<SendResult> {
 export function sendTo(target: Target, input: Omit<SendInput, 'url'>): Promise<SendResult> {
   const started = performance.now();
   if (target.refused !== null) {
-    return Promise.resolve({ statusCode: null, error: target.refused, responseExcerpt: null, durationMs: 0, retryAfterHeader: null });
+    return Promise.resolve({ statusCode: null, error: target.refused, responseExcerpt: null, responseHeaders: null, durationMs: 0, retryAfterHeader: null });
   }
   if (input.shutdown?.aborted) {
-    return Promise.resolve({ statusCode: null, error: 'aborted: relay shutting down', responseExcerpt: null, durationMs: 0, retryAfterHeader: null });
+    return Promise.resolve({ statusCode: null, error: 'aborted: relay shutting down', responseExcerpt: null, responseHeaders: null, durationMs: 0, retryAfterHeader: null });
   }
   const headers = hasKeys(target.headers) ? { ...target.headers, ...input.headers } : input.headers;
   return new Promise<SendResult>((resolve) => {
@@ -168,6 +188,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   private done = false;
   private statusCode: number | null = null;
   private retryAfter: string | null = null;
+  private rawHeaders: Buffer[] | null = null;
   private chunks: Buffer[] | null = null;
   private size = 0;
   private readonly wanted: number;
@@ -206,6 +227,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     if (statusCode < 200) return true; // 1xx: informational, the answer comes after
     this.statusCode = statusCode;
+    this.rawHeaders = rawHeaders; // decoded only once the attempt is over (headers())
     // Only a failure's Retry-After is ever read (429, 503): a success's headers are not looked at.
     if (statusCode >= 300) {
       for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
@@ -249,24 +271,29 @@ class Attempt implements Dispatcher.DispatchHandler {
     const status = this.statusCode;
     if (status === null) {
       const error = ended === 'timeout' ? `timed out after ${this.input.timeoutMs} ms` : ended === 'shutdown' ? 'aborted: relay shutting down' : describeNetworkError(err);
-      return { statusCode: null, error, responseExcerpt: null, durationMs, retryAfterHeader: null };
+      return { statusCode: null, error, responseExcerpt: null, responseHeaders: null, durationMs, retryAfterHeader: null };
     }
     const excerpt = this.excerpt();
     if (err !== null && this.ended !== 'enough') {
       // A status line followed by a body cut short (timeout, reset) is no answer: "200" then a dead
       // connection may come from a proxy in front of a receiver that never finished. At-least-once
       // means it is retried. Cut short by shutdown, it counts as not attempted (the lease is released).
-      if (ended === 'shutdown') return { statusCode: null, error: 'aborted: relay shutting down', responseExcerpt: null, durationMs, retryAfterHeader: null };
+      if (ended === 'shutdown') return { statusCode: null, error: 'aborted: relay shutting down', responseExcerpt: null, responseHeaders: null, durationMs, retryAfterHeader: null };
       const problem = ended === 'timeout' ? `timed out after ${this.input.timeoutMs} ms` : describeNetworkError(err);
-      return { statusCode: status, error: `${problem} while reading the response body (HTTP ${status})`, responseExcerpt: excerpt, durationMs, retryAfterHeader: this.retryAfter };
+      return { statusCode: status, error: `${problem} while reading the response body (HTTP ${status})`, responseExcerpt: excerpt, responseHeaders: this.headers(), durationMs, retryAfterHeader: this.retryAfter };
     }
     return {
       statusCode: status,
       error: status >= 200 && status < 300 ? null : describeStatus(status),
       responseExcerpt: excerpt,
+      responseHeaders: this.headers(),
       durationMs,
       retryAfterHeader: this.retryAfter,
     };
+  }
+
+  private headers(): Array<[string, string]> | null {
+    return this.rawHeaders === null ? null : responseHeadersOf(this.rawHeaders, this.input.redactor);
   }
 
   /**

@@ -8,7 +8,9 @@ import { signingSecrets } from '../store/index.js';
 import type { Clock } from '../util/time.js';
 import { newId } from '../util/ids.js';
 import { parseRetryAfter } from '../vendors/http.js';
-import { subscriptionWants } from './match.js';
+import { fanOutMatcher } from './match.js';
+import { FilterCache } from '../filters/index.js';
+import { shapePayload } from './payload.js';
 import { nextRetryDelay } from './schedule.js';
 import { prepareTarget, sendTo, Shutdown, type Target } from './send.js';
 import { subscriptionRedactor } from './redaction.js';
@@ -44,6 +46,8 @@ export interface DeliveryMetrics {
   attemptFinished(subscriptionId: string, outcome: AttemptRecord['outcome'], durationMs: number): void;
   /** The database refused a write (full, read-only, I/O error). */
   storageFailed?(component: 'sync' | 'delivery', code: string): void;
+  /** Fan-out kept `count` events back from a subscription: its content filter said no. */
+  eventsFiltered?(subscriptionId: string, count: number): void;
 }
 
 const FANOUT_BATCH = 500;
@@ -91,6 +95,11 @@ export class DeliveryWorker {
   private subscriptions: { list: Subscription[]; byId: Map<string, Subscription>; readAt: number } | null = null;
   /** The storage error code of the current run of failed turns: logged once, not every turn. */
   private storageFailing: string | null = null;
+  /** Content filters, compiled once per subscription change (not per event). */
+  readonly filters = new FilterCache((subscription, problem) =>
+    this.deps.logger.error({ subscription, problem }, 'stored subscription filter is invalid; it matches nothing until fixed'),
+  );
+  private readonly match = fanOutMatcher(this.filters);
 
   constructor(
     private readonly opts: DeliveryOptions,
@@ -194,7 +203,7 @@ export class DeliveryWorker {
         records: done.map((d) => d.request),
         health: this.opts.health,
         fanOutLimit,
-        match: (event, sub) => subscriptionWants(sub, event),
+        match: this.match,
         newDeliveryId: () => newId('dlv', clock.now()),
         claims: wanted.map(({ sub, limit }) => ({ subscriptionId: sub.id, limit })),
         maxTotal: this.opts.concurrency - this.total,
@@ -216,6 +225,7 @@ export class DeliveryWorker {
       }
       return 0;
     }
+    for (const f of result.filtered ?? []) this.deps.metrics?.eventsFiltered?.(f.subscriptionId, f.count);
     this.forgetSubscriptionsIfChanged(done, result.recorded);
     AttemptRecorder.settle(done, result.recorded);
     if (result.claimError) {
@@ -294,8 +304,10 @@ export class DeliveryWorker {
   private async enabledSubscriptions(now: number): Promise<Subscription[]> {
     const cached = this.subscriptions;
     if (cached && now - cached.readAt < SUBSCRIPTIONS_MAX_AGE_MS && now >= cached.readAt) return cached.list;
-    const list = (await this.deps.store.subscriptions.list()).filter((s) => s.enabled);
+    const all = await this.deps.store.subscriptions.list();
+    const list = all.filter((s) => s.enabled);
     this.subscriptions = { list, byId: new Map(list.map((s) => [s.id, s])), readAt: now };
+    this.filters.retain(new Set(all.map((s) => s.id)));
     return list;
   }
 
@@ -359,8 +371,10 @@ export class DeliveryWorker {
     const timestamp = Math.floor(startedAt / 1000);
     // Every secret still in its rotation grace period signs too, so receivers verify with any of them.
     const secrets = signingSecrets(sub, startedAt);
+    // Compact payloads: the signature covers exactly the bytes sent.
+    const body = shapePayload(event.body, sub.payload);
     const result = await sendTo(targetOf(sub), {
-      body: event.body,
+      body,
       timeoutMs: this.opts.timeoutMs,
       dispatcher: this.deps.dispatcher,
       shutdown: this.shutdown,
@@ -371,7 +385,7 @@ export class DeliveryWorker {
         'user-agent': this.deps.userAgent,
         'webhook-id': event.id,
         'webhook-timestamp': String(timestamp),
-        'webhook-signature': signatureHeader(secrets, event.id, timestamp, event.body),
+        'webhook-signature': signatureHeader(secrets, event.id, timestamp, body),
       },
     });
     if (this.shutdown.aborted && result.statusCode === null) {
@@ -407,6 +421,7 @@ export class DeliveryWorker {
           statusCode: result.statusCode,
           error: result.error,
           responseExcerpt: result.responseExcerpt,
+          responseHeaders: result.responseHeaders,
           nextAttemptAt: delay === null ? null : now + delay,
           outcome,
           disableSubscription: gone ? 'endpoint returned 410 Gone' : undefined,

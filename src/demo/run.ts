@@ -1,5 +1,6 @@
 // `npm run demo`: the relay against built-in simulators of all four vendors, each with lifelike
-// activity, and a local subscriber printing every verified webhook. No credentials, no network
+// activity, a local subscriber printing every verified webhook, and a second one subscribed with the
+// content filter {"data.lead.status": {"$to": "won"}} (docs/filters.md). No credentials, no network
 // beyond 127.0.0.1.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,17 +14,21 @@ import type { SimServerHandle, VendorSimulator } from '../sim/common/types.js';
 import { AptenSimulator, AptenVendorSim, startAptenActivity } from '../sim/apten/index.js';
 import { NexusSimulator, startNexusActivity } from '../sim/nexus/index.js';
 import { PenguinMailsSimulator, startPenguinMailsActivity } from '../sim/penguinmails/index.js';
-import { MegaSimulator, startMegaActivity } from '../sim/mega/index.js';
+import { MEGA_STAGES, MegaSimulator, startMegaActivity } from '../sim/mega/index.js';
 import { startSubscriber, type ReceivedWebhook } from './subscriber.js';
 import { describeWebhook } from './describe.js';
 
 interface DemoVendor {
   id: string;
   sim: VendorSimulator;
+  /** MEGA only: the demo closes a deal now and then, so demo-won has something to show. */
+  mega?: MegaSimulator;
   /** Starts the vendor's own lifelike changes. */
   activity(): { stop(): void };
   source: Record<string, unknown>;
 }
+
+const WON_FILTER = { 'data.lead.status': { $to: 'won' } };
 
 function demoVendors(): DemoVendor[] {
   const apten = new AptenSimulator({ apiKey: 'demo-apten-key' });
@@ -36,7 +41,7 @@ function demoVendors(): DemoVendor[] {
     // Within PenguinMails' assumed 60 requests a minute: list + details of changed leads.
     { id: 'penguin', sim: penguin, activity: () => startPenguinMailsActivity(penguin, { everyMs: 5000 }), source: { pollInterval: '5s', detailRefreshPerPoll: 2 } },
     // MEGA allows 60 requests a minute; a full scan every 5 polls finds removed leads sooner than the default 24.
-    { id: 'mega', sim: mega, activity: () => startMegaActivity(mega, { everyMs: 4000 }), source: { pollInterval: '3s', fullScanEvery: 5 } },
+    { id: 'mega', sim: mega, mega, activity: () => startMegaActivity(mega, { everyMs: 4000 }), source: { pollInterval: '3s', fullScanEvery: 5 } },
   ];
 }
 
@@ -44,9 +49,12 @@ export async function runDemo(env: Record<string, string | undefined> = process.
   const seconds = Number(env.LEADRELAY_DEMO_SECONDS ?? 0);
   const dir = mkdtempSync(join(tmpdir(), 'leadrelay-demo-'));
   const secret = generateSecret();
+  // Printed in the banner: it logs into the dashboard and calls the API for as long as the demo runs.
   const adminToken = randomBytes(16).toString('hex');
   const started = Date.now();
   let received = 0;
+  const wonSecret = generateSecret();
+  let won = 0;
 
   const vendors = demoVendors();
   const servers: SimServerHandle[] = [];
@@ -65,11 +73,26 @@ export async function runDemo(env: Record<string, string | undefined> = process.
     onInvalid: (reason) => console.log(`✘ rejected a webhook: ${reason}`),
   });
 
+  // Only leads that just became won (MEGA's deals close as "won"): everything else creates no delivery.
+  const wonSubscriber = await startSubscriber({
+    secret: wonSecret,
+    onWebhook(w: ReceivedWebhook) {
+      won++;
+      const at = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
+      const data = (w.body.data ?? {}) as { previous?: { status?: unknown } };
+      console.log(`[+${at}s] ★ demo-won ${describeWebhook(w)}  (was ${String(data.previous?.status)})`);
+    },
+    onInvalid: (reason) => console.log(`✘ demo-won rejected a webhook: ${reason}`),
+  });
+
   const parsed = validateConfig({
     server: { host: '127.0.0.1', port: Number(env.LEADRELAY_DEMO_PORT ?? 0), adminToken },
     storage: { path: join(dir, 'leadrelay.db') },
     sources: vendors.map((v, i) => ({ id: v.id, ...v.sim.sourceConfig(servers[i]!.url), initialSync: 'emit', ...v.source })),
-    subscriptions: [{ id: 'demo-printer', url: subscriber.url, secret, events: ['*'] }],
+    subscriptions: [
+      { id: 'demo-printer', url: subscriber.url, secret, events: ['*'] },
+      { id: 'demo-won', url: wonSubscriber.url, secret: wonSecret, events: ['lead.updated'], filter: WON_FILTER },
+    ],
     delivery: { allowPrivateTargets: true, timeout: '5s', retrySchedule: ['1s', '5s', '30s'] },
   });
   if (!parsed.ok) throw new Error(`demo config invalid: ${JSON.stringify(parsed.problems)}`);
@@ -78,13 +101,29 @@ export async function runDemo(env: Record<string, string | undefined> = process.
   const logger = createLogger({ level: env.LEADRELAY_LOG_LEVEL || 'warn', destination: await prettyDestination() });
   const relay = await startRelay(parsed.config, { logger });
   const activities = vendors.map((v) => v.activity());
+  // MEGA's own activity walks deals through their stages slowly; every 15 s (first after 8 s) the
+  // demo closes one open deal, so a lead "just became won" within seconds (the ★ lines).
+  const mega = vendors.find((v) => v.mega)!.mega!;
+  const closeADeal = () => {
+    const open = mega.leads().filter((l) => l.status !== 'won');
+    const lead = open[Math.floor(Math.random() * open.length)];
+    if (lead) mega.updateLead(lead.id, { status: 'won', current_stage: { ...MEGA_STAGES.closed } });
+  };
+  const firstClose = setTimeout(closeADeal, 8000);
+  const closer = setInterval(closeADeal, 15_000);
+  firstClose.unref();
+  closer.unref();
 
   console.log(`leadrelay demo
   vendors           ${vendors.map((v, i) => `${v.id} ${servers[i]!.url}`).join('\n                    ')}
-                    (3 seeded leads each, then lifelike changes every few seconds)
-  relay admin API   ${relay.url}  (token: ${adminToken})
+                    (3 seeded leads each, then lifelike changes every few seconds; a MEGA deal closes as won every 15 s)
+  dashboard         ${relay.url}/
+    log in with the token ${adminToken}
+  relay admin API   ${relay.url}/v1  (Authorization: Bearer ${adminToken})
     try: curl -H 'Authorization: Bearer ${adminToken}' ${relay.url}/v1/sources
   subscriber        ${subscriber.url}  (verifies each signature with the standardwebhooks package)
+  demo-won          ${wonSubscriber.url}  filter ${JSON.stringify(WON_FILTER)}: only leads that just became won (★ lines)
+    try: curl -H 'Authorization: Bearer ${adminToken}' ${relay.url}/v1/subscriptions/demo-won   (filteredCount: events kept back)
   Webhooks appear below as the relay detects changes. ${seconds ? `Stopping after ${seconds} s.` : 'Ctrl-C to stop.'}
 `);
 
@@ -99,10 +138,17 @@ export async function runDemo(env: Record<string, string | undefined> = process.
     process.once('SIGTERM', done);
   });
   for (const a of activities) a.stop();
+  clearTimeout(firstClose);
+  clearInterval(closer);
+  // What the filter did: deliveries made for demo-won (each one a lead that just became won) and events it kept back.
+  const queued = await relay.store.deliveries.listForSubscription('demo-won', { limit: 1000 });
+  const keptBack = (await relay.store.subscriptions.filteredCounts()).get('demo-won') ?? 0;
   await relay.stop();
   await subscriber.close();
+  await wonSubscriber.close();
   await Promise.all(servers.map((s) => s.close()));
   rmSync(dir, { recursive: true, force: true });
   console.log(`\ndemo stopped: ${received} verified webhook(s) received`);
+  console.log(`demo-won: ${won} received, ${queued.length} deliveries ever queued for it, ${keptBack} events kept back by its filter`);
   return received > 0 || seconds === 0 ? 0 : 1;
 }

@@ -13,8 +13,12 @@ import type {
   ClaimedDelivery,
   DeliveryStatus,
   DeliveryView,
+  DeliveryFilter,
   EventHead,
+  EventDeliveryCount,
   EventLogFilter,
+  FanOutDecision,
+  FanOutEvent,
   EventPosition,
   HealthPolicy,
   MissingDecision,
@@ -30,6 +34,9 @@ import type {
   InstallKeyName,
   ReplicaInfo,
   SourceLeaseView,
+  DashboardSession,
+  MinuteStats,
+  SubscriptionAttemptStats,
 } from './types.js';
 
 export type StorageKind = 'sqlite' | 'postgres';
@@ -88,6 +95,8 @@ export interface SnapshotOps {
   applyPage(sourceId: string, page: PageWrite, nowIso: string, fence: Fence | null): Promise<void>;
   /** Starts a full scan: a new scan generation; marks of a scan that never completed are dropped. */
   beginScan(sourceId: string, fence: Fence | null): Promise<number>;
+  /** The distinct lead ids a scan has marked as listed so far (before completeScan clears them). */
+  countListed(sourceId: string, scan: number): Promise<number>;
   /**
    * Ends a complete scan, atomically: every live lead it did not list has missed one more scan; those
    * missed by `threshold` scans in a row go to `decide` (pure), whose deletes are applied or held here.
@@ -112,10 +121,16 @@ export interface SnapshotOps {
 export interface EventOps {
   /** The event log (GET /v1/events): newest first. */
   list(filter: EventLogFilter): Promise<StoredEvent[]>;
+  /** The deliveries of these events counted by state (one index probe per event; for a page of them). */
+  deliveryCounts(seqs: readonly number[]): Promise<EventDeliveryCount[]>;
   /** Events created in [since, until), test pings included, counted up to `limit`. */
   countCreatedBetween(sinceIso: string, untilIso: string, limit: number): Promise<number>;
   /** Detected changes (no pings) in [since, until) without bodies, oldest first, `limit` after `after`. */
   headsCreatedBetween(sinceIso: string, untilIso: string, after: EventPosition | null, limit: number): Promise<Array<EventHead & EventPosition>>;
+  /** One event by its id (evt_…), body included. */
+  get(id: string): Promise<StoredEvent | undefined>;
+  /** The bodies of these events, by seq (unknown seqs are left out): one round trip. */
+  bodies(seqs: readonly number[]): Promise<Map<number, string>>;
 }
 
 export interface SubscriptionOps {
@@ -130,6 +145,11 @@ export interface SubscriptionOps {
   update(id: string, patch: SubscriptionPatch, nowIso: string): Promise<Subscription | undefined>;
   delete(id: string): Promise<boolean>;
   /**
+   * How many events each subscription's filter kept back since it was created (fan-out counts
+   * them, cluster-wide), by subscription id; a subscription whose filter never said no is absent.
+   */
+  filteredCounts(): Promise<Map<string, number>>;
+  /**
    * Makes the config-defined subscriptions match the config (subscription-model.ts planConfigSync):
    * idempotent, and safe when several replicas apply the same config at once.
    */
@@ -143,8 +163,12 @@ export interface DeliveryTurn {
   health: HealthPolicy;
   /** Fan out up to this many outbox events not yet fanned out (0: skip). */
   fanOutLimit: number;
-  /** Which subscriptions an event goes to (pure; a subscription's own filters included). */
-  match(event: EventHead, sub: Subscription): boolean;
+  /**
+   * Whether an event goes to a subscription (pure): 'deliver'; 'skip' (its events/sources do not
+   * select it); 'filtered' (they do, but its content filter says no: counted per subscription, in
+   * the same transaction). event.payload() reads and parses the body on first use only.
+   */
+  match(event: FanOutEvent, sub: Subscription): FanOutDecision;
   newDeliveryId(): string;
   /**
    * How many due deliveries to claim per subscription (what the worker's in-process limits allow).
@@ -167,6 +191,8 @@ export interface DeliveryTurnResult {
   fannedOut: number;
   /** Fan-out took a full batch: there may be more, call again soon. */
   moreToFanOut?: boolean;
+  /** Events this turn's fan-out kept back per subscription by its filter (only those with some). */
+  filtered?: Array<{ subscriptionId: string; count: number }>;
   claimed: ClaimedDelivery[];
   /** Fan-out or a claim failed (not storage): the outcomes were still recorded; nothing was claimed. */
   claimError?: Error;
@@ -190,8 +216,25 @@ export interface DeliveryOps {
   /** Pending deliveries per subscription (enabled or not) and when the oldest was created. */
   queueBySubscription(): Promise<Array<{ subscriptionId: string; pending: number; oldestCreatedAt: number }>>;
   get(id: string): Promise<DeliveryView | undefined>;
-  /** Newest first; `before` is the id of the last delivery of the previous page. */
-  listForSubscription(subscriptionId: string, opts: { status?: DeliveryStatus; before?: string; limit: number }): Promise<DeliveryView[]>;
+  /** The webhook body a delivery sends (its event's, as stored: JSON text); undefined when unknown. */
+  body(id: string): Promise<string | undefined>;
+  /**
+   * Newest first, narrowed by the filter; `before` is the id of the last delivery of the previous
+   * page. Served by the index (subscription_id, status, id) or (subscription_id, id).
+   */
+  listForSubscription(subscriptionId: string, opts: DeliveryFilter & { before?: string; limit: number }): Promise<DeliveryView[]>;
+  /**
+   * How many of a subscription's failed deliveries match the filter and had failed by `failedBy`
+   * (completed at or before it), counted up to `limit`.
+   */
+  countFailed(subscriptionId: string, filter: Omit<DeliveryFilter, 'status'>, failedBy: number, limit: number): Promise<number>;
+  /**
+   * Bulk "send it again now" (the dashboard's retry of a filter): up to `limit` of the deliveries
+   * countFailed counts become pending, due at `now`, with one manual attempt each (as retryNow), in
+   * one statement; the subscription's circuit closes when any did. Returns how many; call again
+   * until it returns fewer than `limit` (those re-queued no longer match).
+   */
+  retryFailed(subscriptionId: string, filter: Omit<DeliveryFilter, 'status'>, failedBy: number, now: number, limit: number): Promise<number>;
   /**
    * An operator's "send it again now": due at once, and the subscription's circuit closes. Undefined
    * when the delivery is unknown or an attempt of it is in flight.
@@ -246,6 +289,36 @@ export interface TickOps {
   claim(job: string, slot: number, replicaId: string, now: number): Promise<boolean>;
 }
 
+/**
+ * Dashboard login sessions, in the database so that every replica knows them and they survive a
+ * restart. Looked up by the hash of the session id; the id itself is only in the browser's cookie.
+ */
+export interface SessionOps {
+  create(session: DashboardSession): Promise<void>;
+  /** The session with this id hash, unless it has expired at `now` (an expired one is as good as gone). */
+  get(idHash: string, now: number): Promise<DashboardSession | undefined>;
+  /** Logout: true when there was such a session. */
+  delete(idHash: string): Promise<boolean>;
+  /** Deletes up to `limit` sessions expired at `now` (the retention tick); returns how many. */
+  deleteExpired(now: number, limit: number): Promise<number>;
+}
+
+/**
+ * The dashboard's delivery figures, read from indexes on the attempt log's time (never a count over
+ * whole tables, so a page stays fast with a long history). An attempt succeeded when it got a 2xx.
+ */
+export interface DeliveryStatsOps {
+  /** Attempts per minute in [since, until), oldest first; minutes without attempts are left out. */
+  perMinute(since: number, until: number): Promise<MinuteStats[]>;
+  /**
+   * Per subscription of `ids`, the attempts that started since `since` and, of those, since
+   * `recentSince` (>= since); a subscription without attempts is answered with zeros. Whole hours
+   * that ended SETTLE_MS before `now` are counted once and kept (delivery-stats-model.ts): an attempt
+   * recorded after its hour was counted, or deleted since, does not change that hour's count.
+   */
+  subscriptionHealth(ids: readonly string[], since: number, recentSince: number, now: number): Promise<SubscriptionAttemptStats[]>;
+}
+
 export interface Store {
   readonly kind: StorageKind;
   readonly sources: SourceOps;
@@ -257,6 +330,8 @@ export interface Store {
   readonly leases: LeaseOps;
   readonly replicas: ReplicaOps;
   readonly ticks: TickOps;
+  readonly sessions: SessionOps;
+  readonly deliveryStats: DeliveryStatsOps;
   /** A random key made once per install (e.g. for header fingerprints). */
   installKey(name: InstallKeyName): Promise<Buffer>;
   /**

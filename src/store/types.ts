@@ -1,5 +1,5 @@
 // The data the store contract (contract.ts) speaks in, shared by both backends and by callers.
-import type { DeleteReason, NormalizedLead, OutboxEvent, WebhookType } from '../model.js';
+import type { DeleteReason, JsonObject, NormalizedLead, OutboxEvent, PayloadOptions, WebhookType } from '../model.js';
 
 export interface SourceRow {
   id: string;
@@ -89,6 +89,17 @@ export interface StoredEvent {
 /** An event without its body. */
 export type EventHead = Pick<StoredEvent, 'seq' | 'type' | 'sourceId' | 'leadId'>;
 
+/**
+ * An event as fan-out offers it to the subscriptions: its head, and its body parsed (read and
+ * parsed on the first call only, so events no filter looks at cost nothing extra).
+ */
+export interface FanOutEvent extends EventHead {
+  payload(): unknown;
+}
+
+/** Fan-out's answer for one (event, subscription): send it, not wanted (type, source), or wanted but its filter said no (counted). */
+export type FanOutDecision = 'deliver' | 'skip' | 'filtered';
+
 /** Where an event sits in created_at order (ties broken by seq). */
 export type EventPosition = Pick<StoredEvent, 'createdAt' | 'seq'>;
 
@@ -108,6 +119,13 @@ export interface Subscription {
   headers: Record<string, string>;
   maxPerSecond: number | null;
   maxConcurrency: number | null;
+  /**
+   * Content filter matched against the webhook body at fan-out (docs/filters.md); null: every event
+   * its events/sources select. Checked before it is stored (src/delivery/filter).
+   */
+  filter: JsonObject | null;
+  /** What of the body it receives (compact payloads); null: the full body of interface.md. */
+  payload: PayloadOptions | null;
   enabled: boolean;
   disabledReason: string | null;
   disabledAt: number | null;
@@ -125,6 +143,8 @@ export interface Subscription {
 }
 
 export type SubscriptionOrigin = 'config' | 'api' | 'hook';
+
+export type { PayloadOptions } from '../model.js';
 
 export interface PreviousSecret {
   secret: string;
@@ -145,6 +165,8 @@ export type SubscriptionPatch = Partial<
     | 'headers'
     | 'maxPerSecond'
     | 'maxConcurrency'
+    | 'filter'
+    | 'payload'
     | 'enabled'
     | 'disabledReason'
     | 'disabledAt'
@@ -189,6 +211,11 @@ export interface AttemptRecord {
   statusCode: number | null;
   error: string | null;
   responseExcerpt: string | null;
+  /**
+   * The receiver's response headers as sent (name, value), at most RESPONSE_HEADERS_MAX of them with
+   * values cut to size and the subscription's secrets redacted; null when no response came.
+   */
+  responseHeaders?: Array<[string, string]> | null;
   /** Set when the delivery stays pending; null when it is finished. */
   nextAttemptAt: number | null;
   outcome: 'succeeded' | 'retry' | 'failed';
@@ -226,6 +253,19 @@ export interface RecordRequest {
   now: number;
 }
 
+/** Which deliveries of a subscription a list (or a bulk retry) is about; every field narrows it. */
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  /** The event's type, exactly (lead.created, ping, ...). */
+  eventType?: string;
+  /** The event's lead id, in any source. */
+  leadId?: string;
+  /** Created at or after (ms). */
+  since?: number;
+  /** Created before (ms). */
+  until?: number;
+}
+
 export interface NewDeliveryIds {
   (): string;
 }
@@ -242,7 +282,19 @@ export interface EventLogFilter {
   until?: string;
   /** Only events older than this seq (the last seq of the previous page). */
   beforeSeq?: number;
+  /**
+   * Only events newer than this seq (the first seq of the page after): the `limit` oldest of them,
+   * still returned newest first. The dashboard's "newer" link.
+   */
+  afterSeq?: number;
   limit: number;
+}
+
+/** How many deliveries of one event are in one state (the event log's brief delivery column). */
+export interface EventDeliveryCount {
+  eventSeq: number;
+  status: 'pending' | 'succeeded' | 'failed';
+  count: number;
 }
 
 export type InstallKeyName = 'header-fingerprint';
@@ -250,7 +302,7 @@ export type InstallKeyName = 'header-fingerprint';
 /** A subscription as the config file lists it (subscriptions[]). */
 export type ConfigSubscription = Pick<
   Subscription,
-  'id' | 'url' | 'events' | 'sources' | 'description' | 'enabled' | 'headers' | 'maxPerSecond' | 'maxConcurrency'
+  'id' | 'url' | 'events' | 'sources' | 'description' | 'enabled' | 'headers' | 'maxPerSecond' | 'maxConcurrency' | 'filter' | 'payload'
 > & { secret?: string };
 
 /** A running relay process sharing the database. */
@@ -267,4 +319,38 @@ export interface SourceLeaseView {
   owner: string | null;
   token: number;
   expiresAt: number | null;
+}
+
+/** A logged-in dashboard browser (SessionOps). The session id itself is never stored, only its hash. */
+export interface DashboardSession {
+  /** sha256 (hex) of the session id the cookie carries. */
+  idHash: string;
+  /** The token that logged in: its name, and a keyed hash of it (a changed token ends the session). */
+  tokenName: string;
+  tokenCheck: string;
+  /** The token's scopes at login (the dashboard checks them against the config on every request too). */
+  scopes: string[];
+  /** What the session's forms post in their hidden field (CSRF). */
+  csrfToken: string;
+  /** ms */
+  createdAt: number;
+  /** ms; the session ends then, whatever happens before. */
+  expiresAt: number;
+}
+
+/** Delivery attempts that started in one minute (all subscriptions): 2xx answers vs the rest. */
+export interface MinuteStats {
+  /** ms, the minute's start (a multiple of 60,000). */
+  minute: number;
+  succeeded: number;
+  failed: number;
+}
+
+/** One subscription's attempts over a window and, within it, a more recent one (e.g. a day and its last hour). */
+export interface SubscriptionAttemptStats {
+  subscriptionId: string;
+  attempts: number;
+  succeeded: number;
+  recentAttempts: number;
+  recentSucceeded: number;
 }

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { VendorName } from '../model.js';
 import type { Fence, SourceRow, Store, StoredLead } from '../store/index.js';
-import type { KnownLead, PulledPage, VendorAdapter } from '../vendors/types.js';
+import type { KnownLead, PulledPage, ScanEnd, VendorAdapter } from '../vendors/types.js';
 import type { VendorHttp } from '../vendors/http.js';
 import type { Clock } from '../util/time.js';
 import { RelayError } from '../util/errors.js';
@@ -274,9 +274,15 @@ export class SourceSync {
   }
 
   /** Deletes by absence, only after a complete listing (vendors.md "Common rules"). */
-  private async endScan(scan: number, end: { complete: boolean; reason?: string }, emit: boolean, stats: RunStats, fence: Fence | null): Promise<void> {
+  private async endScan(scan: number, end: ScanEnd, emit: boolean, stats: RunStats, fence: Fence | null): Promise<void> {
     const { store, clock, logger } = this.deps;
     const now = clock.now();
+    if (end.complete && end.expectListed !== undefined) {
+      const listed = await store.snapshot.countListed(this.source.id, scan);
+      if (listed < end.expectListed) {
+        end = { complete: false, reason: `listed ${listed} distinct leads of ${end.expectListed}: the order shifted while paging, so some were skipped` };
+      }
+    }
     stats.scanComplete = end.complete;
     if (!end.complete) {
       const warning = { code: 'scan_incomplete', message: `last full scan was incomplete (${end.reason ?? 'unknown reason'}); no lead was judged missing` };

@@ -18,9 +18,11 @@ export class NexusAdapter implements VendorAdapter {
     const pageSize = Math.min(this.opts.pageSize ?? PAGE_SIZE, PAGE_SIZE);
     const request = (page: number) => ctx.http.getJson('/api/v1/leads', { page, pageSize }, ctx.signal);
     let next = request(1);
-    // Rows listed, repeats included: the order shifts while paging, so ids repeat and go missing, but
-    // the number of rows still adds up to `total` unless a page came back short.
+    // Rows listed, repeats included: fewer than `total` means a page came back short. The order also
+    // shifts while paging, so ids repeat and go missing even when the rows add up: the engine then
+    // counts the distinct ids listed against expectListed.
     let rows = 0;
+    let skippedRows = 0;
     for (let page = 1; ; page++) {
       const body = asObject(await next, `${where}: response`);
       const { records, skipped } = splitRecords(asArray(body.data, `${where}: response.data`));
@@ -35,6 +37,7 @@ export class NexusAdapter implements VendorAdapter {
         throw new VendorError('vendor_bad_response', `${where}: hasNextPage still true on page ${page} of ${totalPages}`);
       }
       rows += records.length + skipped;
+      skippedRows += skipped;
       const total = typeof pagination.total === 'number' ? pagination.total : null;
       const last = !hasNextPage;
       // The next page is asked for before this one is committed, so the vendor answers while the engine works.
@@ -51,7 +54,7 @@ export class NexusAdapter implements VendorAdapter {
                   ? { complete: false, reason: `listing ended on page ${page} of ${totalPages}` }
                   : total !== null && rows < total
                     ? { complete: false, reason: `listed ${rows} leads of ${total}` }
-                    : { complete: true },
+                    : { complete: true, ...(total !== null ? { expectListed: total - skippedRows } : {}) },
             }
           : {}),
       };

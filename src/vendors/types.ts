@@ -54,7 +54,21 @@ export interface PulledPage {
   /** Set on every page of a full listing: leads it does not list can be found missing. */
   fullScan?: boolean;
   /** On a full listing's last page: was it complete (every page read, counts consistent)? */
-  scanEnd?: { complete: boolean; reason?: string };
+  scanEnd?: ScanEnd;
+}
+
+/** How a full listing ended. */
+export interface ScanEnd {
+  complete: boolean;
+  reason?: string;
+  /**
+   * The distinct lead ids a complete listing must have shown: the vendor's own total, less records
+   * without a usable id. The engine counts the ids the scan listed (in the store, so a million-lead
+   * scan holds no id set in memory) and takes a shorter listing as incomplete: a vendor whose order
+   * shifts while paging can repeat one lead and skip another in the same scan, and the skipped one
+   * must not count as missed.
+   */
+  expectListed?: number;
 }
 
 export interface VendorAdapter {

@@ -32,7 +32,7 @@ export class ChildRelay {
   async start(): Promise<void> {
     this.spawn();
     const proc = this.proc!;
-    await waitFor(() => this.url || !this.running, { timeoutMs: 15_000, what: 'relay child to listen' });
+    await waitFor(() => this.url || !this.running, { timeoutMs: 30_000, what: 'relay child to listen' });
     if (!this.url) throw new Error(`relay child exited early (code ${proc.exitCode}, signal ${proc.signalCode}):\n${this.output.slice(-4000)}`);
   }
 

@@ -162,7 +162,7 @@ export class Harness {
   }
 
   /** Waits until no sync runs and no delivery is pending. */
-  async waitIdle(timeoutMs = 10_000): Promise<void> {
+  async waitIdle(timeoutMs = 20_000): Promise<void> {
     await waitFor(
       async () => {
         const sources = await this.api('GET', '/v1/sources');

@@ -111,6 +111,8 @@ export interface DeliveryFixture {
   /** Commits events as a sync page does (the outbox, and the fan-out queue); returns their seqs. */
   appendEvents(events: readonly OutboxEvent[]): Promise<number[]>;
   subscription(id: string): Promise<Subscription | undefined>;
+  /** SubscriptionOps.filteredCounts of the full store. */
+  filteredCounts(): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 
@@ -141,8 +143,8 @@ export async function openPgDeliveryFixture(opts: { ownServer?: boolean } = {}):
       const now = '2024-01-01T00:00:00.000Z';
       await pool.query(
         `INSERT INTO subscriptions (id, url, secret, events, sources, max_concurrency, enabled, disabled_reason, disabled_at,
-           failing_since, consecutive_failures, circuit_open_until, origin, created_at, updated_at)
-         VALUES ($1, $2, 'whsec_dGVzdA==', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+           failing_since, consecutive_failures, circuit_open_until, origin, created_at, updated_at, content_filter)
+         VALUES ($1, $2, 'whsec_dGVzdA==', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)`,
         [
           s.id,
           s.url ?? 'http://127.0.0.1:9/hook',
@@ -157,6 +159,7 @@ export async function openPgDeliveryFixture(opts: { ownServer?: boolean } = {}):
           s.circuitOpenUntil ?? null,
           s.origin ?? 'api',
           s.createdAt ?? now,
+          s.filter ? JSON.stringify(s.filter) : null,
         ],
       );
     },
@@ -184,6 +187,10 @@ export async function openPgDeliveryFixture(opts: { ownServer?: boolean } = {}):
     async subscription(id) {
       const res = await pool.query<{ s: SubscriptionJson }>(`SELECT row_to_json(s) AS s FROM subscriptions s WHERE id = $1`, [id]);
       return res.rows[0] && subscriptionFromJson(res.rows[0].s);
+    },
+    async filteredCounts() {
+      const res = await pool.query<{ subscription_id: string; filtered: string }>('SELECT subscription_id, filtered FROM subscription_filtered');
+      return new Map(res.rows.map((r) => [r.subscription_id, Number(r.filtered)]));
     },
     async close() {
       await Promise.all(pools.map((p) => p.end()));

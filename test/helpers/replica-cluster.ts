@@ -215,13 +215,19 @@ export class ReplicaCluster {
       },
       { timeoutMs, intervalMs: 100, what: `the sources of ${from} (${held.join(', ')}) taken over` },
     );
-    return rows.map((s) => {
+    const out: Array<{ source: string; owner: string; ms: number }> = [];
+    for (const s of rows) {
       const acquiredAt = this.leaseAcquiredAt(s.owner!, s.id, logFrom.get(s.owner!) ?? 0);
       if (acquiredAt === null) throw new Error(`${s.owner} owns ${s.id} but never logged taking its lease`);
-      const first = this.sourceById(s.id).tap.seen.find((r) => r.at >= acquiredAt && (r.path === '/leads' || r.path === '/api/v1/leads'));
-      if (!first) throw new Error(`no list request of ${s.id} after ${s.owner} took it`);
-      return { source: s.id, owner: s.owner!, ms: first.at - since };
-    });
+      // The run has started (lastSync.startedAt), but its first list request may still be on its
+      // way to the vendor's tap: wait for it rather than look once.
+      const first = await waitFor(
+        () => this.sourceById(s.id).tap.seen.find((r) => r.at >= acquiredAt && (r.path === '/leads' || r.path === '/api/v1/leads')),
+        { timeoutMs: 10_000, what: `a list request of ${s.id} after ${s.owner} took it` },
+      );
+      out.push({ source: s.id, owner: s.owner!, ms: first.at - since });
+    }
+    return out;
   }
 
   /**

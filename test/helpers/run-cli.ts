@@ -24,7 +24,7 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
  * afterEach is needed to clean up, even in concurrent tests).
  */
 export function runCli(args: string[], opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliRun> {
-  const timeoutMs = opts.timeoutMs ?? 8000;
+  const timeoutMs = opts.timeoutMs ?? 20_000;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], { cwd: opts.cwd, env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

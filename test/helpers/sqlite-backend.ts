@@ -66,6 +66,8 @@ export async function openSqliteDeliveryFixture(): Promise<DeliveryFixture> {
             headers: {},
             maxPerSecond: null,
             maxConcurrency: s.maxConcurrency ?? null,
+            filter: s.filter ?? null,
+            payload: null,
             origin: s.origin ?? 'api',
             createdBy: null,
           },
@@ -89,6 +91,7 @@ export async function openSqliteDeliveryFixture(): Promise<DeliveryFixture> {
       )();
     },
     subscription: (id) => store.subscriptions.get(id),
+    filteredCounts: () => store.subscriptions.filteredCounts(),
     async close() {},
   };
 }

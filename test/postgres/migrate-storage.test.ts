@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { subscriptionWants } from '../../src/delivery/match.js';
+import { fanOutMatcher, subscriptionWants } from '../../src/delivery/match.js';
 import type { DeliveryTurn } from '../../src/store/contract.js';
 import { migrateStorage } from '../../src/store/migrate-storage/index.js';
 import { LEFT_BEHIND, TABLES } from '../../src/store/migrate-storage/plan.js';
 import { openPgStore } from '../../src/store/postgres/index.js';
 import { clientConfig } from '../../src/store/postgres/pool.js';
+import { FilterCache } from '../../src/filters/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { freshPgDatabase } from '../helpers/pg-db.js';
 import { event, leadWrite, page, subscription } from '../store-contract/data.js';
@@ -61,7 +62,7 @@ function turn(t: Partial<DeliveryTurn>): DeliveryTurn {
     records: [],
     health: { circuitBreakerAfter: 3, circuitBreakerCooldownMs: 1000, autoDisableAfterMs: 60_000, autoDisableAfterText: '1m' },
     fanOutLimit: 0,
-    match: (e, s) => subscriptionWants(s, e),
+    match: (e, s) => (subscriptionWants(s, e) ? 'deliver' : 'skip'),
     newDeliveryId: () => `dlv_${T0}_${String(++n).padStart(4, '0')}_${Math.random().toString(36).slice(2, 8)}`,
     claims: [],
     maxTotal: 100,
@@ -114,9 +115,12 @@ async function richSqlite(path: string): Promise<{ unfanned: number[]; lastSeq: 
       100,
     );
     await store.subscriptions.insertWithinLimit(subscription('sub-b', { enabled: false, disabledReason: 'paused', origin: 'config', createdBy: null }), 100);
+    // A content filter that keeps every event back (counted in subscription_filtered), and compact payloads.
+    await store.subscriptions.insertWithinLimit(subscription('sub-c', { filter: { type: 'lead.nothing' }, payload: { raw: false } }), 100);
 
-    // Fanned out: four events to sub-a (sub-b is paused). One attempt failed (retry due later), one is in flight.
-    expect((await store.deliveries.turn(turn({ fanOutLimit: 100 }))).fannedOut).toBe(4);
+    // Fanned out: four events to sub-a (sub-b is paused, sub-c's filter says no). One attempt failed (retry due later), one is in flight.
+    expect((await store.deliveries.turn(turn({ fanOutLimit: 100, match: fanOutMatcher(new FilterCache()) }))).fannedOut).toBe(4);
+    expect(await store.subscriptions.filteredCounts()).toEqual(new Map([['sub-c', 4]]));
     const [first, second] = (await store.deliveries.turn(turn({ claims: [{ subscriptionId: 'sub-a', limit: 2 }] }))).claimed;
     await store.deliveries.turn(
       turn({

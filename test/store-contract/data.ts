@@ -84,6 +84,8 @@ export function subscription(id: string, extra: Partial<Subscription> = {}): Sub
     headers: {},
     maxPerSecond: null,
     maxConcurrency: null,
+    filter: null,
+    payload: null,
     enabled: true,
     disabledReason: null,
     disabledAt: null,

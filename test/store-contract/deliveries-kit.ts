@@ -68,7 +68,7 @@ export function turnOf(t: Partial<DeliveryTurn> & { now: number }): DeliveryTurn
     records: [],
     health: HEALTH,
     fanOutLimit: 0,
-    match: (e, s) => subscriptionWants(s, e),
+    match: (e, s) => (subscriptionWants(s, e) ? 'deliver' : 'skip'),
     newDeliveryId: () => newId('dlv'),
     claims: [],
     maxTotal: 1000,

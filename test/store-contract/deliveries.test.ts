@@ -200,7 +200,7 @@ describe.each(backends)('delivery queue ($name)', (backend) => {
       const va = await f.deliveries.get(a!.id);
       expect(va).toMatchObject({ status: 'succeeded', attempts: 1, nextAttemptAt: null, lastStatusCode: 200, lastError: null, completedAt: T0 + 10, updatedAt: T0 + 10 });
       expect(va!.attemptLog).toEqual([
-        { id: expect.any(String), attempt: 1, trigger: 'scheduled', startedAt: T0 + 5, durationMs: 5, statusCode: 200, error: null, responseExcerpt: 'ok', nextAttemptAt: null },
+        { id: expect.any(String), attempt: 1, trigger: 'scheduled', startedAt: T0 + 5, durationMs: 5, statusCode: 200, error: null, responseExcerpt: 'ok', responseHeaders: null, nextAttemptAt: null },
       ]);
       const vb = await f.deliveries.get(b!.id);
       expect(vb).toMatchObject({ status: 'pending', nextAttemptAt: T0 + 10_020, lastStatusCode: 500, lastError: 'HTTP 500', completedAt: null });

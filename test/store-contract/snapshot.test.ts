@@ -202,6 +202,20 @@ describe.each(backends)('snapshot ($name)', (backend) => {
       expect((await store.snapshot.getLeads('a', ['2'])).get('2')!.missingScans).toBe(1);
     });
 
+    it('counts the distinct ids a scan listed, repeats once, marks of an abandoned scan not at all', async () => {
+      const store = await backend.open();
+      await withSource(store);
+      const abandoned = await store.snapshot.beginScan('a', null);
+      await store.snapshot.applyPage('a', page([], { seen: { scan: abandoned, leadIds: ['1', '2', '3'], missed: [] } }), NOW_ISO, null);
+      const scan = await store.snapshot.beginScan('a', null);
+      expect(await store.snapshot.countListed('a', scan)).toBe(0);
+      // One lead listed on two pages (a vendor whose order shifts while paging).
+      await store.snapshot.applyPage('a', page([], { seen: { scan, leadIds: ['1', '2'], missed: [] } }), NOW_ISO, null);
+      await store.snapshot.applyPage('a', page([], { seen: { scan, leadIds: ['2', '4'], missed: [] } }), NOW_ISO, null);
+      expect(await store.snapshot.countListed('a', scan)).toBe(3);
+      expect(await store.snapshot.countListed('a', abandoned)).toBe(0);
+    });
+
     it('applies the deletes decide() returns, with their events, in the same transaction', async () => {
       const store = await backend.open();
       await withSource(store);

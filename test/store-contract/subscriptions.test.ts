@@ -20,6 +20,8 @@ function configSub(id: string, extra: Partial<ConfigSubscription> = {}): ConfigS
     headers: {},
     maxPerSecond: null,
     maxConcurrency: null,
+    filter: null,
+    payload: null,
     ...extra,
   };
 }
@@ -43,9 +45,16 @@ describe.each(backends)('subscriptions ($name)', (backend) => {
       circuitOpenUntil: T0 + 30_000,
       origin: 'hook',
       createdBy: 'zapier',
+      filter: { 'data.lead.status': { $to: 'won' }, $or: [{ 'data.source': 'a' }, { 'data.lead.tags': 'vip' }] },
+      payload: { mode: 'changes', fields: ['status', 'owner.id'] },
     });
     expect(await store.subscriptions.insertWithinLimit(sub, 10)).toBe(true);
     expect(await store.subscriptions.get('sub_1')).toEqual(sub);
+    expect(await store.subscriptions.filteredCounts()).toEqual(new Map());
+    const refiltered = await store.subscriptions.update('sub_1', { filter: { type: 'lead.created' }, payload: { raw: false } }, '2026-03-01T12:00:00.000Z');
+    expect(refiltered).toEqual({ ...sub, filter: { type: 'lead.created' }, payload: { raw: false }, updatedAt: '2026-03-01T12:00:00.000Z' });
+    expect(await store.subscriptions.get('sub_1')).toEqual(refiltered);
+    await store.subscriptions.update('sub_1', { filter: sub.filter, payload: sub.payload }, sub.updatedAt);
     const updated = await store.subscriptions.update('sub_1', { enabled: false, disabledReason: 'paused', disabledAt: T0, headers: {} }, '2026-03-02T00:00:00.000Z');
     expect(updated).toEqual({ ...sub, enabled: false, disabledReason: 'paused', disabledAt: T0, headers: {}, updatedAt: '2026-03-02T00:00:00.000Z' });
     expect(await store.subscriptions.get('sub_1')).toEqual(updated);

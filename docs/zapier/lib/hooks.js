@@ -1,5 +1,7 @@
 // What every leadrelay trigger does: subscribe, unsubscribe, take a delivered webhook, and sample
-// payloads. The triggers differ only in the event type they subscribe to.
+// payloads. The triggers differ in the event type they subscribe to and, for some, in the content
+// filter they set on subscribe (leadrelay then sends only matching events: no Zapier Filter step,
+// no task spent on events the Zap would throw away).
 const { relayRequest } = require('./relay');
 const SAMPLES = require('../samples.json');
 
@@ -13,16 +15,28 @@ const sourcesField = {
   helpText: 'Only leads from these sources (the `id`s in the leadrelay config, e.g. `apten`). Leave empty for every source.',
 };
 
-/** performSubscribe: POST /v1/hooks. The answer ({id, event, target_url}) becomes bundle.subscribeData. */
-function subscribe(event) {
+/**
+ * performSubscribe: POST /v1/hooks. The answer ({id, event, target_url, ...}) becomes
+ * bundle.subscribeData. `makeFilter(inputData)`: the trigger's content filter (docs/filters.md), or null.
+ */
+function subscribe(event, makeFilter) {
   return (z, bundle) => {
     const sources = (bundle.inputData.sources || []).map((s) => String(s).trim()).filter(Boolean);
+    const filter = makeFilter ? makeFilter(bundle.inputData || {}) : null;
     return relayRequest(z, bundle, {
       method: 'POST',
       path: '/v1/hooks',
-      body: { target_url: bundle.targetUrl, event, ...(sources.length ? { sources } : {}) },
+      body: { target_url: bundle.targetUrl, event, ...(sources.length ? { sources } : {}), ...(filter ? { filter } : {}) },
     });
   };
+}
+
+/** An optional text input, trimmed; undefined when left empty. */
+function optionalText(inputData, key) {
+  const v = inputData[key];
+  if (v === undefined || v === null) return undefined;
+  const s = String(v).trim();
+  return s === '' ? undefined : s;
 }
 
 /**
@@ -60,12 +74,15 @@ function samples(event) {
   return (z, bundle) => relayRequest(z, bundle, { path: `/v1/hooks/samples/${encodeURIComponent(event)}` });
 }
 
-/** The whole `operation` of an instant (REST hook) trigger on one leadrelay event type. */
-function hookOperation(event) {
+/**
+ * The whole `operation` of an instant (REST hook) trigger on one leadrelay event type; `opts.filter`
+ * builds the content filter from the trigger's input fields (`opts.inputFields`, after Sources).
+ */
+function hookOperation(event, opts = {}) {
   return {
     type: 'hook',
-    inputFields: [sourcesField],
-    performSubscribe: subscribe(event),
+    inputFields: [sourcesField, ...(opts.inputFields || [])],
+    performSubscribe: subscribe(event, opts.filter),
     performUnsubscribe: unsubscribe,
     perform,
     performList: samples(event),
@@ -73,4 +90,4 @@ function hookOperation(event) {
   };
 }
 
-module.exports = { sourcesField, subscribe, unsubscribe, perform, samples, hookOperation };
+module.exports = { sourcesField, subscribe, unsubscribe, perform, samples, hookOperation, optionalText };

@@ -1,12 +1,13 @@
 // One delivery: read it, or send it again now.
 import { Hono } from 'hono';
 import type { RelayControl } from '../control.js';
-import { ApiError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { presentDelivery } from '../present.js';
+import { retryDelivery } from '../subscription-service.js';
 
 export function deliveryRoutes(relay: RelayControl) {
   const app = new Hono();
-  const { store, clock } = relay;
+  const { store } = relay;
 
   app.get('/:id', async (c) => {
     const d = await store.deliveries.get(c.req.param('id'));
@@ -17,14 +18,7 @@ export function deliveryRoutes(relay: RelayControl) {
   // One more attempt now (a failed delivery gets a single attempt; a pending one just goes sooner).
   app.post('/:id/retry', async (c) => {
     const id = c.req.param('id');
-    const d = await store.deliveries.get(id);
-    if (!d) throw notFound('delivery', id);
-    const sub = await store.subscriptions.get(d.subscriptionId);
-    if (!sub?.enabled) throw new ApiError(409, 'subscription_disabled', `subscription "${d.subscriptionId}" is disabled; enable it first`);
-    if (!(await store.deliveries.retryNow(id, clock.now()))) {
-      throw new ApiError(409, 'attempt_in_flight', `delivery "${id}" has an attempt in flight; try again when it finished`);
-    }
-    relay.deliveryChanged();
+    await retryDelivery(relay, id);
     return c.json({ id, status: 'pending' }, 202);
   });
 

@@ -9,6 +9,8 @@ import type { Subscription } from '../../store/index.js';
 import { newSubscription } from '../../store/index.js';
 import { EVENT_TYPE_FILTERS, eventTypeFilterSchema, sourceIdSchema, webhookUrlSchema } from '../../config/index.js';
 import { generateSecret } from '../../delivery/sign.js';
+import { filterSchema, payloadOptionsSchema } from '../../filters/index.js';
+import type { JsonObject } from '../../model.js';
 import { newId } from '../../util/ids.js';
 import { ApiError, notFound } from '../errors.js';
 import { parseJsonBody } from '../validate.js';
@@ -20,10 +22,13 @@ export const createHookSchema = z.strictObject({
   target_url: webhookUrlSchema,
   event: eventTypeFilterSchema,
   sources: z.array(sourceIdSchema).min(1).max(100).nullable().optional(),
+  /** Only events matching this content filter are sent (docs/filters.md): Zapier triggers such as "Lead status changed" set one. */
+  filter: filterSchema.nullable().optional(),
+  payload: payloadOptionsSchema.nullable().optional(),
 });
 
 export function presentHook(sub: Subscription) {
-  return { id: sub.id, event: sub.events[0] ?? '*', target_url: presentUrl(sub.url), sources: sub.sources };
+  return { id: sub.id, event: sub.events[0] ?? '*', target_url: presentUrl(sub.url), sources: sub.sources, filter: sub.filter, payload: sub.payload };
 }
 
 export function hookRoutes(relay: RelayControl) {
@@ -47,6 +52,8 @@ export function hookRoutes(relay: RelayControl) {
         headers: {},
         maxPerSecond: null,
         maxConcurrency: null,
+        filter: (body.filter ?? null) as JsonObject | null,
+        payload: body.payload ?? null,
         origin: 'hook',
         createdBy: c.get('caller').name,
       },

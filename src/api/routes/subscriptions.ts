@@ -2,8 +2,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { RelayControl } from '../control.js';
-import type { Subscription, SubscriptionPatch } from '../../store/index.js';
-import { CLEAN_HEALTH, newSubscription } from '../../store/index.js';
+import type { Subscription } from '../../store/index.js';
+import { newSubscription } from '../../store/index.js';
 import {
   eventTypeFilterSchema,
   secretSchema,
@@ -12,13 +12,15 @@ import {
   webhookUrlSchema,
 } from '../../config/index.js';
 import { generateSecret } from '../../delivery/sign.js';
+import { filterSchema, payloadOptionsSchema } from '../../filters/index.js';
+import type { JsonObject } from '../../model.js';
 import { newId } from '../../util/ids.js';
-import { ApiError, notFound } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { presentSubscription } from '../present.js';
 import { pageLimitSchema } from '../schemas/common.js';
 import { parseJsonBody, parseQuery } from '../validate.js';
 import { subscriptionGuards } from './subscription-guards.js';
-import { replayMissed } from './replay.js';
+import { changeSubscription } from '../subscription-service.js';
 
 const eventsSchema = z.array(eventTypeFilterSchema).min(1).max(20);
 const sourcesSchema = z.array(sourceIdSchema).min(1).max(100);
@@ -59,6 +61,8 @@ export const createSubscriptionSchema = z.strictObject({
   headers: subscriptionHeadersSchema.optional(),
   maxPerSecond: maxPerSecondSchema.nullable().optional(),
   maxConcurrency: maxConcurrencySchema.nullable().optional(),
+  filter: filterSchema.nullable().optional(),
+  payload: payloadOptionsSchema.nullable().optional(),
 });
 
 export const updateSubscriptionSchema = z
@@ -70,6 +74,8 @@ export const updateSubscriptionSchema = z
     headers: subscriptionHeadersSchema.nullable().optional(),
     maxPerSecond: maxPerSecondSchema.nullable().optional(),
     maxConcurrency: maxConcurrencySchema.nullable().optional(),
+    filter: filterSchema.nullable().optional(),
+    payload: payloadOptionsSchema.nullable().optional(),
     enabled: z.boolean().optional(),
     /** With enabled: true, queue again what was detected while the subscription was disabled. */
     replayMissed: z.boolean().optional(),
@@ -77,15 +83,12 @@ export const updateSubscriptionSchema = z
   .refine((p) => Object.keys(p).length > 0, { error: 'at least one field to change is required' })
   .refine((p) => !p.replayMissed || p.enabled === true, { error: 'replayMissed goes with enabled: true', path: ['replayMissed'] });
 
-/** host[:port] as URL normalizes it (lower case, default port left out). */
-const hostOf = (url: string) => new URL(url).host;
-
 export function subscriptionRoutes(relay: RelayControl) {
   const app = new Hono();
   const { store, clock } = relay;
   const guards = subscriptionGuards(relay);
   const nowIso = () => new Date(clock.now()).toISOString();
-  const present = (s: Subscription) => presentSubscription(s, clock.now(), relay.fingerprintKey);
+  const present = (s: Subscription, filtered?: Map<string, number>) => presentSubscription(s, clock.now(), relay.fingerprintKey, filtered?.get(s.id) ?? 0);
 
   app.post('/', async (c) => {
     const body = await parseJsonBody(c, createSubscriptionSchema);
@@ -102,6 +105,8 @@ export function subscriptionRoutes(relay: RelayControl) {
         headers: body.headers ?? {},
         maxPerSecond: body.maxPerSecond ?? null,
         maxConcurrency: body.maxConcurrency ?? null,
+        filter: (body.filter ?? null) as JsonObject | null,
+        payload: body.payload ?? null,
         origin: 'api',
         createdBy: c.get('caller').name,
       },
@@ -116,49 +121,25 @@ export function subscriptionRoutes(relay: RelayControl) {
   app.get('/', async (c) => {
     const q = parseQuery(c, listSubscriptionsQuerySchema);
     const limit = q.limit ?? 50;
-    const rows = await store.subscriptions.listPage({ after: q.cursor, limit: limit + 1 });
+    const [rows, filtered] = await Promise.all([store.subscriptions.listPage({ after: q.cursor, limit: limit + 1 }), store.subscriptions.filteredCounts()]);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return c.json({
-      data: page.map((s) => present(s)),
+      data: page.map((s) => present(s, filtered)),
       nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
     });
   });
 
-  app.get('/:id', async (c) => c.json(present(await guards.requireSubscription(c.req.param('id')))));
+  app.get('/:id', async (c) => {
+    const sub = await guards.requireSubscription(c.req.param('id'));
+    return c.json(present(sub, await store.subscriptions.filteredCounts()));
+  });
 
   app.patch('/:id', async (c) => {
     const current = await guards.requireSubscription(c.req.param('id'));
-    const { replayMissed: wantReplay, ...patch } = await parseJsonBody(c, updateSubscriptionSchema);
-    guards.checkSources(patch.sources);
-    if (current.origin === 'config') {
-      const other = Object.keys(patch).filter((k) => k !== 'enabled');
-      if (other.length) {
-        throw new ApiError(
-          409,
-          'managed_by_config',
-          `subscription "${current.id}" is defined in the config file; change ${other.join(', ')} there (only enabled can be changed here)`,
-        );
-      }
-    }
-    await guards.checkTarget(patch.url);
-    const now = clock.now();
-    const change: SubscriptionPatch = { ...patch, headers: patch.headers === null ? {} : patch.headers };
-    // Static headers are usually credentials for the endpoint they were set for: moved to another
-    // host they would hand them to whoever runs it. They go unless given again in this request.
-    if (change.headers === undefined && patch.url !== undefined && hostOf(patch.url) !== hostOf(current.url)) change.headers = {};
-    if (change.headers === undefined) delete change.headers;
-    if (patch.enabled === true && !current.enabled) {
-      // A fresh start: the endpoint's failure history no longer counts against it.
-      Object.assign(change, CLEAN_HEALTH);
-    } else if (patch.enabled === false && current.enabled) {
-      Object.assign(change, { disabledReason: 'disabled through the API', disabledAt: now });
-    }
-    const next = await store.subscriptions.update(current.id, change, new Date(now).toISOString());
-    if (!next) throw notFound('subscription', current.id); // deleted meanwhile
-    const replayed = wantReplay && !current.enabled && current.disabledAt !== null ? await replayMissed(relay, next, current.disabledAt) : null;
-    relay.deliveryChanged();
-    return c.json({ ...present(next), ...(replayed ? { replayed } : {}) });
+    const body = await parseJsonBody(c, updateSubscriptionSchema);
+    const { sub, replayed } = await changeSubscription(relay, current, body);
+    return c.json({ ...present(sub, await store.subscriptions.filteredCounts()), ...(replayed ? { replayed } : {}) });
   });
 
   app.delete('/:id', async (c) => {

@@ -9,6 +9,11 @@ export const hookSchema = z
     event: z.enum(EVENT_TYPE_FILTERS),
     target_url: z.string(),
     sources: z.array(z.string()).nullable().meta({ description: 'Which source ids; null for all.' }),
+    filter: z.record(z.string(), z.unknown()).nullable().meta({ description: 'Content filter (docs/filters.md); null: none.' }),
+    payload: z
+      .strictObject({ raw: z.boolean().optional(), mode: z.enum(['full', 'changes']).optional(), fields: z.array(z.string()).optional() })
+      .nullable()
+      .meta({ description: 'Compact payload options; null: the full body.' }),
   })
   .meta({ description: 'A REST hook: a subscription with origin hook.' });
 

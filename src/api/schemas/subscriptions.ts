@@ -16,6 +16,15 @@ export const subscriptionSchema = z
       .meta({ description: 'Static request headers sent with every webhook; values masked as "[redacted hmac:<8 hex>]" (an HMAC under a key of this install: equal values, equal fingerprints).' }),
     maxPerSecond: z.number().nullable(),
     maxConcurrency: z.int().nullable(),
+    filter: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .meta({ description: 'Content filter matched against the webhook body at fan-out (docs/filters.md); null: no filter.', examples: [{ 'data.lead.status': { $to: 'won' } }] }),
+    payload: z
+      .strictObject({ raw: z.boolean().optional(), mode: z.enum(['full', 'changes']).optional(), fields: z.array(z.string()).optional() })
+      .nullable()
+      .meta({ description: 'Compact payload options; null: the full body.' }),
+    filteredCount: z.int().meta({ description: 'Events its events/sources selected but its filter kept back (no delivery created), counted at fan-out since it was created.' }),
     enabled: z.boolean(),
     disabledReason: z.string().nullable(),
     disabledAt: instantSchema.nullable(),
@@ -48,7 +57,8 @@ export const subscriptionListSchema = z.strictObject({
 });
 
 export const replayCountsSchema = z.strictObject({
-  matched: z.int().meta({ description: "Events in the range that the subscription's filters select." }),
+  matched: z.int().meta({ description: "Events in the range that the subscription's events, sources and content filter select." }),
+  filtered: z.int().meta({ description: 'Events its events/sources selected but its content filter kept back (0 with ignoreFilter).' }),
   queued: z.int().meta({ description: 'Newly queued; the rest were already pending for it.' }),
 });
 

@@ -54,12 +54,13 @@ export const TABLES: readonly TableCopy[] = [
     table: 'subscriptions',
     columns: [
       'id', 'url', 'secret', 'previous_secrets', 'events', 'sources', 'description', 'headers', 'max_per_second',
-      'max_concurrency', 'enabled', 'disabled_reason', 'disabled_at', 'failing_since', 'consecutive_failures',
+      'max_concurrency', 'content_filter', 'payload_options', 'enabled', 'disabled_reason', 'disabled_at', 'failing_since', 'consecutive_failures',
       'circuit_open_until', 'circuit_failed_probes', 'origin', 'created_by', 'created_at', 'updated_at',
     ],
     booleans: ['enabled'],
     key: ['rowid'],
   },
+  { table: 'subscription_filtered', columns: ['subscription_id', 'filtered'], key: ['rowid'] },
   {
     table: 'deliveries',
     columns: [
@@ -74,7 +75,7 @@ export const TABLES: readonly TableCopy[] = [
   },
   {
     table: 'delivery_attempts',
-    columns: ['id', 'delivery_id', 'attempt', 'trigger', 'started_at', 'duration_ms', 'status_code', 'error', 'response_excerpt', 'next_attempt_at'],
+    columns: ['id', 'delivery_id', 'subscription_id', 'attempt', 'trigger', 'started_at', 'duration_ms', 'status_code', 'error', 'response_excerpt', 'response_headers', 'next_attempt_at'],
     key: ['rowid'],
   },
   // Replaces the key PostgreSQL's first migration drew: header fingerprints stay the same.
@@ -88,6 +89,8 @@ export const LEFT_BEHIND: Readonly<Record<string, string>> = {
   ticks: 'periodic-job slots already run; a new slot is claimed at the next interval',
   schema_migrations: 'each database records its own migrations',
   fanout_pending: 'PostgreSQL only: filled from the events SQLite had not fanned out yet',
+  dashboard_sessions: 'dashboard logins end with the move: operators log in again on the new database',
+  attempt_hours: 'a cache of the attempt log, counted again from delivery_attempts as the dashboard needs it',
 };
 
 /** The queue PostgreSQL fans out from: SQLite's events past its fan-out cursor (pings never queue). */

@@ -1,5 +1,6 @@
 // The event log on PostgreSQL (GET /v1/events, replay ranges): outbox rows newest first, filtered
-// and paged by seq; counts and bodiless heads of a created_at range, oldest first.
+// and paged by seq; counts and bodiless heads of a created_at range, oldest first; one event by id,
+// and the bodies of several (replay with a filter).
 import type pg from 'pg';
 import type { EventOps } from '../contract.js';
 import type { StoredEvent } from '../types.js';
@@ -36,12 +37,26 @@ export function createPgEventOps(pool: pg.Pool): EventOps {
       if (f.until !== undefined) where.push(`created_at < ${param(f.until)}`);
       if (f.types !== undefined) where.push(`type = ANY(${param(f.types)}::text[])`);
       if (f.beforeSeq !== undefined) where.push(`seq < ${param(f.beforeSeq)}`);
+      // A page after afterSeq (the dashboard's "newer" link): its `limit` oldest, turned newest first.
+      if (f.afterSeq !== undefined) where.push(`seq > ${param(f.afterSeq)}`);
+      const order = f.afterSeq !== undefined ? 'ASC' : 'DESC';
       const { rows } = await pool.query<EventRow>(
         `SELECT seq, id, type, source_id, lead_id, created_at, body FROM events
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ${param(f.limit)}`,
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${order} LIMIT ${param(f.limit)}`,
         params,
       );
+      if (order === 'ASC') rows.reverse();
       return rows.map(toStoredEvent);
+    },
+
+    async deliveryCounts(seqs) {
+      if (seqs.length === 0) return [];
+      // deliveries_event, one probe per event of the page.
+      const { rows } = await pool.query<{ event_seq: number; status: 'pending' | 'succeeded' | 'failed'; n: number }>(
+        'SELECT event_seq, status, count(*)::int AS n FROM deliveries WHERE event_seq = ANY($1::bigint[]) GROUP BY event_seq, status',
+        [seqs],
+      );
+      return rows.map((r) => ({ eventSeq: Number(r.event_seq), status: r.status, count: r.n }));
     },
 
     async countCreatedBetween(sinceIso, untilIso, limit) {
@@ -63,6 +78,16 @@ export function createPgEventOps(pool: pg.Pool): EventOps {
         [from, untilIso, after?.createdAt ?? '', after?.seq ?? 0, limit],
       );
       return rows.map((r) => ({ seq: r.seq, type: r.type, sourceId: r.source_id, leadId: r.lead_id, createdAt: r.created_at }));
+    },
+
+    async get(id) {
+      const { rows } = await pool.query<EventRow>('SELECT seq, id, type, source_id, lead_id, created_at, body FROM events WHERE id = $1', [id]);
+      return rows[0] && toStoredEvent(rows[0]);
+    },
+
+    async bodies(seqs) {
+      const { rows } = await pool.query<{ seq: number | string; body: string }>('SELECT seq, body FROM events WHERE seq = ANY($1::bigint[])', [seqs]);
+      return new Map(rows.map((r) => [Number(r.seq), r.body]));
     },
   };
 }

@@ -1,7 +1,7 @@
 // The PostgreSQL store (contract.ts Store): several replicas on one database. Opening migrates
 // (once across replicas); every op's driver failures surface as storage errors (errors.ts).
 import type pg from 'pg';
-import type { DeliveryOps, EventOps, LeaseOps, ReplicaOps, RetentionOps, SnapshotOps, SourceOps, Store, SubscriptionOps, TickOps } from '../contract.js';
+import type { DeliveryOps, DeliveryStatsOps, EventOps, LeaseOps, ReplicaOps, RetentionOps, SessionOps, SnapshotOps, SourceOps, Store, SubscriptionOps, TickOps } from '../contract.js';
 import type { InstallKeyName } from '../types.js';
 import { createPgDeliveryOps } from './deliveries/index.js';
 import { guardOps, pgStorageError } from './errors.js';
@@ -17,6 +17,8 @@ import { createPgSnapshotOps } from './snapshot/index.js';
 import { createPgSourceOps } from './sources.js';
 import { createPgSubscriptionOps } from './subscriptions/index.js';
 import { createPgTickOps } from './ticks.js';
+import { createPgSessionOps } from './sessions.js';
+import { createPgDeliveryStatsOps } from './delivery-stats.js';
 
 export interface PgStoreOptions extends PgConnectOptions {
   /** Told about connections lost in the background (an idle pooled one, the LISTEN one); all are replaced by themselves. */
@@ -35,6 +37,8 @@ export class PgStore implements Store {
   readonly leases: LeaseOps;
   readonly replicas: ReplicaOps;
   readonly ticks: TickOps;
+  readonly sessions: SessionOps;
+  readonly deliveryStats: DeliveryStatsOps;
   private readonly listener: OutboxListener;
   private closing: Promise<void> | null = null;
 
@@ -55,6 +59,8 @@ export class PgStore implements Store {
     this.leases = guard(createPgLeaseOps(pool));
     this.replicas = guard(createPgReplicaOps(pool));
     this.ticks = guard(createPgTickOps(pool));
+    this.sessions = guard(createPgSessionOps(pool));
+    this.deliveryStats = guard(createPgDeliveryStatsOps(pool));
     this.listener = new OutboxListener(listenConfig, { ...opts.listen, onError: opts.onBackgroundError });
   }
 

@@ -12,21 +12,30 @@ import { toStoredEvent, type EventRow } from './outbox.js';
 // - lead: events_lead, one (source_id, lead_id) range per source, already in seq order. < 1 ms.
 // - time, no lead: events_created_at gives the range; only seq is read (the index holds it), so the
 //   sort is over small index entries, not rows. Grows with the range: 35-45 ms for 150,000.
-// - source and time: both ranges read from their indexes only and intersected. 15-70 ms.
-// - source only: events_lead's source_id prefix, seq from the index, sorted. ~20 ms for 147,000.
-// - type only or nothing: the rowid walked backwards from the cursor, stopping at `limit` matches.
-//   No index holds type, so a rare type reads many rows: ~80 ms for 300 in 300,000, and a type
-//   a big source never has, ~450 ms (each of its rows read). An index on (type, seq) would fix it.
+// - source and time: events_source_time's (source_id, created_at) range, seq from the index entries
+//   (the rowid), the top of them sorted. Before migration 15 both ranges were read and intersected:
+//   380 ms for a week of one source in 1M events (bench dashboard-render).
+// - one type and time: events_type_time the same way.
+// - source (and one type): events_source (events_source_type) walked backwards from the cursor,
+//   a page of index entries read (migration 15; before it, a whole source's seqs were sorted:
+//   ~20 ms for 147,000, growing with the source).
+// - one type: events_type walked backwards, a page read, whatever the type's share (before
+//   migration 15 a rare type read many rows: ~450 ms for a type a big source never has).
+// - several types or nothing: the rowid walked backwards from the cursor, stopping at `limit`
+//   matches.
 //
 // The matching seqs are found first and only the page's rows are read (outer query), so the
-// bodies of rows that are filtered out or sorted are never loaded.
-type Plan = 'lead' | 'source+time' | 'time' | 'source' | 'rowid';
+// bodies of rows that are filtered out or sorted are never loaded. A page after `afterSeq` (the
+// "newer" link) walks the same index forwards.
+type Plan = 'lead' | 'source+time' | 'type+time' | 'time' | 'source' | 'source+type' | 'type' | 'rowid';
 
 function planFor(f: EventLogFilter): Plan {
   const timed = f.since !== undefined || f.until !== undefined;
+  const oneType = f.types !== undefined && f.types.length === 1;
   if (f.leadId !== undefined) return 'lead';
-  if (timed) return f.sourceId !== undefined ? 'source+time' : 'time';
-  return f.sourceId !== undefined ? 'source' : 'rowid';
+  if (timed) return f.sourceId !== undefined ? 'source+time' : oneType ? 'type+time' : 'time';
+  if (f.sourceId !== undefined) return oneType ? 'source+type' : 'source';
+  return oneType ? 'type' : 'rowid';
 }
 
 export class EventLogStore {
@@ -62,30 +71,52 @@ export class EventLogStore {
         where.push(f.sourceId !== undefined ? 'source_id = @source' : 'source_id IN (SELECT id FROM sources)', 'lead_id = @lead', ...time);
         break;
       case 'source+time':
-        from = 'events INDEXED BY events_lead';
-        where.push('source_id = @source', `seq IN (SELECT seq FROM events INDEXED BY events_created_at WHERE ${time.join(' AND ')})`);
+        from = 'events INDEXED BY events_source_time';
+        where.push('source_id = @source', ...time);
+        break;
+      case 'type+time':
+        from = 'events INDEXED BY events_type_time';
+        where.push(...time);
         break;
       case 'time':
         from = 'events INDEXED BY events_created_at';
         where.push(...time);
         break;
       case 'source':
-        from = 'events INDEXED BY events_lead';
+        from = 'events INDEXED BY events_source';
         where.push('source_id = @source');
+        break;
+      case 'source+type':
+        from = 'events INDEXED BY events_source_type';
+        where.push('source_id = @source');
+        break;
+      case 'type':
+        from = 'events INDEXED BY events_type';
         break;
       case 'rowid':
         break;
     }
     if (f.types !== undefined) {
-      params.types = JSON.stringify(f.types);
-      where.push('type IN (SELECT value FROM json_each(@types))');
+      if (f.types.length === 1) {
+        // Equality, so that an index starting with (…, type) gives one range in seq order.
+        params.type = f.types[0];
+        where.push('type = @type');
+      } else {
+        params.types = JSON.stringify(f.types);
+        where.push('type IN (SELECT value FROM json_each(@types))');
+      }
     }
     if (f.beforeSeq !== undefined) {
       params.before = f.beforeSeq;
       where.push('seq < @before');
     }
+    if (f.afterSeq !== undefined) {
+      params.after = f.afterSeq;
+      where.push('seq > @after');
+    }
 
-    const inner = `SELECT seq FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`;
+    const order = f.afterSeq !== undefined ? 'ASC' : 'DESC';
+    const inner = `SELECT seq FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${order} LIMIT @limit`;
     let stmt = this.statements.get(inner);
     if (!stmt) {
       stmt = this.db.prepare(`SELECT * FROM events WHERE seq IN (${inner}) ORDER BY seq DESC`);

@@ -9,6 +9,7 @@ import { SnapshotStore } from './snapshot.js';
 import { OutboxStore } from './outbox.js';
 import { SubscriptionStore } from './subscriptions.js';
 import { EventLogStore } from './event-log.js';
+import { EventDeliveriesStore } from './event-deliveries.js';
 import { RetentionStore } from './retention.js';
 import { InstallKeyStore } from './install-keys.js';
 import { SqliteLeases } from './leases.js';
@@ -19,6 +20,8 @@ import { SqliteRecordAttempts } from './deliveries/record-attempts.js';
 import { SqliteDeliveryOperations } from './deliveries/operator.js';
 import { SqliteDeliveryViews } from './deliveries/views.js';
 import { sqliteTurn } from './deliveries/turn.js';
+import { SqliteSessions } from './sessions.js';
+import { SqliteDeliveryStats } from './delivery-stats.js';
 
 export interface SqliteOpenOptions {
   /** WAL checkpoints on a thread of their own (the relay turns this on; see checkpointer.ts). */
@@ -45,6 +48,8 @@ export class SqliteStore implements Store {
   readonly leases: Store['leases'];
   readonly replicas: Store['replicas'];
   readonly ticks: Store['ticks'];
+  readonly sessions: Store['sessions'];
+  readonly deliveryStats: Store['deliveryStats'];
   private readonly installKeys: InstallKeyStore;
   private checkpointer: Checkpointer | null = null;
 
@@ -54,6 +59,7 @@ export class SqliteStore implements Store {
     const snapshot = new SnapshotStore(db, sources, outbox);
     const subscriptions = new SubscriptionStore(db);
     const eventLog = new EventLogStore(db);
+    const eventDeliveries = new EventDeliveriesStore(db);
     const retention = new RetentionStore(db);
     const leases = new SqliteLeases(db);
     const replicas = new SqliteReplicas(db);
@@ -88,14 +94,18 @@ export class SqliteStore implements Store {
       leadIdsAfter: async (sourceId, afterId, limit) => snapshot.leadIdsAfter(sourceId, afterId, limit),
       applyPage: async (sourceId, page, nowIso, fence) => snapshot.applyPage(sourceId, page, nowIso, fenced(fence)),
       beginScan: async (sourceId, fence) => snapshot.beginScan(sourceId, fenced(fence)),
+      countListed: async (sourceId, scan) => snapshot.countListed(sourceId, scan),
       completeScan: async (sourceId, scan, threshold, nowIso, decide, fence) =>
         snapshot.completeScan(sourceId, scan, threshold, nowIso, decide, fenced(fence)),
       settleMissingNow: async (sourceId, threshold, nowIso, decide) => snapshot.settleMissingNow(sourceId, threshold, nowIso, decide),
     };
     this.events = {
       list: async (filter) => eventLog.list(filter),
+      deliveryCounts: async (seqs) => eventDeliveries.counts(seqs),
       countCreatedBetween: async (since, until, limit) => outbox.countCreatedBetween(since, until, limit),
       headsCreatedBetween: async (since, until, after, limit) => outbox.headsCreatedBetween(since, until, after, limit),
+      get: async (id) => outbox.byId(id),
+      bodies: async (seqs) => outbox.bodies(seqs),
     };
     this.subscriptions = {
       get: async (id) => subscriptions.get(id),
@@ -104,6 +114,7 @@ export class SqliteStore implements Store {
       insertWithinLimit: async (sub, max) => subscriptions.insertWithinLimit(sub, max),
       update: async (id, patch, nowIso) => subscriptions.update(id, patch, nowIso),
       delete: async (id) => subscriptions.delete(id),
+      filteredCounts: async () => subscriptions.filteredCounts(),
       syncFromConfig: async (wanted, generateSecret, now, graceMs) => subscriptions.syncFromConfig(wanted, generateSecret, now, graceMs),
     };
     this.deliveries = {
@@ -115,8 +126,11 @@ export class SqliteStore implements Store {
       fanOutBacklog: async () => views.fanOutBacklog(),
       queueBySubscription: async () => views.queueBySubscription(),
       get: async (id) => views.get(id),
+      body: async (id) => views.body(id),
       listForSubscription: async (subscriptionId, opts) => views.listForSubscription(subscriptionId, opts),
       retryNow: async (id, now) => operations.retryNow(id, now),
+      countFailed: async (subscriptionId, filter, failedBy, limit) => operations.countFailed(subscriptionId, filter, failedBy, limit),
+      retryFailed: async (subscriptionId, filter, failedBy, now, limit) => operations.retryFailed(subscriptionId, filter, failedBy, now, limit),
       insertPing: async (subscriptionId, event, deliveryId, now) => operations.insertPing(subscriptionId, event, deliveryId, now),
       requeue: async (subscriptionId, events, newId, now) => operations.requeue(subscriptionId, events, newId, now),
     };
@@ -136,6 +150,18 @@ export class SqliteStore implements Store {
       remove: async (id) => replicas.remove(id),
     };
     this.ticks = { claim: async (job, slot, replicaId, now) => replicas.claimTick(job, slot, replicaId, now) };
+    const sessions = new SqliteSessions(db);
+    this.sessions = {
+      create: async (session) => sessions.create(session),
+      get: async (idHash, now) => sessions.get(idHash, now),
+      delete: async (idHash) => sessions.delete(idHash),
+      deleteExpired: async (now, limit) => sessions.deleteExpired(now, limit),
+    };
+    const stats = new SqliteDeliveryStats(db);
+    this.deliveryStats = {
+      perMinute: async (since, until) => stats.perMinute(since, until),
+      subscriptionHealth: (ids, since, recentSince, now) => stats.subscriptionHealth(ids, since, recentSince, now),
+    };
   }
 
   async installKey(name: InstallKeyName): Promise<Buffer> {

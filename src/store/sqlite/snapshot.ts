@@ -17,6 +17,7 @@ export class SnapshotStore {
   private readonly resetMissedStmt;
   private readonly countMissedStmt;
   private readonly clearSeenStmt;
+  private readonly countListedStmt;
   private readonly missingStmt;
   private readonly liveCountStmt;
   private readonly idsAfterStmt;
@@ -67,6 +68,7 @@ export class SnapshotStore {
          WHERE source_id = ? AND lead_id NOT IN (SELECT lead_id FROM scan_seen WHERE source_id = ? AND scan = ?))`,
     );
     this.clearSeenStmt = db.prepare(`DELETE FROM scan_seen WHERE source_id = ?`);
+    this.countListedStmt = db.prepare(`SELECT count(DISTINCT lead_id) AS n FROM scan_seen WHERE source_id = ? AND scan = ?`);
     this.missingStmt = db.prepare(
       `SELECT lead_id, hash, deleted, deleted_reason, lead, raw, state, missing_scans FROM leads
        WHERE source_id = ? AND deleted = 0 AND missing_scans >= ? ORDER BY lead_id`,
@@ -163,6 +165,11 @@ export class SnapshotStore {
       this.clearSeenStmt.run(sourceId);
       return this.settleMissing(sourceId, threshold, now, decide);
     })();
+  }
+
+  /** The distinct lead ids the scan has listed so far. */
+  countListed(sourceId: string, scan: number): number {
+    return (this.countListedStmt.get(sourceId, scan) as { n: number }).n;
   }
 
   /** Starts a full scan: a new scan generation, and the marks of any scan that never completed dropped. */

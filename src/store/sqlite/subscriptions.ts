@@ -14,6 +14,8 @@ interface Row {
   headers: string | null;
   max_per_second: number | null;
   max_concurrency: number | null;
+  content_filter: string | null;
+  payload_options: string | null;
   enabled: number;
   disabled_reason: string | null;
   disabled_at: number | null;
@@ -27,10 +29,10 @@ interface Row {
 }
 
 const COLUMNS = `id, url, secret, previous_secrets, events, sources, description, headers,
-  max_per_second, max_concurrency, enabled, disabled_reason, disabled_at, failing_since, consecutive_failures,
+  max_per_second, max_concurrency, content_filter, payload_options, enabled, disabled_reason, disabled_at, failing_since, consecutive_failures,
   circuit_open_until, origin, created_by, created_at, updated_at`;
 const PARAMS = `@id, @url, @secret, @previousSecrets, @events, @sources, @description, @headers,
-  @maxPerSecond, @maxConcurrency, @enabled, @disabledReason, @disabledAt, @failingSince, @consecutiveFailures,
+  @maxPerSecond, @maxConcurrency, @contentFilter, @payloadOptions, @enabled, @disabledReason, @disabledAt, @failingSince, @consecutiveFailures,
   @circuitOpenUntil, @origin, @createdBy, @createdAt, @updatedAt`;
 
 export class SubscriptionStore {
@@ -41,6 +43,7 @@ export class SubscriptionStore {
   private readonly countStmt;
   private readonly updateStmt;
   private readonly deleteStmt;
+  private readonly filteredStmt;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(`INSERT INTO subscriptions (${COLUMNS}) VALUES (${PARAMS})`);
@@ -61,6 +64,7 @@ export class SubscriptionStore {
         .join(', ')} WHERE id = @id`,
     );
     this.deleteStmt = db.prepare(`DELETE FROM subscriptions WHERE id = ?`);
+    this.filteredStmt = db.prepare(`SELECT subscription_id, filtered FROM subscription_filtered`);
   }
 
   insert(sub: Subscription): void {
@@ -105,6 +109,12 @@ export class SubscriptionStore {
     })();
   }
 
+  /** Events each subscription's filter kept back, by subscription id (absent: none yet). */
+  filteredCounts(): Map<string, number> {
+    const rows = this.filteredStmt.all() as Array<{ subscription_id: string; filtered: number }>;
+    return new Map(rows.map((r) => [r.subscription_id, r.filtered]));
+  }
+
   delete(id: string): boolean {
     return this.deleteStmt.run(id).changes > 0;
   }
@@ -137,6 +147,8 @@ function toParams(s: Subscription) {
     headers: Object.keys(s.headers).length ? JSON.stringify(s.headers) : null,
     maxPerSecond: s.maxPerSecond,
     maxConcurrency: s.maxConcurrency,
+    contentFilter: s.filter === null ? null : JSON.stringify(s.filter),
+    payloadOptions: s.payload === null ? null : JSON.stringify(s.payload),
     enabled: s.enabled ? 1 : 0,
     disabledReason: s.disabledReason,
     disabledAt: s.disabledAt,
@@ -162,6 +174,8 @@ function fromRow(r: Row): Subscription {
     headers: r.headers ? JSON.parse(r.headers) : {},
     maxPerSecond: r.max_per_second,
     maxConcurrency: r.max_concurrency,
+    filter: r.content_filter === null ? null : JSON.parse(r.content_filter),
+    payload: r.payload_options === null ? null : JSON.parse(r.payload_options),
     enabled: r.enabled === 1,
     disabledReason: r.disabled_reason,
     disabledAt: r.disabled_at,

@@ -1,8 +1,11 @@
 // What operators and shutdown do to single deliveries: retry now, a test ping, replay (requeue) and
 // giving a claim back. Each is one statement (its own transaction) except requeue.
 import type { OutboxEvent } from '../../../model.js';
-import type { ClaimedDelivery, StoredEvent } from '../../types.js';
-import { retrying, transaction, type PgDb } from './client.js';
+import type { ClaimedDelivery, DeliveryFilter, StoredEvent } from '../../types.js';
+import { num, retrying, transaction, type PgDb } from './client.js';
+import { filterClause } from './filter.js';
+
+type FailedFilter = Omit<DeliveryFilter, 'status'>;
 
 // Due at once, marked manual, unless an attempt is in flight (a live lease); the subscription's
 // circuit closes in the same statement. Deliveries first, then the subscription: the order turns
@@ -37,6 +40,28 @@ FROM (SELECT DISTINCT ON (seq, lead_key) * FROM unnest($2::text[], $3::bigint[],
 WHERE NOT EXISTS (SELECT 1 FROM deliveries d
                   WHERE d.subscription_id = $1 AND d.lead_key = u.lead_key AND d.event_seq = u.seq AND d.status = 'pending')`;
 
+// A subscription's failed deliveries matching a filter, failed by $2 (what the operator was shown):
+// a range of deliveries_by_status. $1: limit, $2: failedBy; the filter's from $3 (filter.ts).
+const countFailed = (where: string) => /* sql */ `
+SELECT count(*) AS n FROM (
+  SELECT 1 FROM deliveries d JOIN events e ON e.seq = d.event_seq
+  WHERE ${where} AND d.completed_at <= $2::bigint LIMIT $1::int) x`;
+
+// RETRY for a batch, in one statement. status = 'failed' again in the outer WHERE: a row that a
+// concurrent bulk retry (another operator, another replica) re-queued first is re-checked after its
+// lock (READ COMMITTED) and skipped, so each failed delivery is re-queued once. The circuit closes
+// when any row was. $1: limit, $2: failedBy, $3: now; the filter's from $4.
+const retryFailed = (where: string) => /* sql */ `
+WITH d AS (
+  UPDATE deliveries SET status = 'pending', next_attempt_at = $3::bigint, manual = true, completed_at = NULL, updated_at = $3::bigint
+  WHERE status = 'failed' AND id IN (
+    SELECT d.id FROM deliveries d JOIN events e ON e.seq = d.event_seq
+    WHERE ${where} AND d.completed_at <= $2::bigint ORDER BY d.id LIMIT $1::int)
+  RETURNING subscription_id
+),
+s AS (UPDATE subscriptions SET circuit_open_until = NULL WHERE id IN (SELECT subscription_id FROM d) RETURNING id)
+SELECT count(*) AS n FROM d`;
+
 // Attempts - 1: the attempt never happened. Only with the claim's token (a claim taken over since
 // is not this caller's to give back).
 const RELEASE = /* sql */ `
@@ -49,6 +74,20 @@ export function operatorOps(db: PgDb) {
       const res = await retrying(() => db.query<{ subscription_id: string }>({ text: RETRY, values: [id, now] }));
       const row = res.rows[0];
       return row ? { subscriptionId: row.subscription_id } : undefined;
+    },
+
+    async countFailed(subscriptionId: string, filter: FailedFilter, failedBy: number, limit: number): Promise<number> {
+      const { where, values, key } = filterClause(subscriptionId, { ...filter, status: 'failed' }, 3);
+      const res = await db.query<{ n: string | number }>({ name: `lr_dlv_count_failed_${key}`, text: countFailed(where), values: [limit, failedBy, ...values] });
+      return num(res.rows[0]!.n);
+    },
+
+    async retryFailed(subscriptionId: string, filter: FailedFilter, failedBy: number, now: number, limit: number): Promise<number> {
+      const { where, values, key } = filterClause(subscriptionId, { ...filter, status: 'failed' }, 4);
+      const res = await retrying(() =>
+        db.query<{ n: string | number }>({ name: `lr_dlv_retry_failed_${key}`, text: retryFailed(where), values: [limit, failedBy, now, ...values] }),
+      );
+      return num(res.rows[0]!.n);
     },
 
     async insertPing(subscriptionId: string, event: OutboxEvent, deliveryId: string, now: number): Promise<void> {

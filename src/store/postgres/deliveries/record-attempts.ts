@@ -29,8 +29,8 @@ const SQL = /* sql */ `
 WITH RECURSIVE
 r AS (
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::int[],
-                       $9::text[], $10::text[], $11::int[], $12::text[], $13::bigint[], $14::int[], $15::text[], $16::text[])
-    WITH ORDINALITY AS r(dlv, tok, sub, now, now_iso, status, next_at, code, err, att_id, att_no, trig, started, dur, excerpt, disable, i)
+                       $9::text[], $10::text[], $11::int[], $12::text[], $13::bigint[], $14::int[], $15::text[], $16::text[], $22::text[])
+    WITH ORDINALITY AS r(dlv, tok, sub, now, now_iso, status, next_at, code, err, att_id, att_no, trig, started, dur, excerpt, disable, hdrs, i)
 ),
 done AS (
   UPDATE deliveries d SET status = r.status, next_attempt_at = coalesce(r.next_at, d.next_attempt_at), locked_until = NULL,
@@ -102,8 +102,8 @@ health AS (
 ),
 kept AS (SELECT s.* FROM steps s WHERE NOT EXISTS (SELECT 1 FROM fold f WHERE f.sub = s.sub AND f.gone AND f.k < s.k)),
 logged AS (
-  INSERT INTO delivery_attempts (id, delivery_id, attempt, trigger, started_at, duration_ms, status_code, error, response_excerpt, next_attempt_at)
-  SELECT att_id, dlv, att_no, trig, started, dur, code, err, excerpt, next_at FROM kept
+  INSERT INTO delivery_attempts (id, delivery_id, subscription_id, attempt, trigger, started_at, duration_ms, status_code, error, response_excerpt, response_headers, next_attempt_at)
+  SELECT att_id, dlv, sub, att_no, trig, started, dur, code, err, excerpt, hdrs, next_at FROM kept
   RETURNING 1
 )
 SELECT (SELECT coalesce(json_agg(i), '[]') FROM kept) AS recorded,
@@ -187,6 +187,7 @@ async function run(q: PgQueryable, batch: readonly RecordRequest[], health: Heal
       health.circuitBreakerCooldownMs,
       health.autoDisableAfterMs,
       health.autoDisableAfterText,
+      a.map((x) => (x.responseHeaders ? JSON.stringify(x.responseHeaders) : null)),
     ],
   });
   const row = res.rows[0]!;

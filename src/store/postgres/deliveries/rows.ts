@@ -14,6 +14,9 @@ export interface SubscriptionJson {
   headers: string | null;
   max_per_second: number | null;
   max_concurrency: number | null;
+  /** Absent while a replica of the previous version runs on a schema before migration 3. */
+  content_filter?: string | null;
+  payload_options?: string | null;
   enabled: boolean;
   disabled_reason: string | null;
   disabled_at: number | string | null;
@@ -38,6 +41,8 @@ export function subscriptionFromJson(r: SubscriptionJson): Subscription {
     headers: r.headers ? JSON.parse(r.headers) : {},
     maxPerSecond: r.max_per_second,
     maxConcurrency: r.max_concurrency,
+    filter: r.content_filter ? JSON.parse(r.content_filter) : null,
+    payload: r.payload_options ? JSON.parse(r.payload_options) : null,
     enabled: r.enabled,
     disabledReason: r.disabled_reason,
     disabledAt: numOrNull(r.disabled_at),

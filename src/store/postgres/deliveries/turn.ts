@@ -58,9 +58,10 @@ async function turnOnce(db: PgDb, t: DeliveryTurn, claims: DeliveryTurn['claims'
       }
     }
     let fannedOut = 0;
+    let filtered: Array<{ subscriptionId: string; count: number }> = [];
     let claimed: ClaimedDelivery[] = [];
     try {
-      if (t.fanOutLimit > 0) fannedOut = await fanOut(client, t);
+      if (t.fanOutLimit > 0) ({ taken: fannedOut, filtered } = await fanOut(client, t));
       claimed = await claim(client, claims, t.now, t.leaseUntil, gated, t.maxTotal);
     } catch (err) {
       if (!isStatementFault(err)) throw err;
@@ -71,7 +72,13 @@ async function turnOnce(db: PgDb, t: DeliveryTurn, claims: DeliveryTurn['claims'
       return { recorded: progress.recorded, fannedOut: 0, claimed: [], claimError: err instanceof CallbackError ? asError(err.original) : asError(err) };
     }
     await sql('COMMIT');
-    return { recorded: recorded ?? [], fannedOut, moreToFanOut: t.fanOutLimit > 0 && fannedOut >= t.fanOutLimit, claimed };
+    return {
+      recorded: recorded ?? [],
+      fannedOut,
+      moreToFanOut: t.fanOutLimit > 0 && fannedOut >= t.fanOutLimit,
+      claimed,
+      ...(filtered.length ? { filtered } : {}),
+    };
   } catch (err) {
     if (inTx) broken = await rollback(client, err);
     else if (!isStatementFault(err)) broken = asError(err);

@@ -1,25 +1,28 @@
 // Reads of the delivery queue for the API, metrics and the worker's idle wait: one statement each,
 // a delivery's attempt log included (json_agg) rather than fetched in a second round trip.
-import type { DeliveryStatus, DeliveryView } from '../../types.js';
+import type { DeliveryFilter, DeliveryStatus, DeliveryView } from '../../types.js';
 import { num, numOrNull, type PgDb } from './client.js';
+import { filterClause } from './filter.js';
 
 const VIEW_COLUMNS = /* sql */ `
   d.id, d.subscription_id, d.status, d.attempts, d.next_attempt_at, d.last_status_code, d.last_error,
   d.created_at, d.updated_at, d.completed_at, e.id AS event_id, e.type AS event_type, e.source_id, e.lead_id,
   (SELECT coalesce(json_agg(json_build_object(
             'id', a.id, 'attempt', a.attempt, 'trigger', a.trigger, 'startedAt', a.started_at, 'durationMs', a.duration_ms,
-            'statusCode', a.status_code, 'error', a.error, 'responseExcerpt', a.response_excerpt, 'nextAttemptAt', a.next_attempt_at)
+            'statusCode', a.status_code, 'error', a.error, 'responseExcerpt', a.response_excerpt,
+            'responseHeaders', a.response_headers::json, 'nextAttemptAt', a.next_attempt_at)
           ORDER BY a.attempt, a.id), '[]')
    FROM delivery_attempts a WHERE a.delivery_id = d.id) AS attempt_log`;
 
 const GET = /* sql */ `SELECT ${VIEW_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id = $1`;
 
-// Keyset paging on id (deliveries_by_subscription); ids compare bytewise (the column is
-// COLLATE "C"), as SQLite's BINARY collation does, whatever the database's locale.
-const LIST = /* sql */ `
+// Keyset paging on id (deliveries_by_subscription, or deliveries_by_status with a status); ids
+// compare bytewise (the column is COLLATE "C"), as SQLite's BINARY collation does, whatever the
+// database's locale. $1: limit, $2: before; the filter's from $3 (filter.ts).
+const list = (where: string) => /* sql */ `
 SELECT ${VIEW_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq
-WHERE d.subscription_id = $1 AND ($2::text IS NULL OR d.status = $2) AND ($3::text IS NULL OR d.id < $3)
-ORDER BY d.id DESC LIMIT $4::int`;
+WHERE ${where} AND ($2::text IS NULL OR d.id < $2)
+ORDER BY d.id DESC LIMIT $1::int`;
 
 const PENDING_COUNT = /* sql */ `
 SELECT count(*) AS n FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled
@@ -86,12 +89,15 @@ export function viewOps(db: PgDb) {
       return res.rows[0] && toView(res.rows[0]);
     },
 
-    async listForSubscription(subscriptionId: string, opts: { status?: DeliveryStatus; before?: string; limit: number }): Promise<DeliveryView[]> {
-      const res = await db.query<ViewRow>({
-        name: 'lr_dlv_list',
-        text: LIST,
-        values: [subscriptionId, opts.status ?? null, opts.before ?? null, opts.limit],
-      });
+    async body(id: string): Promise<string | undefined> {
+      const res = await db.query<{ body: string }>({ text: 'SELECT e.body FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id = $1', values: [id] });
+      return res.rows[0]?.body;
+    },
+
+    async listForSubscription(subscriptionId: string, opts: DeliveryFilter & { before?: string; limit: number }): Promise<DeliveryView[]> {
+      const { before, limit, ...filter } = opts;
+      const { where, values, key } = filterClause(subscriptionId, filter, 3);
+      const res = await db.query<ViewRow>({ name: `lr_dlv_list_${key}`, text: list(where), values: [limit, before ?? null, ...values] });
       return res.rows.map(toView);
     },
 

@@ -6,6 +6,10 @@
 // default, indexes); dropping or renaming what the previous version still uses waits for a later
 // release. One that cannot keep to that must say "stop every replica first" in the release notes.
 import { m0001_initial } from './0001_initial.js';
+import { m0002_dashboard } from './0002_dashboard.js';
+import { m0003_filters } from './0003_filters.js';
+import { m0004_delivery_log } from './0004_delivery_log.js';
+import { m0005_dashboard_indexes } from './0005_dashboard_indexes.js';
 
 export interface PgMigration {
   version: number;
@@ -13,4 +17,4 @@ export interface PgMigration {
   sql: string;
 }
 
-export const pgMigrations: readonly PgMigration[] = [m0001_initial];
+export const pgMigrations: readonly PgMigration[] = [m0001_initial, m0002_dashboard, m0003_filters, m0004_delivery_log, m0005_dashboard_indexes];

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { SnapshotOps } from '../../contract.js';
 import { applyPage } from './apply-page.js';
 import { getLeadEventHashes, getLeads, leadIdsAfter } from './read.js';
-import { beginScan, completeScan, settleMissingNow } from './scan.js';
+import { beginScan, completeScan, countListed, settleMissingNow } from './scan.js';
 
 export function createPgSnapshotOps(pool: pg.Pool): SnapshotOps {
   return {
@@ -12,6 +12,7 @@ export function createPgSnapshotOps(pool: pg.Pool): SnapshotOps {
     leadIdsAfter: (sourceId, afterId, limit) => leadIdsAfter(pool, sourceId, afterId, limit),
     applyPage: (sourceId, page, nowIso, fence) => applyPage(pool, sourceId, page, nowIso, fence),
     beginScan: (sourceId, fence) => beginScan(pool, sourceId, fence),
+    countListed: (sourceId, scan) => countListed(pool, sourceId, scan),
     completeScan: (sourceId, scan, threshold, nowIso, decide, fence) => completeScan(pool, sourceId, scan, threshold, nowIso, decide, fence),
     settleMissingNow: (sourceId, threshold, nowIso, decide) => settleMissingNow(pool, sourceId, threshold, nowIso, decide),
   };

@@ -26,6 +26,14 @@ export async function beginScan(pool: pg.Pool, sourceId: string, fence: Fence | 
   });
 }
 
+export async function countListed(pool: pg.Pool, sourceId: string, scan: number): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    'SELECT count(DISTINCT lead_id)::int AS n FROM scan_seen WHERE source_id = $1 AND scan = $2',
+    [sourceId, scan],
+  );
+  return rows[0]?.n ?? 0;
+}
+
 export async function completeScan(
   pool: pg.Pool,
   sourceId: string,

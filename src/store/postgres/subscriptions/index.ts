@@ -53,6 +53,11 @@ export function createPgSubscriptionOps(pool: pg.Pool): SubscriptionOps {
       });
     },
 
+    async filteredCounts() {
+      const { rows } = await pool.query<{ subscription_id: string; filtered: string }>('SELECT subscription_id, filtered FROM subscription_filtered');
+      return new Map(rows.map((r) => [r.subscription_id, Number(r.filtered)]));
+    },
+
     async delete(id) {
       const r = await pool.query('DELETE FROM subscriptions WHERE id = $1', [id]);
       return (r.rowCount ?? 0) > 0;

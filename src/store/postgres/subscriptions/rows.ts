@@ -14,6 +14,8 @@ export interface SubscriptionRow {
   headers: string | null;
   max_per_second: number | null;
   max_concurrency: number | null;
+  content_filter: string | null;
+  payload_options: string | null;
   enabled: boolean;
   disabled_reason: string | null;
   disabled_at: number | null;
@@ -29,7 +31,7 @@ export interface SubscriptionRow {
 /** The columns a Subscription covers (circuit_failed_probes is the delivery side's own). */
 export const COLUMNS = [
   'id', 'url', 'secret', 'previous_secrets', 'events', 'sources', 'description', 'headers', 'max_per_second',
-  'max_concurrency', 'enabled', 'disabled_reason', 'disabled_at', 'failing_since', 'consecutive_failures',
+  'max_concurrency', 'content_filter', 'payload_options', 'enabled', 'disabled_reason', 'disabled_at', 'failing_since', 'consecutive_failures',
   'circuit_open_until', 'origin', 'created_by', 'created_at', 'updated_at',
 ] as const satisfies ReadonlyArray<keyof SubscriptionRow>;
 
@@ -47,6 +49,8 @@ export function toRow(s: Subscription): SubscriptionRow {
     headers: Object.keys(s.headers).length ? JSON.stringify(s.headers) : null,
     max_per_second: s.maxPerSecond,
     max_concurrency: s.maxConcurrency,
+    content_filter: s.filter === null ? null : JSON.stringify(s.filter),
+    payload_options: s.payload === null ? null : JSON.stringify(s.payload),
     enabled: s.enabled,
     disabled_reason: s.disabledReason,
     disabled_at: s.disabledAt,
@@ -72,6 +76,8 @@ export function fromRow(r: SubscriptionRow): Subscription {
     headers: r.headers ? JSON.parse(r.headers) : {},
     maxPerSecond: r.max_per_second,
     maxConcurrency: r.max_concurrency,
+    filter: r.content_filter === null ? null : JSON.parse(r.content_filter),
+    payload: r.payload_options === null ? null : JSON.parse(r.payload_options),
     enabled: r.enabled,
     disabledReason: r.disabled_reason,
     disabledAt: r.disabled_at,

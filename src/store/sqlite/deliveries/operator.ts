@@ -3,7 +3,10 @@
 import type { Db } from '../db.js';
 import type { OutboxStore } from '../outbox.js';
 import type { OutboxEvent } from '../../../model.js';
-import type { StoredEvent } from '../../types.js';
+import type { DeliveryFilter, StoredEvent } from '../../types.js';
+import { StatementsByFilter } from './filter.js';
+
+type FailedFilter = Omit<DeliveryFilter, 'status'>;
 
 export class SqliteDeliveryOperations {
   private readonly insertStmt;
@@ -12,6 +15,8 @@ export class SqliteDeliveryOperations {
   private readonly replayInsertStmt;
   private readonly unclaimStmt;
   private readonly releaseAllStmt;
+  private readonly countFailedStmt;
+  private readonly retryFailedStmt;
 
   constructor(
     private readonly db: Db,
@@ -40,6 +45,23 @@ export class SqliteDeliveryOperations {
       `UPDATE deliveries SET locked_until = NULL, attempts = max(attempts - 1, 0)
        WHERE id = ? AND lease_token = ? AND status = 'pending'`,
     );
+    // Failed deliveries matching a filter: a range of deliveries_by_status (subscription_id, 'failed'),
+    // checked row by row for the rest. failedBy bounds the set to what the operator was shown.
+    this.countFailedStmt = new StatementsByFilter(
+      db,
+      (where) => `SELECT count(*) AS n FROM (
+         SELECT 1 FROM deliveries d JOIN events e ON e.seq = d.event_seq
+         WHERE ${where} AND d.completed_at <= @failedBy LIMIT @limit)`,
+    );
+    // As retryStmt, for a batch: the status is checked again in the outer WHERE (a row the subquery
+    // picked is still failed when it is written: one writer, one transaction, but said anyway).
+    this.retryFailedStmt = new StatementsByFilter(
+      db,
+      (where) => `UPDATE deliveries SET status = 'pending', next_attempt_at = @now, manual = 1, completed_at = NULL, updated_at = @now
+       WHERE status = 'failed' AND id IN (
+         SELECT d.id FROM deliveries d JOIN events e ON e.seq = d.event_seq
+         WHERE ${where} AND d.completed_at <= @failedBy ORDER BY d.id LIMIT @limit)`,
+    );
     this.releaseAllStmt = db.prepare(`UPDATE deliveries SET locked_until = NULL WHERE status = 'pending' AND locked_until IS NOT NULL`);
   }
 
@@ -49,6 +71,20 @@ export class SqliteDeliveryOperations {
       if (!row) return undefined;
       this.closeCircuitStmt.run(row.subscription_id);
       return { subscriptionId: row.subscription_id };
+    })();
+  }
+
+  countFailed(subscriptionId: string, filter: FailedFilter, failedBy: number, limit: number): number {
+    const { stmt, params } = this.countFailedStmt.get({ ...filter, status: 'failed' });
+    return (stmt.get({ ...params, subscriptionId, failedBy, limit }) as { n: number }).n;
+  }
+
+  retryFailed(subscriptionId: string, filter: FailedFilter, failedBy: number, now: number, limit: number): number {
+    return this.db.transaction(() => {
+      const { stmt, params } = this.retryFailedStmt.get({ ...filter, status: 'failed' });
+      const n = stmt.run({ ...params, subscriptionId, failedBy, now, limit }).changes;
+      if (n > 0) this.closeCircuitStmt.run(subscriptionId);
+      return n;
     })();
   }
 

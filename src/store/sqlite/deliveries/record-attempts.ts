@@ -21,8 +21,8 @@ export class SqliteRecordAttempts {
        WHERE id = @id AND lease_token = @leaseToken`,
     );
     this.insertAttemptStmt = db.prepare(
-      `INSERT INTO delivery_attempts (id, delivery_id, attempt, trigger, started_at, duration_ms, status_code, error, response_excerpt, next_attempt_at)
-       VALUES (@id, @deliveryId, @attempt, @trigger, @startedAt, @durationMs, @statusCode, @error, @responseExcerpt, @nextAttemptAt)`,
+      `INSERT INTO delivery_attempts (id, delivery_id, subscription_id, attempt, trigger, started_at, duration_ms, status_code, error, response_excerpt, response_headers, next_attempt_at)
+       VALUES (@id, @deliveryId, @subscriptionId, @attempt, @trigger, @startedAt, @durationMs, @statusCode, @error, @responseExcerpt, @responseHeaders, @nextAttemptAt)`,
     );
     // Concurrent attempts of one subscription all land here, so health is counted in SQL, not from
     // a snapshot the worker read earlier. The circuit opens for the cooldown at the threshold;
@@ -103,6 +103,7 @@ export class SqliteRecordAttempts {
     this.insertAttemptStmt.run({
       id: a.id,
       deliveryId: a.deliveryId,
+      subscriptionId,
       attempt: a.attempt,
       trigger: a.trigger,
       startedAt: a.startedAt,
@@ -110,6 +111,7 @@ export class SqliteRecordAttempts {
       statusCode: a.statusCode,
       error: a.error,
       responseExcerpt: a.responseExcerpt,
+      responseHeaders: a.responseHeaders ? JSON.stringify(a.responseHeaders) : null,
       nextAttemptAt: a.nextAttemptAt,
     });
     const ok = a.outcome === 'succeeded';

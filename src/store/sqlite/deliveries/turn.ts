@@ -24,6 +24,7 @@ export function sqliteTurn(
           const f = parts.fanOut.run(t.match, parts.subscriptions(), t.newDeliveryId, t.now, t.fanOutLimit);
           result.fannedOut = f.fannedOut;
           result.moreToFanOut = f.more;
+          if (f.filtered.size) result.filtered = [...f.filtered].map(([subscriptionId, count]) => ({ subscriptionId, count }));
         }
         const claimed: ClaimedDelivery[] = [];
         for (const c of t.claims) {
@@ -38,6 +39,7 @@ export function sqliteTurn(
       // Transaction"): a storage error fails the turn as a whole.
       if (isStorageError(err)) throw err;
       result.fannedOut = 0;
+      delete result.filtered;
       result.claimed = [];
       result.claimError = err instanceof Error ? err : new Error(String(err));
     }

@@ -1,13 +1,15 @@
 // Reads of the delivery queue: one delivery or a subscription's page with their attempt logs, the
 // backlog per subscription, and when the next retry falls due.
 import type { Db } from '../db.js';
-import type { DeliveryStatus, DeliveryView } from '../../types.js';
+import type { DeliveryFilter, DeliveryStatus, DeliveryView } from '../../types.js';
+import { StatementsByFilter } from './filter.js';
 
 export class SqliteDeliveryViews {
   private readonly nextDueStmt;
   private readonly listStmt;
   private readonly attemptsStmt;
   private readonly getStmt;
+  private readonly bodyStmt;
   private readonly pendingCountStmt;
   private readonly queueStmt;
   private readonly backlogStmt;
@@ -25,11 +27,12 @@ export class SqliteDeliveryViews {
                    WHERE d.subscription_id = s.id AND d.status = 'pending' AND d.locked_until IS NULL AND d.next_attempt_at > @now)) AS at
        FROM subscriptions s WHERE s.enabled = 1`,
     );
-    this.listStmt = db.prepare(
-      `SELECT d.*, e.id AS event_id, e.type AS event_type, e.source_id, e.lead_id FROM deliveries d
+    // Keyset paging on id: deliveries_by_subscription_id, or deliveries_by_status with a status.
+    this.listStmt = new StatementsByFilter(
+      db,
+      (where) => `SELECT d.*, e.id AS event_id, e.type AS event_type, e.source_id, e.lead_id FROM deliveries d
        JOIN events e ON e.seq = d.event_seq
-       WHERE d.subscription_id = @subscriptionId AND (@status IS NULL OR d.status = @status)
-         AND (@before IS NULL OR d.id < @before)
+       WHERE ${where} AND (@before IS NULL OR d.id < @before)
        ORDER BY d.id DESC LIMIT @limit`,
     );
     this.attemptsStmt = db.prepare(
@@ -39,6 +42,7 @@ export class SqliteDeliveryViews {
       `SELECT d.*, e.id AS event_id, e.type AS event_type, e.source_id, e.lead_id FROM deliveries d
        JOIN events e ON e.seq = d.event_seq WHERE d.id = ?`,
     );
+    this.bodyStmt = db.prepare(`SELECT e.body FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id = ?`);
     this.pendingCountStmt = db.prepare(
       `SELECT count(*) AS n FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled = 1
        WHERE d.status = 'pending'`,
@@ -72,8 +76,14 @@ export class SqliteDeliveryViews {
     return row ? this.withAttempts([row])[0] : undefined;
   }
 
-  listForSubscription(subscriptionId: string, opts: { status?: DeliveryStatus; before?: string; limit: number }): DeliveryView[] {
-    const rows = this.listStmt.all({ subscriptionId, status: opts.status ?? null, before: opts.before ?? null, limit: opts.limit }) as DeliveryRow[];
+  body(id: string): string | undefined {
+    return (this.bodyStmt.get(id) as { body: string } | undefined)?.body;
+  }
+
+  listForSubscription(subscriptionId: string, opts: DeliveryFilter & { before?: string; limit: number }): DeliveryView[] {
+    const { before, limit, ...filter } = opts;
+    const { stmt, params } = this.listStmt.get(filter);
+    const rows = stmt.all({ ...params, subscriptionId, before: before ?? null, limit }) as DeliveryRow[];
     return this.withAttempts(rows);
   }
 
@@ -109,6 +119,7 @@ export class SqliteDeliveryViews {
         statusCode: a.status_code,
         error: a.error,
         responseExcerpt: a.response_excerpt,
+        responseHeaders: parseHeaders(a.response_headers),
         nextAttemptAt: a.next_attempt_at,
       })),
     }));
@@ -143,5 +154,17 @@ interface AttemptRow {
   status_code: number | null;
   error: string | null;
   response_excerpt: string | null;
+  response_headers: string | null;
   next_attempt_at: number | null;
+}
+
+/** The JSON the attempt log keeps response headers in ([[name, value], ...]); null when none were kept. */
+function parseHeaders(json: string | null): Array<[string, string]> | null {
+  if (json === null) return null;
+  try {
+    const v = JSON.parse(json) as unknown;
+    return Array.isArray(v) ? (v as Array<[string, string]>) : null;
+  } catch {
+    return null;
+  }
 }

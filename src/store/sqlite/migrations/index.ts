@@ -9,7 +9,11 @@ import { m0007_install_keys } from './0007_install_keys.js';
 import { m0008_created_by } from './0008_created_by.js';
 import { m0009_replicas } from './0009_replicas.js';
 import { m0010_sync_requests } from './0010_sync_requests.js';
-import { m0011_ready_queue } from './0011_ready_queue.js';
+import { m0011_dashboard } from './0011_dashboard.js';
+import { m0012_filters } from './0012_filters.js';
+import { m0014_delivery_log } from './0014_delivery_log.js';
+import { m0015_dashboard_indexes } from './0015_dashboard_indexes.js';
+import { m0016_ready_queue } from './0016_ready_queue.js';
 
 export interface Migration {
   version: number;
@@ -28,5 +32,9 @@ export const migrations: readonly Migration[] = [
   m0008_created_by,
   m0009_replicas,
   m0010_sync_requests,
-  m0011_ready_queue,
+  m0011_dashboard,
+  m0012_filters,
+  m0014_delivery_log,
+  m0015_dashboard_indexes,
+  m0016_ready_queue,
 ];

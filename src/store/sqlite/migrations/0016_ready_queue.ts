@@ -7,8 +7,8 @@
 // is recorded, and a retry puts it back: the same index writes as before.
 import type { Migration } from './index.js';
 
-export const m0011_ready_queue: Migration = {
-  version: 11,
+export const m0016_ready_queue: Migration = {
+  version: 16,
   name: 'ready_queue',
   sql: /* sql */ `
 DROP INDEX deliveries_due;
