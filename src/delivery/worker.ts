@@ -7,7 +7,7 @@ import type { AttemptRecord, ClaimedDelivery, DeliveryTurnResult, HealthPolicy, 
 import { signingSecrets } from '../store/index.js';
 import type { Clock } from '../util/time.js';
 import { newId } from '../util/ids.js';
-import { parseRetryAfter } from '../vendors/http.js';
+import { parseRetryAfter } from '../util/retry-after.js';
 import { fanOutMatcher } from './match.js';
 import { FilterCache } from '../filters/index.js';
 import { shapePayload } from './payload.js';

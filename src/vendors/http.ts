@@ -4,6 +4,7 @@ import pRetry from 'p-retry';
 import { formatDuration } from '../config/duration.js';
 import { RelayError } from '../util/errors.js';
 import { REDACTED, Redactor, credentialParts } from '../util/redact.js';
+import { parseRetryAfter } from '../util/retry-after.js';
 import { RequestBudget, type RequestPriority } from './budget.js';
 
 export class VendorError extends RelayError {
@@ -235,15 +236,6 @@ function networkProblem(err: unknown, phase: 'no response' | 'body'): string {
   }
   if (code === 'ECONNREFUSED') return `connection refused (${message})`;
   return phase === 'body' ? `response body failed: ${message}` : message;
-}
-
-/** Retry-After as delay-seconds or an HTTP date; null when absent or unparseable. */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | null {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (!v) return null;
-  if (/^\d+(\.\d+)?$/.test(v.trim())) return Math.round(Number(v) * 1000);
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
