@@ -13,7 +13,7 @@ import { FilterCache } from '../filters/index.js';
 import { shapePayload } from './payload.js';
 import { nextRetryDelay } from './schedule.js';
 import { prepareTarget, sendTo, Shutdown, type Target } from './send.js';
-import { subscriptionRedactor } from './redaction.js';
+import { subscriptionRedactor } from '../util/redact.js';
 import { signatureHeader } from './sign.js';
 import { TokenBucket } from './rate.js';
 import { AttemptRecorder, type FinishedAttempt } from './recorder.js';
