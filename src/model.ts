@@ -2,10 +2,25 @@
 export const VENDORS = ['apten', 'nexus-erp', 'penguinmails', 'mega'] as const;
 export type VendorName = (typeof VENDORS)[number];
 
+/**
+ * The concrete event types a webhook can carry: the one list every other is derived from (config
+ * and API enums, the family wildcards, the event log's filter, hook samples, the OpenAPI document).
+ */
 export const EVENT_TYPES = ['lead.created', 'lead.updated', 'lead.deleted', 'event.added', 'event.updated'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
-/** What a webhook's `type` can be: a detected change, or a test send (POST /v1/subscriptions/:id/test). */
-export type WebhookType = EventType | 'ping';
+
+/** What a webhook's `type` can be (and the event log holds): a detected change, or a test send (POST /v1/subscriptions/:id/test). */
+export const WEBHOOK_TYPES = [...EVENT_TYPES, 'ping'] as const;
+export type WebhookType = (typeof WEBHOOK_TYPES)[number];
+
+type FamilyOf<T> = T extends `${infer F}.${string}` ? `${F}.*` : never;
+/** "lead.*", "event.*": every type of one family, from the part of EVENT_TYPES before the dot. */
+export type EventFamily = FamilyOf<EventType>;
+export const EVENT_FAMILIES = [...new Set(EVENT_TYPES.map((t) => `${t.slice(0, t.indexOf('.'))}.*`))] as EventFamily[];
+
+/** What a subscription's `events` may list: a concrete type, a family wildcard, or everything. */
+export type EventTypeFilter = EventType | EventFamily | '*';
+export const EVENT_TYPE_FILTERS = [...EVENT_TYPES, ...EVENT_FAMILIES, '*'] as unknown as readonly [EventTypeFilter, ...EventTypeFilter[]];
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

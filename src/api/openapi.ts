@@ -284,7 +284,7 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get', path: '/v1/events', operationId: 'listEvents', tag: 'Events', summary: 'The event log, newest first',
     query: eventsQuerySchema,
     queryDocs: {
-      type: 'One or more of lead.created, lead.updated, lead.deleted, event.added, event.updated, ping, comma separated.',
+      type: `One or more of ${WEBHOOK_TYPES.join(', ')}, comma separated.`,
       source: 'A source id.',
       lead: 'A lead id: with source, in that source; without it, in every source.',
       since: "On the event's createdAt, inclusive: an ISO 8601 date-time with a time zone (2026-05-14T15:30:00Z) or a date (2026-05-14, midnight UTC).",

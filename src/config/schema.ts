@@ -8,7 +8,7 @@ import { METRICS_AUTH_MODES, namedTokenSchema, tokenProblems, tokenSchema, type 
 import { headerValueProblem, isValidHeaderName } from '../util/http-headers.js';
 import { parse as parsePgUrl } from 'pg-connection-string';
 import { filterSchema, payloadOptionsSchema } from '../filters/schema.js';
-import type { PayloadOptions } from '../model.js';
+import { EVENT_TYPE_FILTERS, type EventTypeFilter, type PayloadOptions } from '../model.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -16,13 +16,8 @@ import type { PayloadOptions } from '../model.js';
 export const VENDORS = ['apten', 'nexus-erp', 'penguinmails', 'mega'] as const;
 export type Vendor = (typeof VENDORS)[number];
 
-/** The concrete event types a webhook can carry. */
-export const EVENT_TYPES = ['lead.created', 'lead.updated', 'lead.deleted', 'event.added', 'event.updated'] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-/** What a subscription's `events` may list: a concrete type, a family wildcard, or everything. */
-export const EVENT_TYPE_FILTERS = [...EVENT_TYPES, 'lead.*', 'event.*', '*'] as const;
-export type EventTypeFilter = (typeof EVENT_TYPE_FILTERS)[number];
+/** The event types and what a subscription's `events` may list: defined once, in src/model.ts. */
+export { EVENT_TYPES, EVENT_TYPE_FILTERS, type EventType, type EventTypeFilter } from '../model.js';
 
 export const INITIAL_SYNC_MODES = ['baseline', 'emit'] as const;
 export type InitialSyncMode = (typeof INITIAL_SYNC_MODES)[number];

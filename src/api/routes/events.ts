@@ -3,12 +3,13 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { RelayControl } from '../control.js';
 import type { StoredEvent } from '../../store/index.js';
-import { EVENT_TYPES, sourceIdSchema } from '../../config/index.js';
+import { sourceIdSchema } from '../../config/index.js';
+import { WEBHOOK_TYPES } from '../../model.js';
 import { pageLimitSchema } from '../schemas/common.js';
 import { parseQuery } from '../validate.js';
 
-/** What `type` may name: the detected changes plus test sends. */
-export const EVENT_LOG_TYPES = [...EVENT_TYPES, 'ping'] as const;
+/** What `type` may name: the detected changes plus test sends (src/model.ts). */
+export const EVENT_LOG_TYPES = WEBHOOK_TYPES;
 
 const TYPES_HINT = `must be one or more of ${EVENT_LOG_TYPES.join(', ')}, comma separated`;
 
