@@ -83,12 +83,5 @@ export interface OutboxEvent {
   body: WebhookBody;
 }
 
-/** Compact payloads (src/delivery/payload.ts): what a subscription's webhooks leave out. */
-export interface PayloadOptions {
-  /** false: lead.raw and previous.raw (the vendor's whole record) are left out. Default true. */
-  raw?: boolean;
-  /** changes: only changes, the lead's id and `fields`; full (default): the whole body. */
-  mode?: 'full' | 'changes';
-  /** With mode changes: the lead fields to include, as dotted paths ("status", "owner.id"). */
-  fields?: string[];
-}
+/** Compact payloads (src/delivery/payload.ts): what a subscription's webhooks leave out; the type is its schema's output (src/filters/schema.ts). */
+export type { PayloadOptions } from './filters/schema.js';
