@@ -1,11 +1,11 @@
 // One suite, every vendor adapter + simulator pair (hono's shared router suite habit): the promises
 // of interface.md and vendors.md "Common rules" hold whichever vendor a source reads.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AptenSimulator, AptenVendorSim } from '../src/sim/apten/index.js';
-import { NexusSimulator } from '../src/sim/nexus/index.js';
-import { PenguinMailsSimulator } from '../src/sim/penguinmails/index.js';
-import { MegaSimulator } from '../src/sim/mega/index.js';
-import type { VendorSimulator } from '../src/sim/common/types.js';
+import { AptenSimulator, AptenVendorSim } from '../src/vendors/apten/sim/index.js';
+import { NexusSimulator } from '../src/vendors/nexus-erp/sim/index.js';
+import { PenguinMailsSimulator } from '../src/vendors/penguinmails/sim/index.js';
+import { MegaSimulator } from '../src/vendors/mega/sim/index.js';
+import type { VendorSimulator } from '../src/vendors/sim-common/types.js';
 import { Harness } from './helpers/harness.js';
 
 const NORMALIZED_KEYS = [

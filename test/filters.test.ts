@@ -3,11 +3,11 @@
 // verifying subscriber per filter. What each filtered subscriber must receive is worked out here,
 // by hand, from the catch-all's bodies: the filter engine is not used to judge itself.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AptenSimulator, AptenVendorSim } from '../src/sim/apten/index.js';
-import { NexusSimulator } from '../src/sim/nexus/index.js';
-import { PenguinMailsSimulator } from '../src/sim/penguinmails/index.js';
-import { MegaSimulator } from '../src/sim/mega/index.js';
-import type { VendorSimulator } from '../src/sim/common/types.js';
+import { AptenSimulator, AptenVendorSim } from '../src/vendors/apten/sim/index.js';
+import { NexusSimulator } from '../src/vendors/nexus-erp/sim/index.js';
+import { PenguinMailsSimulator } from '../src/vendors/penguinmails/sim/index.js';
+import { MegaSimulator } from '../src/vendors/mega/sim/index.js';
+import type { VendorSimulator } from '../src/vendors/sim-common/types.js';
 import { generateSecret } from '../src/delivery/sign.js';
 import { Harness } from './helpers/harness.js';
 import { TestSubscriber, type Received } from './helpers/subscriber.js';

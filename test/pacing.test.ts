@@ -7,9 +7,9 @@ import { RequestBudget, type RateLimit, type RequestPriority } from '../src/vend
 import { PollLoop } from '../src/sync/scheduler.js';
 import { emptyRunStats } from '../src/sync/engine.js';
 import { vendorEntry } from '../src/vendors/index.js';
-import { DEFAULT_RATE_LIMITS, PenguinMailsSimulator } from '../src/sim/penguinmails/index.js';
-import { MEGA_DEFAULT_RATE_LIMITS, MegaSimulator } from '../src/sim/mega/index.js';
-import type { SimRateLimit } from '../src/sim/common/rate-limit.js';
+import { DEFAULT_RATE_LIMITS, PenguinMailsSimulator } from '../src/vendors/penguinmails/sim/index.js';
+import { MEGA_DEFAULT_RATE_LIMITS, MegaSimulator } from '../src/vendors/mega/sim/index.js';
+import type { SimRateLimit } from '../src/vendors/sim-common/rate-limit.js';
 import type { VendorName } from '../src/model.js';
 import { FakeClock, settle } from './helpers/fake-clock.js';
 import { Harness } from './helpers/harness.js';

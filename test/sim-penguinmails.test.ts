@@ -10,8 +10,8 @@ import {
   startPenguinMailsActivity,
   type PenguinMailsActivityKind,
   type PenguinMailsSimulatorOptions,
-} from '../src/sim/penguinmails/index.js';
-import type { SimServerHandle } from '../src/sim/common/types.js';
+} from '../src/vendors/penguinmails/sim/index.js';
+import type { SimServerHandle } from '../src/vendors/sim-common/types.js';
 
 const KEY = 'pm_test_key_123';
 const LEADS = '/api/v1/tenant/leads';

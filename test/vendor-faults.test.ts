@@ -5,11 +5,11 @@
 // GET /v1/sources and in /metrics without leaking the key, and the next sync recovers on its own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { AptenSimulator, AptenVendorSim } from '../src/sim/apten/index.js';
-import { NexusSimulator } from '../src/sim/nexus/index.js';
-import { PenguinMailsSimulator } from '../src/sim/penguinmails/index.js';
-import { MegaSimulator } from '../src/sim/mega/index.js';
-import type { SimFault, VendorSimulator } from '../src/sim/common/types.js';
+import { AptenSimulator, AptenVendorSim } from '../src/vendors/apten/sim/index.js';
+import { NexusSimulator } from '../src/vendors/nexus-erp/sim/index.js';
+import { PenguinMailsSimulator } from '../src/vendors/penguinmails/sim/index.js';
+import { MegaSimulator } from '../src/vendors/mega/sim/index.js';
+import type { SimFault, VendorSimulator } from '../src/vendors/sim-common/types.js';
 import { Harness } from './helpers/harness.js';
 
 /** A vendor clock the tests can move: the simulators stamp every change with it. */

@@ -10,11 +10,11 @@ import { validateConfig } from '../config/index.js';
 import { createLogger, prettyDestination } from '../log.js';
 import { startRelay } from '../relay.js';
 import { generateSecret } from '../delivery/sign.js';
-import type { SimServerHandle, VendorSimulator } from '../sim/common/types.js';
-import { AptenSimulator, AptenVendorSim, startAptenActivity } from '../sim/apten/index.js';
-import { NexusSimulator, startNexusActivity } from '../sim/nexus/index.js';
-import { PenguinMailsSimulator, startPenguinMailsActivity } from '../sim/penguinmails/index.js';
-import { MEGA_STAGES, MegaSimulator, startMegaActivity } from '../sim/mega/index.js';
+import type { SimServerHandle, VendorSimulator } from '../vendors/sim-common/types.js';
+import { AptenSimulator, AptenVendorSim, startAptenActivity } from '../vendors/apten/sim/index.js';
+import { NexusSimulator, startNexusActivity } from '../vendors/nexus-erp/sim/index.js';
+import { PenguinMailsSimulator, startPenguinMailsActivity } from '../vendors/penguinmails/sim/index.js';
+import { MEGA_STAGES, MegaSimulator, startMegaActivity } from '../vendors/mega/sim/index.js';
 import { startSubscriber, type ReceivedWebhook } from './subscriber.js';
 import { describeWebhook } from './describe.js';
 

@@ -2,10 +2,10 @@
 import type { VendorName } from '../model.js';
 import type { AdapterOptions, VendorAdapter } from './types.js';
 import type { RateLimit } from './budget.js';
-import { AptenAdapter, aptenHeaders } from './apten.js';
-import { NexusAdapter, nexusHeaders } from './nexus.js';
-import { PenguinMailsAdapter, penguinHeaders } from './penguinmails.js';
-import { MegaAdapter, megaHeaders } from './mega.js';
+import { AptenAdapter, aptenHeaders } from './apten/adapter.js';
+import { NexusAdapter, nexusHeaders } from './nexus-erp/adapter.js';
+import { PenguinMailsAdapter, penguinHeaders } from './penguinmails/adapter.js';
+import { MegaAdapter, megaHeaders } from './mega/adapter.js';
 
 interface VendorEntry {
   create(opts: AdapterOptions): VendorAdapter;
