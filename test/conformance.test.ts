@@ -1,11 +1,9 @@
 // One suite, every vendor adapter + simulator pair (hono's shared router suite habit): the promises
-// of interface.md and vendors.md "Common rules" hold whichever vendor a source reads.
+// of interface.md and docs/vendors.md "Common rules" hold whichever vendor a source reads. The cases
+// come from the registry (src/vendors/registry.ts): a vendor added there runs here with nothing else to edit.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AptenSimulator, AptenVendorSim } from '../src/vendors/apten/sim/index.js';
-import { NexusSimulator } from '../src/vendors/nexus-erp/sim/index.js';
-import { PenguinMailsSimulator } from '../src/vendors/penguinmails/sim/index.js';
-import { MegaSimulator } from '../src/vendors/mega/sim/index.js';
-import type { VendorSimulator } from '../src/vendors/sim-common/types.js';
+import { VENDORS } from '../src/vendors/registry.js';
+import type { ConformanceCase } from '../src/vendors/sim-common/types.js';
 import { Harness } from './helpers/harness.js';
 
 const NORMALIZED_KEYS = [
@@ -13,52 +11,8 @@ const NORMALIZED_KEYS = [
   'status', 'tags', 'owner', 'createdAt', 'updatedAt', 'deleted', 'raw',
 ].sort();
 
-interface VendorCase {
-  vendor: string;
-  make(): VendorSimulator;
-  /** Deletes are reported by the vendor (soft delete) rather than found by absence. */
-  softDeletes: boolean;
-  /** Source config for the suite: small pages, every poll a full scan where the vendor has both. */
-  source: Record<string, unknown>;
-  /** Path (substring) of the vendor's list endpoint, for injecting faults into a scan. */
-  listPath: string;
-  /** Full-listing vendors: a list page made to say "no more pages" (totals kept). */
-  endListing?(body: any): void;
-  /** Full-listing vendors: a list page made to leave out one lead from its middle (totals kept). */
-  dropRecord?(body: any): void;
-}
-
-const cases: VendorCase[] = [
-  { vendor: 'apten', make: () => new AptenVendorSim(new AptenSimulator({ apiKey: 'apten-conf-key' })), softDeletes: true, source: { pageSize: 4 }, listPath: '/leads' },
-  {
-    vendor: 'nexus-erp',
-    make: () => new NexusSimulator({ apiKey: 'nexus-conf-key' }),
-    softDeletes: false,
-    source: { pageSize: 4 },
-    listPath: '/api/v1/leads',
-    endListing: (body) => (body.pagination.hasNextPage = false),
-    dropRecord: (body) => body.data.splice(1, 1),
-  },
-  {
-    vendor: 'penguinmails',
-    make: () => new PenguinMailsSimulator({ apiKey: 'penguin-conf-key', rateLimits: [] }),
-    softDeletes: false,
-    // No round-robin detail reads here, so the list's second page is the second request of a run.
-    source: { pageSize: 4, rateLimits: [], detailRefreshPerPoll: 0 },
-    listPath: '/api/v1/tenant/leads',
-    endListing: (body) => (body.pagination.has_more = false),
-    dropRecord: (body) => body.data.splice(1, 1),
-  },
-  {
-    vendor: 'mega',
-    make: () => new MegaSimulator({ rateLimits: [] }),
-    softDeletes: false,
-    source: { pageSize: 4, fullScanEvery: 1, rateLimits: [] },
-    listPath: '/api/agents/crm/leads',
-    endListing: (body) => (body.next_cursor = null),
-    dropRecord: (body) => body.leads.splice(1, 1),
-  },
-];
+/** Every vendor in the registry, with its conformance case (src/vendors/<id>/conformance.ts). */
+const cases: Array<ConformanceCase & { vendor: string }> = await Promise.all(VENDORS.map(async (v) => ({ vendor: v.id, ...(await v.conformance()) })));
 
 let h: Harness;
 afterEach(async () => h?.stop());
@@ -105,7 +59,7 @@ describe.each(cases)('$vendor', (c) => {
 
   it('takes a record sent again with its keys in another order, at every depth, as no change', async () => {
     // Apten lists only what changed since the cursor: every poll lists everything here, so every lead is re-sent.
-    h = await new Harness({ sim: c.make(), source: { ...c.source, ...(c.vendor === 'apten' ? { fullScanEvery: 1 } : {}) } }).start();
+    h = await new Harness({ sim: c.make(), source: { ...c.source, ...c.fullListEvery?.(1) } }).start();
     h.vendorSim.seed(10);
     await syncAndCollect();
     let reordered = 0;

@@ -8,13 +8,22 @@ import { METRICS_AUTH_MODES, namedTokenSchema, tokenProblems, tokenSchema, type 
 import { headerValueProblem, isValidHeaderName } from '../util/http-headers.js';
 import { parse as parsePgUrl } from 'pg-connection-string';
 import { filterSchema, payloadOptionsSchema } from '../filters/schema.js';
+import { booleanSchema, coerceNumber, intSchema, nonEmptyString } from './fields.js';
+import { VENDORS as VENDOR_ENTRIES, VENDOR_IDS, type VendorId } from '../vendors/registry.js';
 import type { PayloadOptions } from '../model.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
 
-export const VENDORS = ['apten', 'nexus-erp', 'penguinmails', 'mega'] as const;
-export type Vendor = (typeof VENDORS)[number];
+/** The vendor ids, from the registry (src/vendors/registry.ts). */
+export const VENDORS = VENDOR_IDS;
+export type Vendor = VendorId;
+
+/** Every vendor's own source fields (src/vendors/<id>/index.ts `settings`) in one shape. */
+type VendorSettingsShape = UnionToIntersection<(typeof VENDOR_ENTRIES)[number]['settings']>;
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+/** The vendor-only fields a source may set: which vendor needs or takes which is checked in crossFieldProblems. */
+export type VendorSettings = { [K in keyof VendorSettingsShape]?: z.output<VendorSettingsShape[K]> };
 
 /** The concrete event types a webhook can carry. */
 export const EVENT_TYPES = ['lead.created', 'lead.updated', 'lead.deleted', 'event.added', 'event.updated'] as const;
@@ -35,7 +44,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 
-export interface SourceConfig {
+export interface SharedSourceConfig {
   id: string;
   vendor: Vendor;
   /** http(s) URL without trailing slash. */
@@ -57,16 +66,11 @@ export interface SourceConfig {
   rateLimits?: Array<{ requests: number; per: number }>;
   /** Largest share (0..1) of a source's live leads one complete scan may delete; more is held. */
   maxDeleteShare: number;
-  /** mega only: every how many polls the incremental sync is replaced by a full scan (absence checks). */
-  fullScanEvery?: number;
-  /** penguinmails only: unchanged leads whose details (attributes, activity) are re-read per poll, budget permitting. */
-  detailRefreshPerPoll?: number;
-  /** penguinmails only (required there). */
-  workspace?: string;
-  /** mega only (required there). */
-  customerId?: string;
   enabled: boolean;
 }
+
+/** A source as configured: the fields every vendor shares, and its vendor's own (VendorSettings). */
+export type SourceConfig = SharedSourceConfig & VendorSettings;
 
 export interface SubscriptionConfig {
   id: string;
@@ -232,24 +236,6 @@ export const humanErrorMap: z.core.$ZodErrorMap = (iss) => {
 /** YAML `key:` with nothing after it is null; for whole sections that means "use the defaults". */
 const nullAsAbsent = (v: unknown): unknown => (v === null ? undefined : v);
 
-// Values substituted from the environment are always strings, so `port: ${PORT:-8080}` must
-// work; only canonical decimal numbers / true|false are accepted, anything else stays a type error.
-const NUMERIC_RE = /^-?\d+(?:\.\d+)?$/;
-const coerceNumber = (v: unknown): unknown => (typeof v === 'string' && NUMERIC_RE.test(v.trim()) ? Number(v.trim()) : v);
-const coerceBoolean = (v: unknown): unknown => {
-  if (typeof v !== 'string') return v;
-  const t = v.trim().toLowerCase();
-  return t === 'true' ? true : t === 'false' ? false : v;
-};
-
-function intSchema(min: number, max: number) {
-  return z.preprocess(coerceNumber, z.number().int().min(min).max(max));
-}
-
-const booleanSchema = z.preprocess(coerceBoolean, z.boolean());
-
-const nonEmptyString = z.string().min(1);
-
 /** A "30s"-style duration, output in ms. YAML numbers are rejected: the unit must be explicit. */
 export function durationSchema(opts: { min?: number; max?: number } = {}) {
   const { min = 0, max = Number.MAX_SAFE_INTEGER } = opts;
@@ -330,8 +316,6 @@ export const secretSchema = z
 /** One entry of a subscription's `events`. */
 export const eventTypeFilterSchema = z.enum(EVENT_TYPE_FILTERS);
 
-const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
 // ---------------------------------------------------------------------------------------------
 // Sections
 
@@ -377,6 +361,13 @@ const storageSchema = z.strictObject({
   sslmode: z.enum(SSL_MODES).optional(),
 });
 
+/** Every vendor's own fields, each optional here (a field two vendors declare is the same schema object). */
+function vendorSettingsShape(): { [K in keyof VendorSettingsShape]: z.ZodOptional<VendorSettingsShape[K]> } {
+  const shape: Record<string, z.ZodOptional<z.ZodType>> = {};
+  for (const v of VENDOR_ENTRIES) for (const [field, schema] of Object.entries(v.settings)) shape[field] ??= schema.optional();
+  return shape as { [K in keyof VendorSettingsShape]: z.ZodOptional<VendorSettingsShape[K]> };
+}
+
 export const sourceSchema = z.strictObject({
   id: sourceIdSchema,
   vendor: z.enum(VENDORS),
@@ -394,11 +385,8 @@ export const sourceSchema = z.strictObject({
     .max(5)
     .optional(),
   maxDeleteShare: z.preprocess(coerceNumber, z.number().min(0).max(1)).default(0.2),
-  fullScanEvery: intSchema(1, 100_000).optional(),
-  detailRefreshPerPoll: intSchema(0, 10_000).optional(),
-  workspace: nonEmptyString.max(200).optional(),
-  customerId: z.string().regex(UUID_RE, { error: 'must be a UUID' }).optional(),
   enabled: booleanSchema.default(true),
+  ...vendorSettingsShape(),
 });
 
 export const subscriptionSchema = z.strictObject({
@@ -474,12 +462,19 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-const VENDOR_ONLY_FIELDS: readonly { field: string; vendors: readonly Vendor[]; required: boolean }[] = [
-  { field: 'workspace', vendors: ['penguinmails'], required: true },
-  { field: 'customerId', vendors: ['mega'], required: true },
-  { field: 'fullScanEvery', vendors: ['apten', 'mega'], required: false },
-  { field: 'detailRefreshPerPoll', vendors: ['penguinmails'], required: false },
-];
+/** Each vendor-only field: the vendors that take it, and those among them that require it (from the registry). */
+const VENDOR_ONLY_FIELDS: readonly { field: string; vendors: readonly string[]; requiredBy: readonly string[] }[] = (() => {
+  const fields = new Map<string, { field: string; vendors: string[]; requiredBy: string[] }>();
+  for (const v of VENDOR_ENTRIES) {
+    for (const [field, schema] of Object.entries(v.settings)) {
+      const entry = fields.get(field) ?? { field, vendors: [], requiredBy: [] };
+      entry.vendors.push(v.id);
+      if (!schema.safeParse(undefined).success) entry.requiredBy.push(v.id);
+      fields.set(field, entry);
+    }
+  }
+  return [...fields.values()];
+})();
 
 function duplicateIdProblems(list: unknown, section: string): PathProblem[] {
   const problems: PathProblem[] = [];
@@ -564,10 +559,10 @@ export function crossFieldProblems(raw: unknown): PathProblem[] {
   if (Array.isArray(sources)) {
     sources.forEach((src, i) => {
       if (!isRecord(src) || typeof src.vendor !== 'string' || !(VENDORS as readonly string[]).includes(src.vendor)) return;
-      for (const { field, vendors, required } of VENDOR_ONLY_FIELDS) {
+      for (const { field, vendors, requiredBy } of VENDOR_ONLY_FIELDS) {
         const present = src[field] !== undefined && src[field] !== null;
-        const applies = vendors.includes(src.vendor as Vendor);
-        if (applies && !present && required) {
+        const applies = vendors.includes(src.vendor);
+        if (applies && !present && requiredBy.includes(src.vendor)) {
           problems.push({ path: ['sources', i, field], message: `required for vendor ${src.vendor}` });
         } else if (!applies && present) {
           problems.push({ path: ['sources', i, field], message: `only used by vendor ${vendors.join(' and ')}` });

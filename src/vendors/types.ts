@@ -77,14 +77,10 @@ export interface VendorAdapter {
   pull(ctx: PullContext): AsyncIterable<PulledPage>;
 }
 
-export interface AdapterOptions {
+export interface AdapterOptions<Settings = Record<string, unknown>> {
   sourceId: string;
   overlapMs: number;
   pageSize?: number;
-  /** Vendor-specific settings from the source config (workspace, fullScanEvery, ...). */
-  source: {
-    workspace?: string;
-    fullScanEvery?: number;
-    detailRefreshPerPoll?: number;
-  };
+  /** The vendor's own settings from the source config (its entry's `settings`, src/vendors/definition.ts). */
+  settings: Settings;
 }

@@ -1,6 +1,7 @@
 // Apten: incremental updatedSince + nextToken listing, soft deletes, per-lead event feed fetched
 // only when lastActivityAt moved (vendors.md "Apten").
 import type { JsonObject, NormalizedLead, Json } from '../../model.js';
+import type { AptenSettings } from './index.js';
 import type { AdapterOptions, PullContext, PulledActivity, PulledLead, PulledPage, VendorAdapter } from '../types.js';
 import { VendorError } from '../http.js';
 import { asArray, asObject, isoOrNull, shiftIso, stringOrNull, maxIso, mapLimit, readAhead, splitRecords } from '../parse.js';
@@ -32,20 +33,16 @@ interface AptenLeadState {
   eventsSince: string | null;
 }
 
-export function aptenHeaders(apiKey: string): Record<string, string> {
-  return { 'x-api-key': apiKey };
-}
-
 export class AptenAdapter implements VendorAdapter {
   readonly vendor = 'apten' as const;
 
-  constructor(private readonly opts: AdapterOptions) {}
+  constructor(private readonly opts: AdapterOptions<AptenSettings>) {}
 
   async *pull(ctx: PullContext): AsyncIterable<PulledPage> {
     const stored = ctx.cursor as AptenCursor | null;
     let committed = stored?.updatedSince ?? null;
     const polls = stored?.pollsSinceFullList ?? 0;
-    const fullList = committed !== null && polls + 1 >= (this.opts.source.fullScanEvery ?? DEFAULT_FULL_LIST_EVERY);
+    const fullList = committed !== null && polls + 1 >= (this.opts.settings.fullScanEvery ?? DEFAULT_FULL_LIST_EVERY);
     // Re-query a little before the max seen: `>=` and equal timestamps make the edge ambiguous.
     const updatedSince = committed && !fullList ? shiftIso(committed, -this.opts.overlapMs) : EPOCH;
     const listsAll = updatedSince === EPOCH; // the first sync, too

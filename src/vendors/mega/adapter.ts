@@ -2,6 +2,7 @@
 // delete signal, so every `fullScanEvery` polls a full listing finds the absent ones; interactions
 // are counters, so a rising interaction_count becomes one event.added (vendors.md "MEGA").
 import type { JsonObject, NormalizedLead } from '../../model.js';
+import type { MegaSettings } from './index.js';
 import type { AdapterOptions, PullContext, PulledActivity, PulledPage, VendorAdapter } from '../types.js';
 import { VendorError } from '../http.js';
 import { asArray, asObject, isoOrNull, maxIso, shiftIso, splitRecords, stringOrNull } from '../parse.js';
@@ -20,12 +21,12 @@ interface MegaCursor {
 export class MegaAdapter implements VendorAdapter {
   readonly vendor = 'mega' as const;
 
-  constructor(private readonly opts: AdapterOptions) {}
+  constructor(private readonly opts: AdapterOptions<MegaSettings>) {}
 
   async *pull(ctx: PullContext): AsyncIterable<PulledPage> {
     const where = `mega GET ${LEADS_PATH}`;
     const prev = ctx.cursor as MegaCursor | null;
-    const every = this.opts.source.fullScanEvery ?? DEFAULT_FULL_SCAN_EVERY;
+    const every = this.opts.settings.fullScanEvery ?? DEFAULT_FULL_SCAN_EVERY;
     const fullScan = !prev || prev.updatedSince === null || prev.pollsSinceFullScan + 1 >= every;
     let committed = prev?.updatedSince ?? null;
     const seen = new Set<string>();
@@ -105,10 +106,6 @@ export function interactionActivities(raw: JsonObject, before: JsonObject): Pull
       activity: { id: `${leadId}:interaction:${count}`, type: 'interaction', occurredAt: lastInteractionAt, updatedAt: null, data, raw: data },
     },
   ];
-}
-
-export function megaHeaders(apiKey: string, customerId: string): Record<string, string> {
-  return { authorization: `Bearer ${apiKey}`, 'x-customer-id': customerId };
 }
 
 export function normalizeMegaLead(raw: JsonObject, sourceId: string): NormalizedLead {

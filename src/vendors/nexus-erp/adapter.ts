@@ -63,10 +63,6 @@ export class NexusAdapter implements VendorAdapter {
   }
 }
 
-export function nexusHeaders(apiKey: string): Record<string, string> {
-  return { authorization: `Bearer ${apiKey}` };
-}
-
 export function normalizeNexusLead(raw: JsonObject, sourceId: string): NormalizedLead {
   const emails = stringArray(raw.emails);
   const phones = stringArray(raw.phones);

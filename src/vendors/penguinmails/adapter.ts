@@ -3,6 +3,7 @@
 // round-robin refresh of the rest after it, in the spare time before the next poll; activity entries
 // have no id, so they get a stable synthetic key (vendors.md "PenguinMails").
 import type { Json, JsonObject, NormalizedLead } from '../../model.js';
+import type { PenguinMailsSettings } from './index.js';
 import type { AdapterOptions, PullContext, PulledActivity, PulledLead, PulledPage, VendorAdapter } from '../types.js';
 import type { RequestPriority } from '../budget.js';
 import { VendorError } from '../http.js';
@@ -22,14 +23,14 @@ interface PenguinCursor {
 export class PenguinMailsAdapter implements VendorAdapter {
   readonly vendor = 'penguinmails' as const;
 
-  constructor(private readonly opts: AdapterOptions) {}
+  constructor(private readonly opts: AdapterOptions<PenguinMailsSettings>) {}
 
   async *pull(ctx: PullContext): AsyncIterable<PulledPage> {
-    const workspace = this.opts.source.workspace!;
+    const workspace = this.opts.settings.workspace;
     const where = `penguinmails GET ${LEADS_PATH}`;
     const cursor = (ctx.cursor as PenguinCursor | null) ?? { refreshAfter: null };
     // Next in the round-robin; their rows are kept as the scan lists them, for the refresh after it.
-    const due = await ctx.knownIdsAfter(cursor.refreshAfter, this.opts.source.detailRefreshPerPoll ?? DEFAULT_REFRESH_PER_POLL);
+    const due = await ctx.knownIdsAfter(cursor.refreshAfter, this.opts.settings.detailRefreshPerPoll ?? DEFAULT_REFRESH_PER_POLL);
     const dueSet = new Set(due);
     const dueRows = new Map<string, JsonObject>();
     const pageSize = Math.min(this.opts.pageSize ?? PAGE_SIZE, PAGE_SIZE);
@@ -162,10 +163,6 @@ function activitiesOf(leadId: string, value: unknown): PulledActivity[] {
     });
   }
   return out;
-}
-
-export function penguinHeaders(apiKey: string): Record<string, string> {
-  return { authorization: `Bearer ${apiKey}` };
 }
 
 export function normalizePenguinLead(raw: JsonObject, sourceId: string): NormalizedLead {

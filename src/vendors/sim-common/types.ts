@@ -59,8 +59,8 @@ export interface SimSourceConfig {
   vendor: VendorName;
   baseUrl: string;
   apiKey: string;
-  workspace?: string;
-  customerId?: string;
+  /** The vendor's own settings (src/vendors/<id>/index.ts `settings`), e.g. PenguinMails' workspace. */
+  [setting: string]: unknown;
 }
 
 export interface VendorSimulator {
@@ -81,4 +81,52 @@ export interface VendorSimulator {
   failNext(n: number, fault: SimFault): void;
   /** Source config for a relay to sync this simulator at `url` (as returned by listen). */
   sourceConfig(url: string): SimSourceConfig;
+}
+
+/** One vendor as `npm run demo` runs it (src/demo/run.ts): a simulator with lifelike activity. */
+export interface DemoVendor {
+  /** The demo's source id for it. */
+  sourceId: string;
+  sim: VendorSimulator;
+  /** More source config keys for the demo (poll interval, settings). */
+  source: Record<string, unknown>;
+  /** Starts the vendor's lifelike changes (3 seeded leads first); stop() ends them. */
+  activity(): { stop(): void };
+  /** A line for the demo's banner about anything this vendor's demo does besides its activity. */
+  note?: string;
+}
+
+/**
+ * What test/conformance.test.ts and test/vendor-faults.test.ts need to run their shared promises
+ * against one vendor's simulator (hono's shared router suite habit).
+ */
+export interface ConformanceCase {
+  /** A fresh simulator with an API key of its own; `now` is the vendor's clock (the fault suite skews it). */
+  make(opts?: { now?: () => number }): VendorSimulator;
+  /** Deletes are reported by the vendor (soft delete) rather than found by absence. */
+  softDeletes: boolean;
+  /** Listing by a "changed since" query and an opaque cursor the vendor can reject, rather than by page number/offset. */
+  incremental: boolean;
+  /** Source config for the conformance suite: small pages, every poll a full scan where the vendor has both. */
+  source: Record<string, unknown>;
+  /** Source config for the fault suite: small pages so that every sync has a page 2 to break. */
+  faultSource: Record<string, unknown>;
+  /** Substring of the list endpoint's path (a fault path: see SimFault.path). */
+  listPath: string;
+  /** The list endpoint alone, where another endpoint shares its prefix (ends in `$`); default listPath. */
+  faultListPath?: string;
+  /** Incremental vendors with a periodic full listing: source config making it every `n` polls. */
+  fullListEvery?(n: number): Record<string, unknown>;
+  /** Full-listing vendors: a list page made to say "no more pages" (totals kept). */
+  endListing?(body: any): void;
+  /** Full-listing vendors: a list page made to leave out one lead from its middle (totals kept). */
+  dropRecord?(body: any): void;
+  /** The vendor's error envelope around a message. */
+  errorBody(message: string): unknown;
+  /** Drops a field the docs mark required from a real list page, and what the relay must then say. */
+  dropRequired(body: any): void;
+  requiredMessage: RegExp;
+  /** The vendor refusing the next page's position: its own answer to a bad/expired cursor, page or offset. */
+  rejectCursor: SimFault;
+  cursorMessage: RegExp;
 }
