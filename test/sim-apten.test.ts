@@ -1,4 +1,4 @@
-// The Apten simulator keeps the promises of the vendor docs (seeds/apten-*.txt) over real HTTP.
+// The Apten simulator keeps the promises of the vendor docs (src/vendors/apten/README.md "The vendor's API") over real HTTP.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import {

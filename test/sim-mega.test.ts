@@ -1,4 +1,4 @@
-// The MEGA simulator keeps the promises of the vendor doc (seeds/mega-list-leads.txt) over real HTTP.
+// The MEGA simulator keeps the promises of the vendor doc (src/vendors/mega/README.md "The vendor's API") over real HTTP.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import {

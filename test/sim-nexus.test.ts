@@ -1,4 +1,4 @@
-// The Nexus ERP simulator keeps the promises of the vendor doc (seeds/nexus-erp-list-leads.txt) over real HTTP, volatile order included.
+// The Nexus ERP simulator keeps the promises of the vendor doc (src/vendors/nexus-erp/README.md "The vendor's API") over real HTTP, volatile order included.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { mulberry32 } from '../src/vendors/sim-common/random.js';

@@ -1,4 +1,4 @@
-// The PenguinMails simulator keeps the promises of the vendor docs (seeds/penguinmails-leads-api.md) over real HTTP.
+// The PenguinMails simulator keeps the promises of the vendor docs (src/vendors/penguinmails/README.md "The vendor's API") over real HTTP.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import {

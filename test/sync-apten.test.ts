@@ -1,4 +1,4 @@
-// vendors.md "Apten" and interface.md "Webhooks sent": every change becomes exactly the right webhook.
+// src/vendors/apten/README.md and interface.md "Webhooks sent": every change becomes exactly the right webhook.
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';

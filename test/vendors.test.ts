@@ -1,4 +1,4 @@
-// vendors.md, vendor by vendor: what each adapter must do beyond the shared conformance suite.
+// src/vendors/<id>/README.md, vendor by vendor: what each adapter must do beyond the shared conformance suite.
 import { afterEach, describe, expect, it } from 'vitest';
 import { NexusSimulator } from '../src/vendors/nexus-erp/sim/index.js';
 import { PenguinMailsSimulator } from '../src/vendors/penguinmails/sim/index.js';

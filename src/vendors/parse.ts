@@ -68,7 +68,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
-/** Records with a usable string id, and how many were dropped for lacking one (vendors.md: skip and count). */
+/** Records with a usable string id, and how many were dropped for lacking one (docs/vendors.md "Common rules": skip and count). */
 export function splitRecords(items: readonly Json[]): { records: JsonObject[]; skipped: number } {
   const records: JsonObject[] = [];
   let skipped = 0;

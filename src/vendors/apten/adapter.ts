@@ -1,5 +1,5 @@
 // Apten: incremental updatedSince + nextToken listing, soft deletes, per-lead event feed fetched
-// only when lastActivityAt moved (vendors.md "Apten").
+// only when lastActivityAt moved (README.md beside this file).
 import type { JsonObject, NormalizedLead, Json } from '../../model.js';
 import type { AptenSettings } from './index.js';
 import type { AdapterOptions, PullContext, PulledActivity, PulledLead, PulledPage, VendorAdapter } from '../types.js';

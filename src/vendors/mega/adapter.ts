@@ -1,6 +1,6 @@
 // MEGA: incremental updated_since + keyset cursor (sort_by=updated_at), custom fields included; no
 // delete signal, so every `fullScanEvery` polls a full listing finds the absent ones; interactions
-// are counters, so a rising interaction_count becomes one event.added (vendors.md "MEGA").
+// are counters, so a rising interaction_count becomes one event.added (README.md beside this file).
 import type { JsonObject, NormalizedLead } from '../../model.js';
 import type { MegaSettings } from './index.js';
 import type { AdapterOptions, PullContext, PulledActivity, PulledPage, VendorAdapter } from '../types.js';

@@ -1,5 +1,5 @@
 // Nexus ERP: no "changed since" filter, so every poll is a full page/pageSize scan; the order shifts
-// while paging, so absence is judged only by the common two-complete-scans rule (vendors.md "Nexus ERP").
+// while paging, so absence is judged only by the common two-complete-scans rule (README.md beside this file).
 import type { JsonObject, NormalizedLead } from '../../model.js';
 import type { AdapterOptions, PullContext, PulledPage, VendorAdapter } from '../types.js';
 import { VendorError } from '../http.js';

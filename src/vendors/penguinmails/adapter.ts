@@ -1,7 +1,7 @@
 // PenguinMails: limit/offset full scans of list rows (no updated_at: the hash of the row is the
 // truth), details (attributes, activity) read for new and changed rows during the scan, and a slow
 // round-robin refresh of the rest after it, in the spare time before the next poll; activity entries
-// have no id, so they get a stable synthetic key (vendors.md "PenguinMails").
+// have no id, so they get a stable synthetic key (README.md beside this file).
 import type { Json, JsonObject, NormalizedLead } from '../../model.js';
 import type { PenguinMailsSettings } from './index.js';
 import type { AdapterOptions, PullContext, PulledActivity, PulledLead, PulledPage, VendorAdapter } from '../types.js';

@@ -1,4 +1,4 @@
-// Wire shapes of the Apten API (docs: seeds/apten-list-leads.txt, apten-lead-events.txt) and the simulator's control types.
+// Wire shapes of the Apten API (../README.md "The vendor's API") and the simulator's control types.
 import type { SimFaultAction } from '../../sim-common/types.js';
 
 export interface AptenTag {

@@ -1,4 +1,4 @@
-// Wire shapes of the MEGA CRM API (docs: seeds/mega-list-leads.txt) and the simulator's control types.
+// Wire shapes of the MEGA CRM API (../README.md "The vendor's API") and the simulator's control types.
 import type { Random } from '../../sim-common/random.js';
 import type { SimRateLimit } from '../../sim-common/rate-limit.js';
 

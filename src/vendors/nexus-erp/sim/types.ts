@@ -1,4 +1,4 @@
-// Wire shapes of the Nexus ERP list-leads API (docs: seeds/nexus-erp-list-leads.txt) and the simulator's control types.
+// Wire shapes of the Nexus ERP list-leads API (../README.md "The vendor's API") and the simulator's control types.
 import type { SimRateLimit } from '../../sim-common/rate-limit.js';
 
 export const NEXUS_STATUSES = ['NOT_CONTACTED', 'CONTACTED', 'QUALIFIED', 'CONVERTED', 'LOST'] as const;

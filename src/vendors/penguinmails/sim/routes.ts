@@ -59,7 +59,7 @@ export function createPenguinMailsApp(backend: PenguinMailsBackend): Hono {
     setRateHeaders(c.res.headers, d);
   });
 
-  // The docs do not name the auth scheme; Bearer is what vendors.md assumes. The scheme word is case-insensitive (RFC 9110).
+  // The docs do not name the auth scheme; Bearer is what the relay assumes (../README.md "Auth"). The scheme word is case-insensitive (RFC 9110).
   app.use('*', async (c, next) => {
     const m = /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
     if (!m || !sameSecret(m[1], backend.apiKey)) return fail(c, 401, 'Unauthorized');

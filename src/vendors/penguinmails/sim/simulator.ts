@@ -25,7 +25,7 @@ import {
 
 const DAY_MS = 86_400_000;
 
-/** Undocumented by the vendor; vendors.md plans with 60 requests a minute. */
+/** Undocumented by the vendor; the relay plans with 60 requests a minute (../README.md "Limits"). */
 export const DEFAULT_RATE_LIMITS: readonly SimRateLimit[] = [{ limit: 60, windowMs: 60_000 }];
 
 // touchLead walks the funnel one step; converted is terminal.

@@ -1,4 +1,4 @@
-// Wire shapes of the PenguinMails Leads API (seeds/penguinmails-leads-api.md) and the simulator's control types.
+// Wire shapes of the PenguinMails Leads API (../README.md "The vendor's API") and the simulator's control types.
 import type { Json, JsonObject } from '../../../model.js';
 import type { SimRateLimit } from '../../sim-common/rate-limit.js';
 import type { Random } from '../../sim-common/random.js';

@@ -6,7 +6,7 @@ import { LEAD_STATUSES, type PenguinMailsLeadPatch, type PenguinMailsLeadStatus 
 export class BadRequest extends Error {}
 
 export const DEFAULT_LIMIT = 50;
-// The docs give only the default; 100 is the page size vendors.md plans with, so larger asks are clamped to it.
+// The docs give only the default; 100 is the page size the relay plans with (../README.md "The vendor's API"), so larger asks are clamped to it.
 export const MAX_LIMIT = 100;
 
 // Empty values (`status=&search=`) count as absent: form-built query strings send them routinely.
