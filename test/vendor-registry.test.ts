@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { VENDORS, VENDOR_IDS, settingsOf, vendorEntry } from '../src/vendors/registry.js';
 import { VENDORS as CONFIG_VENDORS, validateConfig } from '../src/config/index.js';
 import { VENDORS as MODEL_VENDORS } from '../src/model.js';
+import { withVendorIndex } from '../src/vendors/docs-index.js';
 
 const ADMIN = 'registry-test-admin-token-0123456789';
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -39,6 +40,9 @@ describe('the vendor registry', () => {
 
   it('is the index of docs/vendors.md, in registry order, each row linking the vendor\'s README.md', () => {
     expect(docsIndex()).toEqual(VENDORS.map((v) => [v.id, `../src/vendors/${v.id}/README.md`]));
+    // Generated: the page is what `npm run docs:vendors` writes.
+    const page = read('docs/vendors.md');
+    expect(withVendorIndex(page, VENDORS) === page, 'docs/vendors.md is up to date (run npm run docs:vendors)').toBe(true);
   });
 
   it('is the list the config, the model and the webhook schema use', () => {

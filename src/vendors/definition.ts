@@ -16,6 +16,16 @@ export interface VendorDefinition<Id extends string = string, S extends Settings
   id: Id;
   /** The vendor's name as people write it (docs, the demo). */
   title: string;
+  /** Its row in docs/vendors.md's index (generated: `npm run docs:vendors`); Markdown. */
+  summary: {
+    /** How new and changed leads are found. */
+    changes: string;
+    deletes: string;
+    /** Which event.* webhooks it sends, or "none". */
+    events: string;
+    /** The default request budget, in words. */
+    budget: string;
+  };
   /**
    * Source config fields only this vendor reads, at the source's top level (`workspace: acme`). A
    * field two vendors share (fullScanEvery) must use the same schema object in both.

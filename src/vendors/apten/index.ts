@@ -10,6 +10,12 @@ export type AptenSettings = SettingsOf<typeof settings>;
 export const apten: VendorDefinition<'apten', typeof settings> = defineVendor({
   id: 'apten',
   title: 'Apten',
+  summary: {
+    changes: 'incremental (`updatedSince`)',
+    deletes: "the vendor's soft delete → `vendor_deleted`",
+    events: '`event.added`, `event.updated`',
+    budget: 'none documented',
+  },
   settings,
   headers: (s) => ({ 'x-api-key': s.apiKey }),
   // Apten documents no limits: its 429s and Retry-After are honoured as they come.

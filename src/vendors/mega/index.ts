@@ -17,6 +17,12 @@ export type MegaSettings = SettingsOf<typeof settings>;
 export const mega: VendorDefinition<'mega', typeof settings> = defineVendor({
   id: 'mega',
   title: 'MEGA',
+  summary: {
+    changes: 'incremental (`updated_since` + cursor)',
+    deletes: 'by absence on the periodic full scan → `missing`',
+    events: '`event.added` of type `interaction`',
+    budget: '60/min and 1000/h',
+  },
   settings,
   headers: (s) => ({ authorization: `Bearer ${s.apiKey}`, 'x-customer-id': s.customerId }),
   // Documented: 60 a minute and 1000 an hour.

@@ -6,6 +6,12 @@ import { NexusAdapter } from './adapter.js';
 export const nexusErp: VendorDefinition<'nexus-erp', {}> = defineVendor({
   id: 'nexus-erp',
   title: 'Nexus ERP',
+  summary: {
+    changes: 'full scan every poll',
+    deletes: 'by absence → `missing`',
+    events: 'none',
+    budget: 'none documented',
+  },
   settings: {},
   headers: (s) => ({ authorization: `Bearer ${s.apiKey}` }),
   // Nexus ERP documents no limits: its 429s and Retry-After are honoured as they come.

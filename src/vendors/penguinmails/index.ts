@@ -17,6 +17,12 @@ export type PenguinMailsSettings = SettingsOf<typeof settings>;
 export const penguinmails: VendorDefinition<'penguinmails', typeof settings> = defineVendor({
   id: 'penguinmails',
   title: 'PenguinMails',
+  summary: {
+    changes: 'full scan every poll',
+    deletes: 'by absence → `missing`',
+    events: '`event.added` from the activity list',
+    budget: '60/min (assumed)',
+  },
   settings,
   // The API page does not say how a key is sent: a bearer token is assumed (README.md beside this file, "Auth").
   headers: (s) => ({ authorization: `Bearer ${s.apiKey}` }),
