@@ -228,7 +228,6 @@ export class SourceSync {
         http: this.http,
         signal,
         known,
-        knownIdsAfter: (afterId, limit) => store.snapshot.leadIdsAfter(this.source.id, afterId, limit),
         spareTime,
       })) {
         if (page.fullScan && scan === null) {

@@ -18,8 +18,6 @@ export interface PullContext {
   signal: AbortSignal;
   /** Snapshot lookups for a page's lead ids, in one batch. */
   known(ids: readonly string[]): Promise<Map<string, KnownLead>>;
-  /** Known live lead ids after `afterId` in id order, wrapping to the start (for round-robin refreshes). */
-  knownIdsAfter(afterId: string | null, limit: number): Promise<string[]>;
   /**
    * Call once change detection is done and only optional work (e.g. background detail refreshes) is
    * left. The next poll is then due one poll interval later, however long the optional work takes,

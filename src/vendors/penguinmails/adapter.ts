@@ -8,6 +8,7 @@ import type { AdapterOptions, PullContext, PulledActivity, PulledLead, PulledPag
 import type { RequestPriority } from '../budget.js';
 import { VendorError } from '../http.js';
 import { contentHash } from '../../util/canonical.js';
+import { RoundRobinPick } from './round-robin.js';
 import { asArray, asObject, isoOrNull, mapLimit, splitRecords, stringOrNull } from '../parse.js';
 
 const PAGE_SIZE = 100;
@@ -29,10 +30,9 @@ export class PenguinMailsAdapter implements VendorAdapter {
     const workspace = this.opts.settings.workspace;
     const where = `penguinmails GET ${LEADS_PATH}`;
     const cursor = (ctx.cursor as PenguinCursor | null) ?? { refreshAfter: null };
-    // Next in the round-robin; their rows are kept as the scan lists them, for the refresh after it.
-    const due = await ctx.knownIdsAfter(cursor.refreshAfter, this.opts.settings.detailRefreshPerPoll ?? DEFAULT_REFRESH_PER_POLL);
-    const dueSet = new Set(due);
-    const dueRows = new Map<string, JsonObject>();
+    // Next in the round-robin among the known live leads the scan lists: unchanged ones with their
+    // rows, for the refresh after it; changed ones (details read during the scan) as null.
+    const pick = new RoundRobinPick<JsonObject | null>(cursor.refreshAfter, this.opts.settings.detailRefreshPerPoll ?? DEFAULT_REFRESH_PER_POLL);
     const pageSize = Math.min(this.opts.pageSize ?? PAGE_SIZE, PAGE_SIZE);
     // Distinct ids listed: a page that leaves a row out moves the next offset back over one it already
     // read, so counting offsets would call a listing with a lead missing complete.
@@ -58,8 +58,8 @@ export class PenguinMailsAdapter implements VendorAdapter {
         const prev = known.get(id);
         const prevRow = prev ? withoutDetails(prev.raw) : null;
         const changed = !prevRow || contentHash(prevRow) !== contentHash(row);
+        if (prev && !prev.deleted) pick.offer(id, changed ? null : row);
         if (!changed) {
-          if (dueSet.has(id)) dueRows.set(id, row);
           return { lead: normalizePenguinLead({ ...row, attributes: prev!.raw.attributes ?? null }, this.opts.sourceId), vendorDeleted: false };
         }
         return withDetail(row, await this.fetchDetail(ctx, id, workspace, 'detail', ctx.signal), this.opts.sourceId);
@@ -84,7 +84,8 @@ export class PenguinMailsAdapter implements VendorAdapter {
       if (last) break;
       offset += rows.length + skipped;
     }
-    if (due.length > 0) yield* this.refresh(ctx, workspace, due, dueRows, cursor);
+    const due = pick.picked();
+    if (due.length > 0) yield* this.refresh(ctx, workspace, due, cursor);
   }
 
   /**
@@ -94,17 +95,15 @@ export class PenguinMailsAdapter implements VendorAdapter {
   private async *refresh(
     ctx: PullContext,
     workspace: string,
-    due: readonly string[],
-    rows: ReadonlyMap<string, JsonObject>,
+    due: ReadonlyArray<[string, JsonObject | null]>,
     from: PenguinCursor,
   ): AsyncIterable<PulledPage> {
     const spare = ctx.spareTime();
     let refreshAfter = from.refreshAfter;
     let committed = refreshAfter;
-    for (const id of due) {
-      const row = rows.get(id);
+    for (const [id, row] of due) {
       if (!row) {
-        // Its row changed (details read during the scan) or it was not listed: nothing to refresh.
+        // Its row changed: its details were read during the scan.
         refreshAfter = id;
         continue;
       }
