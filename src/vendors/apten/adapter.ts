@@ -3,8 +3,8 @@
 import type { JsonObject, NormalizedLead, Json } from '../../model.js';
 import type { AptenSettings } from './index.js';
 import type { AdapterOptions, PullContext, PulledActivity, PulledLead, PulledPage, VendorAdapter } from '../types.js';
-import { VendorError } from '../http.js';
-import { asArray, asObject, isoOrNull, shiftIso, stringOrNull, maxIso, mapLimit, readAhead, splitRecords } from '../parse.js';
+import { FullScanSchedule, listPages } from '../paging.js';
+import { asObject, isoOrNull, shiftIso, stringOrNull, maxIso, mapLimit } from '../parse.js';
 
 const EPOCH = '1970-01-01T00:00:00.000Z';
 const LIST_PAGE_SIZE = 1000;
@@ -39,34 +39,29 @@ export class AptenAdapter implements VendorAdapter {
   constructor(private readonly opts: AdapterOptions<AptenSettings>) {}
 
   async *pull(ctx: PullContext): AsyncIterable<PulledPage> {
+    const where = 'apten GET /leads';
     const stored = ctx.cursor as AptenCursor | null;
     let committed = stored?.updatedSince ?? null;
-    const polls = stored?.pollsSinceFullList ?? 0;
-    const fullList = committed !== null && polls + 1 >= (this.opts.settings.fullScanEvery ?? DEFAULT_FULL_LIST_EVERY);
-    // Re-query a little before the max seen: `>=` and equal timestamps make the edge ambiguous.
-    const updatedSince = committed && !fullList ? shiftIso(committed, -this.opts.overlapMs) : EPOCH;
-    const listsAll = updatedSince === EPOCH; // the first sync, too
-    const request = (nextToken: string | undefined) =>
-      ctx.http.getJson('/leads', { updatedSince, limit: this.opts.pageSize ?? LIST_PAGE_SIZE, nextToken }, ctx.signal);
-    let next = request(undefined);
-    let nextToken: string | undefined;
-    do {
-      const body = asObject(await next, 'apten GET /leads: response');
-      const records = asArray(body.leads, 'apten GET /leads: response.leads');
-      const token = body.nextToken;
-      if (token !== null && token !== undefined && typeof token !== 'string') {
-        throw new VendorError('vendor_bad_response', 'apten GET /leads: response.nextToken must be a string or null');
-      }
-      if (token && token === nextToken) {
-        throw new VendorError('vendor_bad_response', 'apten GET /leads: nextToken did not advance');
-      }
+    const schedule = new FullScanSchedule({
+      every: this.opts.settings.fullScanEvery ?? DEFAULT_FULL_LIST_EVERY,
+      pollsSinceFull: stored?.pollsSinceFullList,
+      first: committed === null,
+    });
+    // The periodic full listing (not the first sync) also reads whole event feeds.
+    const fullList = committed !== null && schedule.full;
+    // A full listing (and the first sync) starts at the epoch; an incremental one re-queries a little
+    // before the max seen: `>=` and equal timestamps make the edge ambiguous.
+    const updatedSince = schedule.full ? EPOCH : shiftIso(committed!, -this.opts.overlapMs);
+    const pages = listPages({
+      paging: { style: 'token', records: 'leads', pageSize: this.opts.pageSize ?? LIST_PAGE_SIZE, sizeParam: 'limit', tokenParam: 'nextToken', next: 'nextToken' },
+      fetch: async (query) => asObject(await ctx.http.getJson('/leads', { updatedSince, ...query }, ctx.signal), `${where}: response`),
+      where,
       // The next page is asked for now, so the vendor answers while this one's events are read and it is committed.
-      if (token) next = readAhead(request(token));
-
-      const { records: raws, skipped } = splitRecords(records);
-      const known = await ctx.known(raws.map((r) => r.id as string));
-      const leads = await mapLimit(raws, EVENT_FETCH_CONCURRENCY, async (raw): Promise<PulledLead> => {
-        const id = raw.id as string;
+      readAhead: true,
+    });
+    for await (const page of pages) {
+      const known = await ctx.known(page.items.map((r) => r.id));
+      const leads = await mapLimit(page.items, EVENT_FETCH_CONCURRENCY, async ({ id, raw }): Promise<PulledLead> => {
         const prev = known.get(id);
         const prevState = (prev?.state as AptenLeadState | null | undefined) ?? null;
         const lastActivityAt = isoOrNull(raw.lastActivityAt);
@@ -88,38 +83,38 @@ export class AptenAdapter implements VendorAdapter {
         }
         return pulled;
       });
-      committed = maxIso([committed, ...raws.map((r) => isoOrNull(r.updatedAt))]);
-      // A full listing counts as done only on its last page, so one cut short is repeated.
-      const pollsSinceFullList = token ? polls : listsAll ? 0 : polls + 1;
+      committed = maxIso([committed, ...page.items.map((r) => isoOrNull(r.raw.updatedAt))]);
       yield {
         leads,
-        cursor: committed ? ({ updatedSince: committed, pollsSinceFullList } satisfies AptenCursor) : null,
-        skipped,
+        // A full listing counts as done only on its last page, so one cut short is repeated.
+        cursor: committed ? ({ updatedSince: committed, pollsSinceFullList: schedule.pollsAfter(page.last) } satisfies AptenCursor) : null,
+        skipped: page.skipped,
       };
-      nextToken = token ?? undefined;
-    } while (nextToken);
+    }
   }
 
   private async fetchEvents(ctx: PullContext, leadId: string, since: string | null): Promise<PulledActivity[]> {
     const where = `apten GET /leads/{id}/events`;
     const out: PulledActivity[] = [];
-    let nextToken: string | undefined;
-    do {
-      const body = asObject(
-        await ctx.http.getJson(
-          `/leads/${encodeURIComponent(leadId)}/events`,
-          { since: since ? shiftIso(since, -this.opts.overlapMs) : EPOCH, limit: EVENTS_PAGE_SIZE, nextToken },
-          ctx.signal,
-          'detail',
+    const pages = listPages({
+      paging: { style: 'token', records: 'events', pageSize: EVENTS_PAGE_SIZE, sizeParam: 'limit', tokenParam: 'nextToken', next: 'nextToken' },
+      fetch: async (query) =>
+        asObject(
+          await ctx.http.getJson(
+            `/leads/${encodeURIComponent(leadId)}/events`,
+            { since: since ? shiftIso(since, -this.opts.overlapMs) : EPOCH, ...query },
+            ctx.signal,
+            'detail',
+          ),
+          `${where}: response`,
         ),
-        `${where}: response`,
-      );
-      for (const e of asArray(body.events, `${where}: response.events`)) {
-        if (!e || typeof e !== 'object' || Array.isArray(e)) continue;
-        const raw = e as JsonObject;
-        const id = stringOrNull(raw.id);
-        const type = stringOrNull(raw.type);
-        if (!id || !type) continue;
+      where,
+      // Events are keyed by type + id: an entry without either is not an event (and not counted).
+      idOf: (e) => (stringOrNull(e.id) && stringOrNull(e.type) ? (e.id as string) : null),
+    });
+    for await (const page of pages) {
+      for (const { id, raw } of page.items) {
+        const type = raw.type as string;
         out.push({
           key: `${type}:${id}`,
           activity: {
@@ -132,13 +127,7 @@ export class AptenAdapter implements VendorAdapter {
           },
         });
       }
-      const token = body.nextToken;
-      if (token !== null && token !== undefined && typeof token !== 'string') {
-        throw new VendorError('vendor_bad_response', `${where}: response.nextToken must be a string or null`);
-      }
-      if (token && token === nextToken) throw new VendorError('vendor_bad_response', `${where}: nextToken did not advance`);
-      nextToken = token ?? undefined;
-    } while (nextToken);
+    }
     return out;
   }
 }

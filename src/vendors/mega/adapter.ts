@@ -4,8 +4,8 @@
 import type { JsonObject, NormalizedLead } from '../../model.js';
 import type { MegaSettings } from './index.js';
 import type { AdapterOptions, PullContext, PulledActivity, PulledPage, VendorAdapter } from '../types.js';
-import { VendorError } from '../http.js';
-import { asArray, asObject, isoOrNull, maxIso, shiftIso, splitRecords, stringOrNull } from '../parse.js';
+import { FullScanSchedule, listPages, scanFields } from '../paging.js';
+import { asObject, isoOrNull, maxIso, shiftIso, stringOrNull } from '../parse.js';
 
 const PAGE_SIZE = 100;
 const DEFAULT_FULL_SCAN_EVERY = 24;
@@ -26,69 +26,50 @@ export class MegaAdapter implements VendorAdapter {
   async *pull(ctx: PullContext): AsyncIterable<PulledPage> {
     const where = `mega GET ${LEADS_PATH}`;
     const prev = ctx.cursor as MegaCursor | null;
-    const every = this.opts.settings.fullScanEvery ?? DEFAULT_FULL_SCAN_EVERY;
-    const fullScan = !prev || prev.updatedSince === null || prev.pollsSinceFullScan + 1 >= every;
+    const schedule = new FullScanSchedule({
+      every: this.opts.settings.fullScanEvery ?? DEFAULT_FULL_SCAN_EVERY,
+      pollsSinceFull: prev?.pollsSinceFullScan,
+      first: !prev || prev.updatedSince === null,
+    });
     let committed = prev?.updatedSince ?? null;
-    const seen = new Set<string>();
-    let next: string | undefined;
-    let total = 0;
-    do {
-      const body = asObject(
-        await ctx.http.getJson(
-          LEADS_PATH,
-          {
-            // A full scan lists everything; an incremental one re-queries a little before the max seen.
-            updated_since: fullScan || !committed ? undefined : shiftIso(committed, -this.opts.overlapMs),
-            sort_by: 'updated_at',
-            sort_dir: 'asc',
-            limit: Math.min(this.opts.pageSize ?? PAGE_SIZE, PAGE_SIZE),
-            include_custom_fields: 'true',
-            cursor: next,
-          },
-          ctx.signal,
+    // A full scan lists everything; an incremental one re-queries a little before the max seen.
+    const updatedSince = schedule.full || !committed ? undefined : shiftIso(committed, -this.opts.overlapMs);
+    const pages = listPages({
+      paging: {
+        style: 'token',
+        records: 'leads',
+        pageSize: Math.min(this.opts.pageSize ?? PAGE_SIZE, PAGE_SIZE),
+        sizeParam: 'limit',
+        tokenParam: 'cursor',
+        next: 'next_cursor',
+        // Both are documented as required. Read as "absent = no more pages" and "absent = 0", a page
+        // missing them would end a full scan early and call it complete: every later lead looks deleted.
+        nextRequired: true,
+        total: 'total',
+      },
+      fetch: async (query) =>
+        asObject(
+          await ctx.http.getJson(
+            LEADS_PATH,
+            { updated_since: updatedSince, sort_by: 'updated_at', sort_dir: 'asc', include_custom_fields: 'true', ...query },
+            ctx.signal,
+          ),
+          `${where}: response`,
         ),
-        `${where}: response`,
-      );
-      const { records, skipped } = splitRecords(asArray(body.leads, `${where}: response.leads`));
-      // Both are documented as required. Read as "absent = no more pages" and "absent = 0", a page
-      // missing them would end a full scan early and call it complete: every later lead looks deleted.
-      const token = body.next_cursor;
-      if (token !== null && typeof token !== 'string') {
-        throw new VendorError('vendor_bad_response', `${where}: response.next_cursor must be a string or null`);
-      }
-      if (token && token === next) throw new VendorError('vendor_bad_response', `${where}: next_cursor did not advance`);
-      if (typeof body.total !== 'number') throw new VendorError('vendor_bad_response', `${where}: response.total must be a number`);
-      total = body.total;
-      const known = await ctx.known(records.map((r) => r.id as string));
-      const leads = records.map((raw) => {
-        seen.add(raw.id as string);
-        const before = known.get(raw.id as string);
+      where,
+    });
+    for await (const page of pages) {
+      const known = await ctx.known(page.items.map((r) => r.id));
+      const leads = page.items.map(({ id, raw }) => {
+        const before = known.get(id);
         const activities = before ? interactionActivities(raw, before.raw) : undefined;
         return { lead: normalizeMegaLead(raw, this.opts.sourceId), vendorDeleted: false, ...(activities ? { activities } : {}) };
       });
-      committed = maxIso([committed, ...records.map((r) => isoOrNull(r.updated_at))]);
-      const last = !token;
-      const cursor: MegaCursor = {
-        updatedSince: committed,
-        // A full scan counts as done only on its last page, so a crash mid-scan repeats it.
-        pollsSinceFullScan: fullScan ? (last ? 0 : (prev?.pollsSinceFullScan ?? 0)) : (prev?.pollsSinceFullScan ?? 0) + (last ? 1 : 0),
-      };
-      yield {
-        leads,
-        cursor,
-        skipped,
-        ...(fullScan ? { fullScan: true } : {}),
-        ...(fullScan && last
-          ? {
-              scanEnd:
-                seen.size + skipped >= total
-                  ? { complete: true }
-                  : { complete: false, reason: `listed ${seen.size} distinct leads of ${total}` },
-            }
-          : {}),
-      };
-      next = token ?? undefined;
-    } while (next);
+      committed = maxIso([committed, ...page.items.map((r) => isoOrNull(r.raw.updated_at))]);
+      // A full scan counts as done only on its last page, so a crash mid-scan repeats it.
+      const cursor: MegaCursor = { updatedSince: committed, pollsSinceFullScan: schedule.pollsAfter(page.last) };
+      yield { leads, cursor, skipped: page.skipped, ...scanFields(page, schedule.full) };
+    }
   }
 }
 

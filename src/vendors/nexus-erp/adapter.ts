@@ -2,8 +2,8 @@
 // while paging, so absence is judged only by the common two-complete-scans rule (README.md beside this file).
 import type { JsonObject, NormalizedLead } from '../../model.js';
 import type { AdapterOptions, PullContext, PulledPage, VendorAdapter } from '../types.js';
-import { VendorError } from '../http.js';
-import { asArray, asObject, isoOrNull, readAhead, splitRecords, stringOrNull, stringArray } from '../parse.js';
+import { listPages, scanFields } from '../paging.js';
+import { asObject, isoOrNull, stringOrNull, stringArray } from '../parse.js';
 
 /** The vendor's maximum page size. */
 const PAGE_SIZE = 100;
@@ -15,50 +15,36 @@ export class NexusAdapter implements VendorAdapter {
 
   async *pull(ctx: PullContext): AsyncIterable<PulledPage> {
     const where = 'nexus-erp GET /api/v1/leads';
-    const pageSize = Math.min(this.opts.pageSize ?? PAGE_SIZE, PAGE_SIZE);
-    const request = (page: number) => ctx.http.getJson('/api/v1/leads', { page, pageSize }, ctx.signal);
-    let next = request(1);
-    // Rows listed, repeats included: fewer than `total` means a page came back short. The order also
-    // shifts while paging, so ids repeat and go missing even when the rows add up: the engine then
-    // counts the distinct ids listed against expectListed.
-    let rows = 0;
-    let skippedRows = 0;
-    for (let page = 1; ; page++) {
-      const body = asObject(await next, `${where}: response`);
-      const { records, skipped } = splitRecords(asArray(body.data, `${where}: response.data`));
-      const pagination = asObject(body.pagination, `${where}: response.pagination`);
-      const totalPages = pagination.totalPages;
-      const hasNextPage = pagination.hasNextPage;
-      if (typeof totalPages !== 'number' || typeof hasNextPage !== 'boolean') {
-        throw new VendorError('vendor_bad_response', `${where}: response.pagination needs totalPages (number) and hasNextPage (boolean)`);
-      }
-      // A vendor that keeps saying "next page" past its own page count would page forever.
-      if (hasNextPage && page > totalPages + 10) {
-        throw new VendorError('vendor_bad_response', `${where}: hasNextPage still true on page ${page} of ${totalPages}`);
-      }
-      rows += records.length + skipped;
-      skippedRows += skipped;
-      const total = typeof pagination.total === 'number' ? pagination.total : null;
-      const last = !hasNextPage;
+    // Rows listed, repeats included, against `total`; the order also shifts while paging, so ids
+    // repeat and go missing even when the rows add up: the engine then counts the distinct ids
+    // listed against the scan's expectListed (src/vendors/paging.ts).
+    const pages = listPages({
+      paging: {
+        style: 'page',
+        records: 'data',
+        pageSize: Math.min(this.opts.pageSize ?? PAGE_SIZE, PAGE_SIZE),
+        sizeParam: 'pageSize',
+        pageParam: 'page',
+        hasNext: 'pagination.hasNextPage',
+        totalPages: 'pagination.totalPages',
+        total: 'pagination.total',
+      },
+      fetch: async (query) => {
+        const body = asObject(await ctx.http.getJson('/api/v1/leads', query, ctx.signal), `${where}: response`);
+        asObject(body.pagination, `${where}: response.pagination`);
+        return body;
+      },
+      where,
       // The next page is asked for before this one is committed, so the vendor answers while the engine works.
-      if (!last) next = readAhead(request(page + 1));
+      readAhead: true,
+    });
+    for await (const page of pages) {
       yield {
-        leads: records.map((raw) => ({ lead: normalizeNexusLead(raw, this.opts.sourceId), vendorDeleted: false })),
+        leads: page.items.map(({ raw }) => ({ lead: normalizeNexusLead(raw, this.opts.sourceId), vendorDeleted: false })),
         cursor: null,
-        skipped,
-        fullScan: true,
-        ...(last
-          ? {
-              scanEnd:
-                page < totalPages
-                  ? { complete: false, reason: `listing ended on page ${page} of ${totalPages}` }
-                  : total !== null && rows < total
-                    ? { complete: false, reason: `listed ${rows} leads of ${total}` }
-                    : { complete: true, ...(total !== null ? { expectListed: total - skippedRows } : {}) },
-            }
-          : {}),
+        skipped: page.skipped,
+        ...scanFields(page, true),
       };
-      if (last) return;
     }
   }
 }

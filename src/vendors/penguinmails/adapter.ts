@@ -9,7 +9,8 @@ import type { RequestPriority } from '../budget.js';
 import { VendorError } from '../http.js';
 import { contentHash } from '../../util/canonical.js';
 import { RoundRobinPick } from './round-robin.js';
-import { asArray, asObject, isoOrNull, mapLimit, splitRecords, stringOrNull } from '../parse.js';
+import { listPages, scanFields } from '../paging.js';
+import { asObject, isoOrNull, mapLimit, stringOrNull } from '../parse.js';
 
 const PAGE_SIZE = 100;
 const DEFAULT_REFRESH_PER_POLL = 10;
@@ -33,28 +34,30 @@ export class PenguinMailsAdapter implements VendorAdapter {
     // Next in the round-robin among the known live leads the scan lists: unchanged ones with their
     // rows, for the refresh after it; changed ones (details read during the scan) as null.
     const pick = new RoundRobinPick<JsonObject | null>(cursor.refreshAfter, this.opts.settings.detailRefreshPerPoll ?? DEFAULT_REFRESH_PER_POLL);
-    const pageSize = Math.min(this.opts.pageSize ?? PAGE_SIZE, PAGE_SIZE);
-    // Distinct ids listed: a page that leaves a row out moves the next offset back over one it already
-    // read, so counting offsets would call a listing with a lead missing complete.
-    const listed = new Set<string>();
-    let skippedRows = 0;
-
-    for (let offset = 0; ; ) {
-      const body = asObject(
-        await ctx.http.getJson(LEADS_PATH, { workspace, limit: pageSize, offset }, ctx.signal),
-        `${where}: response`,
-      );
-      if (body.success === false) throw new VendorError('vendor_bad_response', `${where}: success is false`);
-      const { records: rows, skipped } = splitRecords(asArray(body.data, `${where}: response.data`));
-      const pagination = asObject(body.pagination, `${where}: response.pagination`);
-      const total = pagination.total;
-      const hasMore = pagination.has_more;
-      if (typeof total !== 'number' || typeof hasMore !== 'boolean') {
-        throw new VendorError('vendor_bad_response', `${where}: response.pagination needs total (number) and has_more (boolean)`);
-      }
-      const known = await ctx.known(rows.map((r) => r.id as string));
-      const leads = await mapLimit(rows, DETAIL_CONCURRENCY, async (row): Promise<PulledLead> => {
-        const id = row.id as string;
+    // The next offset moves by the rows a page showed: one that leaves a row out moves it back over
+    // one already read, so the rows add up while a lead is missing: the engine then counts the
+    // distinct ids listed against the scan's expectListed (src/vendors/paging.ts).
+    const pages = listPages({
+      paging: {
+        style: 'offset',
+        records: 'data',
+        pageSize: Math.min(this.opts.pageSize ?? PAGE_SIZE, PAGE_SIZE),
+        sizeParam: 'limit',
+        offsetParam: 'offset',
+        hasMore: 'pagination.has_more',
+        total: 'pagination.total',
+      },
+      fetch: async (query) => {
+        const body = asObject(await ctx.http.getJson(LEADS_PATH, { workspace, ...query }, ctx.signal), `${where}: response`);
+        if (body.success === false) throw new VendorError('vendor_bad_response', `${where}: success is false`);
+        asObject(body.pagination, `${where}: response.pagination`);
+        return body;
+      },
+      where,
+    });
+    for await (const page of pages) {
+      const known = await ctx.known(page.items.map((r) => r.id));
+      const leads = await mapLimit(page.items, DETAIL_CONCURRENCY, async ({ id, raw: row }): Promise<PulledLead> => {
         const prev = known.get(id);
         const prevRow = prev ? withoutDetails(prev.raw) : null;
         const changed = !prevRow || contentHash(prevRow) !== contentHash(row);
@@ -64,25 +67,7 @@ export class PenguinMailsAdapter implements VendorAdapter {
         }
         return withDetail(row, await this.fetchDetail(ctx, id, workspace, 'detail', ctx.signal), this.opts.sourceId);
       });
-      for (const r of rows) listed.add(r.id as string);
-      skippedRows += skipped;
-      const last = !hasMore || rows.length + skipped === 0;
-      yield {
-        leads,
-        cursor,
-        skipped,
-        fullScan: true,
-        ...(last
-          ? {
-              scanEnd:
-                !hasMore && listed.size + skippedRows >= total
-                  ? { complete: true }
-                  : { complete: false, reason: `listed ${listed.size + skippedRows} distinct leads of ${total}` },
-            }
-          : {}),
-      };
-      if (last) break;
-      offset += rows.length + skipped;
+      yield { leads, cursor, skipped: page.skipped, ...scanFields(page, true) };
     }
     const due = pick.picked();
     if (due.length > 0) yield* this.refresh(ctx, workspace, due, cursor);
