@@ -11,8 +11,10 @@ const NORMALIZED_KEYS = [
   'status', 'tags', 'owner', 'createdAt', 'updatedAt', 'deleted', 'raw',
 ].sort();
 
-/** Every vendor in the registry, with its conformance case (src/vendors/<id>/conformance.ts). */
-const cases: Array<ConformanceCase & { vendor: string }> = await Promise.all(VENDORS.map(async (v) => ({ vendor: v.id, ...(await v.conformance()) })));
+/** Every vendor in the registry, with its conformance cases (src/vendors/<id>/conformance.ts). */
+const cases: Array<ConformanceCase & { vendor: string; name: string }> = (
+  await Promise.all(VENDORS.map(async (v) => (await v.conformance()).map((c) => ({ ...c, vendor: v.id, name: c.name ?? v.id }))))
+).flat();
 
 let h: Harness;
 afterEach(async () => h?.stop());
@@ -27,7 +29,7 @@ async function syncAndCollect() {
 
 const leadOf = (w: { body: any }) => w.body.data.lead ?? null;
 
-describe.each(cases)('$vendor', (c) => {
+describe.each(cases)('$name', (c) => {
   it('announces new leads across pages with the normalized shape, and nothing when nothing changed', async () => {
     h = await new Harness({ sim: c.make(), source: c.source }).start();
     const ids = h.vendorSim.seed(10);
@@ -132,7 +134,7 @@ function reversedKeys(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversedKeys(v)]));
 }
 
-describe.each(cases.filter((c) => !c.softDeletes))('$vendor deletes by absence', (c) => {
+describe.each(cases.filter((c) => !c.softDeletes))('$name deletes by absence', (c) => {
   const source = async () => (await h.api('GET', '/v1/sources')).body.data[0];
 
   /** 25 leads in pages of 4: the seventh and last page holds one lead, 4% of them. */

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { VENDORS } from '../src/vendors/registry.js';
-import type { ConformanceCase, SimFault } from '../src/vendors/sim-common/types.js';
+import type { ConformanceCase, FaultCase as VendorFaultCase, SimFault } from '../src/vendors/sim-common/types.js';
 import { AptenSimulator, AptenVendorSim } from '../src/vendors/apten/sim/index.js';
 import { Harness } from './helpers/harness.js';
 
@@ -16,22 +16,28 @@ interface VendorClock {
 }
 
 /**
- * One vendor's case (src/vendors/<id>/conformance.ts), from the registry: `source` is its fault-suite
- * source config, `listPath` the list endpoint alone, `make` takes the clock the tests move.
+ * One vendor's case (src/vendors/<id>/conformance.ts, those with `faults`), from the registry: `source`
+ * is its fault-suite source config, `listPath` the list endpoint alone, `make` takes the clock the tests move.
  */
-interface VendorCase extends Omit<ConformanceCase, 'make'> {
+interface VendorCase extends Omit<ConformanceCase, 'make' | 'faults'>, Omit<VendorFaultCase, 'source' | 'listPath'> {
   vendor: string;
+  name: string;
   make(clock: VendorClock): ReturnType<ConformanceCase['make']>;
 }
 
 const skewed = (clock: VendorClock) => () => Date.now() + clock.skewMs;
 
-const cases: VendorCase[] = await Promise.all(
-  VENDORS.map(async (v) => {
-    const c = await v.conformance();
-    return { ...c, vendor: v.id, source: c.faultSource, listPath: c.faultListPath ?? c.listPath, make: (clock: VendorClock) => c.make({ now: skewed(clock) }) };
-  }),
-);
+const cases: VendorCase[] = (
+  await Promise.all(
+    VENDORS.map(async (v) =>
+      (await v.conformance()).flatMap(({ faults, ...c }) =>
+        faults
+          ? [{ ...c, ...faults, vendor: v.id, name: c.name ?? v.id, source: faults.source, listPath: faults.listPath ?? c.listPath, make: (clock: VendorClock) => c.make({ now: skewed(clock) }) }]
+          : [],
+      ),
+    ),
+  )
+).flat();
 
 /** What a fault must lead to: a failed run naming the problem, or a run that a retry saved. */
 type Outcome =
@@ -256,7 +262,7 @@ class VendorRun {
 
 // Vendors run side by side (most of a fault's time is spent waiting out timeouts and Retry-After);
 // each vendor's steps run in order against one relay that is never restarted.
-describe.concurrent.each(cases)('$vendor: faults', (c) => {
+describe.concurrent.each(cases)('$name: faults', (c) => {
   const v = new VendorRun(c);
   beforeAll(async () => v.start());
   afterAll(async () => v.h?.stop());

@@ -17,9 +17,9 @@ import { describeWebhook } from './describe.js';
 
 const WON_FILTER = { 'data.lead.status': { $to: 'won' } };
 
-/** Every vendor in the registry, each with its own simulator and lifelike activity (src/vendors/<id>/demo.ts). */
+/** Every vendor in the registry that has a demo, each with its own simulator and lifelike activity (src/vendors/<id>/demo.ts). */
 function demoVendors(): Promise<DemoVendor[]> {
-  return Promise.all(VENDORS.map((v) => v.demo()));
+  return Promise.all(VENDORS.flatMap((v) => (v.demo ? [v.demo()] : [])));
 }
 
 export async function runDemo(env: Record<string, string | undefined> = process.env): Promise<number> {

@@ -37,10 +37,10 @@ export interface VendorDefinition<Id extends string = string, S extends Settings
   rateLimits: readonly RateLimit[];
   /** The adapter for one source (src/vendors/types.ts `VendorAdapter`). */
   create(opts: AdapterOptions<SettingsOf<S>>): VendorAdapter;
-  /** The simulator with lifelike activity, as `npm run demo` runs it (loaded on demand). */
-  demo(): Promise<DemoVendor>;
-  /** What the shared conformance and fault suites need to run against this vendor's simulator (loaded on demand). */
-  conformance(): Promise<ConformanceCase>;
+  /** A simulator with lifelike activity, as `npm run demo` runs it (loaded on demand); none: not in the demo. */
+  demo?(): Promise<DemoVendor>;
+  /** The shared conformance (and fault) suites' runs against simulators, at least one (loaded on demand). */
+  conformance(): Promise<readonly ConformanceCase[]>;
 }
 
 /** Type-checks one vendor's entry (settings, headers and adapter options agree) and keeps its literal id. */

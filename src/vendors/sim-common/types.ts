@@ -97,30 +97,37 @@ export interface DemoVendor {
 }
 
 /**
- * What test/conformance.test.ts and test/vendor-faults.test.ts need to run their shared promises
- * against one vendor's simulator (hono's shared router suite habit).
+ * One run of the shared conformance suite (test/conformance.test.ts) against a simulator, and of the
+ * fault suite (test/vendor-faults.test.ts) where `faults` is given (hono's shared router suite habit).
  */
 export interface ConformanceCase {
+  /** The suite's title when a vendor has several cases (e.g. one per described API); default: the vendor's id. */
+  name?: string;
   /** A fresh simulator with an API key of its own; `now` is the vendor's clock (the fault suite skews it). */
   make(opts?: { now?: () => number }): VendorSimulator;
   /** Deletes are reported by the vendor (soft delete) rather than found by absence. */
   softDeletes: boolean;
-  /** Listing by a "changed since" query and an opaque cursor the vendor can reject, rather than by page number/offset. */
-  incremental: boolean;
-  /** Source config for the conformance suite: small pages, every poll a full scan where the vendor has both. */
+  /** Source config over the simulator's own: small pages, every poll a full scan where the vendor has both. */
   source: Record<string, unknown>;
-  /** Source config for the fault suite: small pages so that every sync has a page 2 to break. */
-  faultSource: Record<string, unknown>;
   /** Substring of the list endpoint's path (a fault path: see SimFault.path). */
   listPath: string;
-  /** The list endpoint alone, where another endpoint shares its prefix (ends in `$`); default listPath. */
-  faultListPath?: string;
   /** Incremental vendors with a periodic full listing: source config making it every `n` polls. */
   fullListEvery?(n: number): Record<string, unknown>;
   /** Full-listing vendors: a list page made to say "no more pages" (totals kept). */
   endListing?(body: any): void;
   /** Full-listing vendors: a list page made to leave out one lead from its middle (totals kept). */
   dropRecord?(body: any): void;
+  /** What the fault suite needs; a case without it runs in the conformance suite only. */
+  faults?: FaultCase;
+}
+
+export interface FaultCase {
+  /** Source config for the fault suite: small pages so that every sync has a page 2 to break. */
+  source: Record<string, unknown>;
+  /** The list endpoint alone, where another endpoint shares its prefix (ends in `$`); default the case's listPath. */
+  listPath?: string;
+  /** Listing by a "changed since" query and an opaque cursor the vendor can reject, rather than by page number/offset. */
+  incremental: boolean;
   /** The vendor's error envelope around a message. */
   errorBody(message: string): unknown;
   /** Drops a field the docs mark required from a real list page, and what the relay must then say. */
