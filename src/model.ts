@@ -1,6 +1,9 @@
 // Shapes every layer shares: the normalized lead and the webhook events of interface.md.
-export const VENDORS = ['apten', 'nexus-erp', 'penguinmails', 'mega'] as const;
-export type VendorName = (typeof VENDORS)[number];
+import { VENDOR_IDS, type VendorId } from './vendors/registry.js';
+
+/** The vendor ids, from the registry (src/vendors/registry.ts). */
+export const VENDORS = VENDOR_IDS;
+export type VendorName = VendorId;
 
 /**
  * The concrete event types a webhook can carry: the one list every other is derived from (config
