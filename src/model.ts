@@ -1,5 +1,5 @@
 // Shapes every layer shares: the normalized lead and the webhook events of interface.md.
-export const VENDORS = ['apten', 'nexus-erp', 'penguinmails', 'mega'] as const;
+export const VENDORS = ['apten', 'nexus-erp', 'penguinmails', 'mega', 'rest'] as const;
 export type VendorName = (typeof VENDORS)[number];
 
 export const EVENT_TYPES = ['lead.created', 'lead.updated', 'lead.deleted', 'event.added', 'event.updated'] as const;

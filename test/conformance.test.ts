@@ -4,9 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AptenSimulator, AptenVendorSim } from '../src/sim/apten/index.js';
 import { NexusSimulator } from '../src/sim/nexus/index.js';
 import { PenguinMailsSimulator } from '../src/sim/penguinmails/index.js';
-import { MegaSimulator } from '../src/sim/mega/index.js';
+import { DEFAULT_MEGA_CUSTOMER_ID, MegaSimulator } from '../src/sim/mega/index.js';
 import type { VendorSimulator } from '../src/sim/common/types.js';
 import { Harness } from './helpers/harness.js';
+import { restSource } from './helpers/rest-examples.js';
 
 const NORMALIZED_KEYS = [
   'id', 'source', 'vendor', 'name', 'firstName', 'lastName', 'email', 'emails', 'phone', 'phones', 'company',
@@ -15,6 +16,8 @@ const NORMALIZED_KEYS = [
 
 interface VendorCase {
   vendor: string;
+  /** The suite's title when several cases share a vendor (rest); default: vendor. */
+  name?: string;
   make(): VendorSimulator;
   /** Deletes are reported by the vendor (soft delete) rather than found by absence. */
   softDeletes: boolean;
@@ -58,7 +61,38 @@ const cases: VendorCase[] = [
     endListing: (body) => (body.next_cursor = null),
     dropRecord: (body) => body.leads.splice(1, 1),
   },
+  // vendor: rest, described by the YAML in examples/ and run against the same simulators.
+  {
+    vendor: 'rest',
+    name: 'rest (examples/rest-nexus-erp.yaml)',
+    make: () => new NexusSimulator({ apiKey: 'nexus-conf-key' }),
+    softDeletes: false,
+    source: { pageSize: 4, ...restSource('nexus-erp') },
+    listPath: '/api/v1/leads',
+    endListing: (body) => (body.pagination.hasNextPage = false),
+    dropRecord: (body) => body.data.splice(1, 1),
+  },
+  {
+    vendor: 'rest',
+    name: 'rest (examples/rest-mega.yaml)',
+    make: () => new MegaSimulator({ rateLimits: [] }),
+    softDeletes: false,
+    source: { pageSize: 4, fullScanEvery: 1, rateLimits: [], ...restSource('mega', { MEGA_CUSTOMER_ID: DEFAULT_MEGA_CUSTOMER_ID }) },
+    listPath: '/api/agents/crm/leads',
+    endListing: (body) => (body.next_cursor = null),
+    dropRecord: (body) => body.leads.splice(1, 1),
+  },
+  {
+    vendor: 'rest',
+    name: 'rest (examples/rest-apten.yaml)',
+    make: () => new AptenVendorSim(new AptenSimulator({ apiKey: 'apten-conf-key' })),
+    softDeletes: true,
+    // Every poll a full listing, as the built-in Apten case gets where the suite needs one.
+    source: { pageSize: 4, fullScanEvery: 1, ...restSource('apten') },
+    listPath: '/leads',
+  },
 ];
+const named = cases.map((c) => ({ ...c, name: c.name ?? c.vendor }));
 
 let h: Harness;
 afterEach(async () => h?.stop());
@@ -73,7 +107,7 @@ async function syncAndCollect() {
 
 const leadOf = (w: { body: any }) => w.body.data.lead ?? null;
 
-describe.each(cases)('$vendor', (c) => {
+describe.each(named)('$name', (c) => {
   it('announces new leads across pages with the normalized shape, and nothing when nothing changed', async () => {
     h = await new Harness({ sim: c.make(), source: c.source }).start();
     const ids = h.vendorSim.seed(10);
@@ -178,7 +212,7 @@ function reversedKeys(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversedKeys(v)]));
 }
 
-describe.each(cases.filter((c) => !c.softDeletes))('$vendor deletes by absence', (c) => {
+describe.each(named.filter((c) => !c.softDeletes))('$name deletes by absence', (c) => {
   const source = async () => (await h.api('GET', '/v1/sources')).body.data[0];
 
   /** 25 leads in pages of 4: the seventh and last page holds one lead, 4% of them. */

@@ -9,11 +9,12 @@ import { headerValueProblem, isValidHeaderName } from '../util/http-headers.js';
 import { parse as parsePgUrl } from 'pg-connection-string';
 import { filterSchema, payloadOptionsSchema } from '../filters/schema.js';
 import type { PayloadOptions } from '../model.js';
+import { restSchema, type RestConfig } from '../vendors/rest/schema.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
 
-export const VENDORS = ['apten', 'nexus-erp', 'penguinmails', 'mega'] as const;
+export const VENDORS = ['apten', 'nexus-erp', 'penguinmails', 'mega', 'rest'] as const;
 export type Vendor = (typeof VENDORS)[number];
 
 /** The concrete event types a webhook can carry. */
@@ -57,7 +58,7 @@ export interface SourceConfig {
   rateLimits?: Array<{ requests: number; per: number }>;
   /** Largest share (0..1) of a source's live leads one complete scan may delete; more is held. */
   maxDeleteShare: number;
-  /** mega only: every how many polls the incremental sync is replaced by a full scan (absence checks). */
+  /** apten, mega and rest: every how many polls the incremental sync is replaced by a full scan (absence checks). */
   fullScanEvery?: number;
   /** penguinmails only: unchanged leads whose details (attributes, activity) are re-read per poll, budget permitting. */
   detailRefreshPerPoll?: number;
@@ -65,6 +66,8 @@ export interface SourceConfig {
   workspace?: string;
   /** mega only (required there). */
   customerId?: string;
+  /** rest only (required there): the vendor described as data (src/vendors/rest/README.md). */
+  rest?: RestConfig;
   enabled: boolean;
 }
 
@@ -398,6 +401,7 @@ export const sourceSchema = z.strictObject({
   detailRefreshPerPoll: intSchema(0, 10_000).optional(),
   workspace: nonEmptyString.max(200).optional(),
   customerId: z.string().regex(UUID_RE, { error: 'must be a UUID' }).optional(),
+  rest: restSchema.optional(),
   enabled: booleanSchema.default(true),
 });
 
@@ -477,7 +481,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 const VENDOR_ONLY_FIELDS: readonly { field: string; vendors: readonly Vendor[]; required: boolean }[] = [
   { field: 'workspace', vendors: ['penguinmails'], required: true },
   { field: 'customerId', vendors: ['mega'], required: true },
-  { field: 'fullScanEvery', vendors: ['apten', 'mega'], required: false },
+  { field: 'fullScanEvery', vendors: ['apten', 'mega', 'rest'], required: false },
+  { field: 'rest', vendors: ['rest'], required: true },
   { field: 'detailRefreshPerPoll', vendors: ['penguinmails'], required: false },
 ];
 

@@ -28,6 +28,8 @@ export class VendorError extends RelayError {
 export interface VendorHttpOptions {
   baseUrl: string;
   headers: Record<string, string>;
+  /** Query parameters sent with every request (auth by query parameter); secret, like header values. */
+  query?: Record<string, string>;
   /** Vendor name for error messages. */
   vendor: string;
   /** One request, headers and body together (default 30 s). */
@@ -67,7 +69,7 @@ export class VendorHttp {
     this.basePath = url.pathname.replace(/\/$/, '');
     this.budget = opts.budget ?? new RequestBudget([]);
     // The token of "Bearer <key>": the scheme word is no secret, and in fragments it would match prose.
-    const keys = Object.values(opts.headers).flatMap((v) => {
+    const keys = [...Object.values(opts.headers), ...Object.values(opts.query ?? {})].flatMap((v) => {
       const parts = credentialParts(v);
       return parts.length > 1 ? parts.slice(1) : parts;
     });
@@ -90,7 +92,7 @@ export class VendorHttp {
     signal: AbortSignal,
     priority: RequestPriority = 'scan',
   ): Promise<unknown> {
-    const search = new URLSearchParams();
+    const search = new URLSearchParams(this.opts.query);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, String(v));
     const qs = search.toString();
     const fullPath = `${this.basePath}${path}${qs ? `?${qs}` : ''}`;

@@ -6,10 +6,14 @@ import { AptenAdapter, aptenHeaders } from './apten.js';
 import { NexusAdapter, nexusHeaders } from './nexus.js';
 import { PenguinMailsAdapter, penguinHeaders } from './penguinmails.js';
 import { MegaAdapter, megaHeaders } from './mega.js';
+import { restVendor } from './rest/index.js';
+import type { SourceConfig } from '../config/index.js';
 
 interface VendorEntry {
   create(opts: AdapterOptions): VendorAdapter;
-  headers(source: { apiKey: string; customerId?: string }): Record<string, string>;
+  headers(source: SourceConfig): Record<string, string>;
+  /** Query parameters sent with every request (auth by query); secrets like header values. */
+  query?(source: SourceConfig): Record<string, string>;
   /** The vendor's documented (or assumed) request limits; a source's rateLimits replaces them. */
   rateLimits: RateLimit[];
 }
@@ -34,6 +38,7 @@ const registry: Record<VendorName, VendorEntry> = {
       { requests: 1000, perMs: 60 * MINUTE },
     ],
   },
+  rest: restVendor,
 };
 
 export function vendorEntry(vendor: VendorName): VendorEntry {

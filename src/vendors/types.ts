@@ -1,6 +1,7 @@
 // The one interface every vendor adapter implements; the sync engine knows vendors only through it.
 import type { JsonObject, LeadActivity, NormalizedLead, VendorName } from '../model.js';
 import type { VendorHttp } from './http.js';
+import type { RestConfig } from './rest/schema.js';
 
 /** What the snapshot remembers of a lead, as an adapter may consult it (never SQL). */
 export interface KnownLead {
@@ -86,5 +87,7 @@ export interface AdapterOptions {
     workspace?: string;
     fullScanEvery?: number;
     detailRefreshPerPoll?: number;
+    /** vendor rest: the `rest:` block. */
+    rest?: RestConfig;
   };
 }
