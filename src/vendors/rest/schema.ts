@@ -2,7 +2,7 @@
 // this file has every key). Validated with zod; each problem names its key, e.g.
 // `sources[0].rest.list.paging.style: must be one of page, offset, token, keyset`.
 import { z } from 'zod';
-import { isValidHeaderName } from '../../util/http-headers.js';
+import { headerValueProblem, isValidHeaderName } from '../../util/http-headers.js';
 import { PAGING_STYLES } from '../paging.js';
 
 /** A dotted path into a JSON object: `contact_email`, `pagination.total`, `owner.id`. */
@@ -14,7 +14,7 @@ const fieldPath = z.string().min(1).max(200).regex(PATH_RE, { error: PATH_HINT }
 const recordsPath = z.string().max(200).refine((s) => s === '' || PATH_RE.test(s), { error: `${PATH_HINT}, or "" for a body that is the array` });
 
 /** One path, or several tried in order (the first with a value wins). */
-const paths = z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(fieldPath, { error: 'expected a path or a list of paths' }).min(1).max(10));
+const paths = z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(fieldPath, { error: (iss) => (iss.input === undefined ? 'required' : 'expected a path or a list of paths') }).min(1).max(10));
 
 const int = (min: number, max: number) => z.number({ error: (iss) => (iss.input === undefined ? 'required' : 'expected an integer') }).int().min(min).max(max);
 
@@ -23,7 +23,8 @@ function oneOf<K extends string>(key: K, values: readonly string[]) {
   return (iss: { code?: string; input?: unknown }) => {
     if (iss.code !== 'invalid_union') return undefined;
     const v = iss.input && typeof iss.input === 'object' ? (iss.input as Record<string, unknown>)[key] : undefined;
-    return v === undefined ? `${key}: required (one of ${values.join(', ')})` : `${key}: must be one of ${values.join(', ')}`;
+    // zod reports it at the discriminator's own path (…paging.style), so the message names no key.
+    return v === undefined ? `required: one of ${values.join(', ')}` : `must be one of ${values.join(', ')}`;
   };
 }
 
@@ -144,11 +145,21 @@ const deletesSchema = z
     /** Leads two complete full listings in a row did not show are deleted (reason missing), with the mass-delete guard. */
     absence: z.boolean().default(false),
   })
-  .refine((d) => d.equals === undefined || d.field !== undefined, { error: 'equals needs field', path: ['equals'] });
+  .refine((d) => d.equals === undefined || d.field !== undefined, { error: 'needs deletes.field, the soft-delete field it is compared with', path: ['equals'] });
 
 const authSchema = z.strictObject({
   /** Header values may use {apiKey} for the source's apiKey (and ${ENV} like any config value). */
-  headers: z.record(z.string().refine(isValidHeaderName, { error: 'is not a valid header name' }), z.string().min(1)).optional(),
+  headers: z
+    .record(z.string(), z.string().min(1))
+    .superRefine((h, ctx) => {
+      for (const [name, value] of Object.entries(h)) {
+        if (!isValidHeaderName(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name' });
+        // Checked after ${ENV} substitution; the value itself is never quoted (it holds a secret).
+        const problem = headerValueProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+      }
+    })
+    .optional(),
   /** Query parameters sent with every request; values may use {apiKey}. */
   query: z.record(z.string().min(1), z.string().min(1)).optional(),
 });
