@@ -376,7 +376,7 @@ sources:
     expect(problems).toEqual([
       'server.port: expected number, got string',
       'server.adminToken: required',
-      'sources[0].vendor: must be one of apten, nexus-erp, penguinmails, mega',
+      'sources[0].vendor: must be one of apten, nexus-erp, penguinmails, mega, rest',
       'sources[0].apiKey: required',
     ]);
   });

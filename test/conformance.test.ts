@@ -77,7 +77,7 @@ const cases: VendorCase[] = [
     name: 'rest (examples/rest-mega.yaml)',
     make: () => new MegaSimulator({ rateLimits: [] }),
     softDeletes: false,
-    source: { pageSize: 4, fullScanEvery: 1, rateLimits: [], ...restSource('mega', { MEGA_CUSTOMER_ID: DEFAULT_MEGA_CUSTOMER_ID }) },
+    source: { pageSize: 4, rateLimits: [], ...restSource('mega', { MEGA_CUSTOMER_ID: DEFAULT_MEGA_CUSTOMER_ID }, { fullScanEvery: 1 }) },
     listPath: '/api/agents/crm/leads',
     endListing: (body) => (body.next_cursor = null),
     dropRecord: (body) => body.leads.splice(1, 1),
@@ -88,7 +88,7 @@ const cases: VendorCase[] = [
     make: () => new AptenVendorSim(new AptenSimulator({ apiKey: 'apten-conf-key' })),
     softDeletes: true,
     // Every poll a full listing, as the built-in Apten case gets where the suite needs one.
-    source: { pageSize: 4, fullScanEvery: 1, ...restSource('apten') },
+    source: { pageSize: 4, ...restSource('apten', {}, { fullScanEvery: 1 }) },
     listPath: '/leads',
   },
 ];

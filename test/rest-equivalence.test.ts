@@ -16,8 +16,10 @@ interface EquivalenceCase {
   example: RestExample;
   vendor: string;
   make(random: Random): { sim: VendorSimulator; step(): void };
-  /** The same schedule for both sources, so their full scans fall on the same polls. */
+  /** The built-in source's config; the YAML source gets the same schedule, so their full scans fall on the same polls. */
   source: Record<string, unknown>;
+  yamlSource: Record<string, unknown>;
+  yamlSync: Record<string, unknown>;
   /** event.* types the built-in adapter sends and YAML cannot. */
   builtinOnly: string[];
 }
@@ -31,6 +33,8 @@ const cases: EquivalenceCase[] = [
       return { sim, step: () => nexusActivityStep(sim, random) };
     },
     source: { pageSize: 7 },
+    yamlSource: { pageSize: 7 },
+    yamlSync: {},
     builtinOnly: [],
   },
   {
@@ -41,6 +45,8 @@ const cases: EquivalenceCase[] = [
       return { sim, step: () => megaActivityStep(sim, random) };
     },
     source: { pageSize: 7, fullScanEvery: 3, rateLimits: [] },
+    yamlSource: { pageSize: 7, rateLimits: [] },
+    yamlSync: { fullScanEvery: 3 },
     builtinOnly: ['event.added'],
   },
   {
@@ -51,6 +57,8 @@ const cases: EquivalenceCase[] = [
       return { sim: new AptenVendorSim(apten), step: () => aptenActivityStep(apten, random) };
     },
     source: { pageSize: 7, fullScanEvery: 3 },
+    yamlSource: { pageSize: 7 },
+    yamlSync: { fullScanEvery: 3 },
     builtinOnly: ['event.added', 'event.updated'],
   },
 ];
@@ -85,7 +93,7 @@ describe.each(cases)('rest described by examples/rest-$example beside the built-
       sim,
       sourceId: builtin,
       source: c.source,
-      moreSources: [{ id: yaml, ...c.source, ...restSource(c.example, { MEGA_CUSTOMER_ID: DEFAULT_MEGA_CUSTOMER_ID }) }],
+      moreSources: [{ id: yaml, ...c.yamlSource, ...restSource(c.example, { MEGA_CUSTOMER_ID: DEFAULT_MEGA_CUSTOMER_ID }, c.yamlSync) }],
     }).start();
     const seeded = sim.seed(30);
     const counts: Record<string, number> = {};

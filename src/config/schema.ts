@@ -58,7 +58,7 @@ export interface SourceConfig {
   rateLimits?: Array<{ requests: number; per: number }>;
   /** Largest share (0..1) of a source's live leads one complete scan may delete; more is held. */
   maxDeleteShare: number;
-  /** apten, mega and rest: every how many polls the incremental sync is replaced by a full scan (absence checks). */
+  /** mega only: every how many polls the incremental sync is replaced by a full scan (absence checks). */
   fullScanEvery?: number;
   /** penguinmails only: unchanged leads whose details (attributes, activity) are re-read per poll, budget permitting. */
   detailRefreshPerPoll?: number;
@@ -481,7 +481,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 const VENDOR_ONLY_FIELDS: readonly { field: string; vendors: readonly Vendor[]; required: boolean }[] = [
   { field: 'workspace', vendors: ['penguinmails'], required: true },
   { field: 'customerId', vendors: ['mega'], required: true },
-  { field: 'fullScanEvery', vendors: ['apten', 'mega', 'rest'], required: false },
+  { field: 'fullScanEvery', vendors: ['apten', 'mega'], required: false },
   { field: 'rest', vendors: ['rest'], required: true },
   { field: 'detailRefreshPerPoll', vendors: ['penguinmails'], required: false },
 ];

@@ -19,8 +19,10 @@ export function restBlock(name: RestExample, env: Record<string, string> = {}): 
 
 /**
  * Source config keys for a `vendor: rest` source described by the example (Harness `source`): the
- * simulator's own vendor-only keys are left out.
+ * simulator's own vendor-only keys are left out; `sync` replaces keys of rest.sync (fullScanEvery).
  */
-export function restSource(name: RestExample, env: Record<string, string> = {}): Record<string, unknown> {
-  return { vendor: 'rest', rest: restBlock(name, env), customerId: undefined, workspace: undefined };
+export function restSource(name: RestExample, env: Record<string, string> = {}, sync: Record<string, unknown> = {}): Record<string, unknown> {
+  const rest = restBlock(name, env);
+  Object.assign(rest.sync, sync);
+  return { vendor: 'rest', rest, customerId: undefined, workspace: undefined };
 }

@@ -32,11 +32,11 @@ export class RestAdapter implements VendorAdapter {
   async *pull(ctx: PullContext): AsyncIterable<PulledPage> {
     const { rest, opts } = this;
     const { list, sync } = rest;
-    const where = `${opts.sourceId} GET ${list.path}`;
+    const where = `rest GET ${list.path}`;
     const prev = ctx.cursor as RestCursor | null;
     const incremental = sync.mode === 'incremental' ? sync : null;
     const schedule = incremental
-      ? new FullScanSchedule({ every: opts.source.fullScanEvery ?? incremental.fullScanEvery, pollsSinceFull: prev?.pollsSinceFull, first: !prev?.since })
+      ? new FullScanSchedule({ every: incremental.fullScanEvery, pollsSinceFull: prev?.pollsSinceFull, first: !prev?.since })
       : null;
     const full = schedule === null || schedule.full;
     const filter: Query = {};
