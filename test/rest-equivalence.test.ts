@@ -4,10 +4,10 @@
 // differences allowed are the ones a YAML vendor cannot express: `vendor` says "rest", and the
 // built-in adapters' event.* (MEGA's interaction counter, Apten's event feed) have no YAML twin.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AptenSimulator, AptenVendorSim, aptenActivityStep } from '../src/sim/apten/index.js';
-import { NexusSimulator, nexusActivityStep, mulberry32, type Random } from '../src/sim/nexus/index.js';
-import { DEFAULT_MEGA_CUSTOMER_ID, MegaSimulator, megaActivityStep } from '../src/sim/mega/index.js';
-import type { VendorSimulator } from '../src/sim/common/types.js';
+import { AptenSimulator, AptenVendorSim, aptenActivityStep } from '../src/vendors/apten/sim/index.js';
+import { NexusSimulator, nexusActivityStep, mulberry32, type Random } from '../src/vendors/nexus-erp/sim/index.js';
+import { DEFAULT_MEGA_CUSTOMER_ID, MegaSimulator, megaActivityStep } from '../src/vendors/mega/sim/index.js';
+import type { VendorSimulator } from '../src/vendors/sim-common/types.js';
 import type { Received } from './helpers/subscriber.js';
 import { Harness } from './helpers/harness.js';
 import { restSource, type RestExample } from './helpers/rest-examples.js';

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config/index.js';
 import { Harness } from './helpers/harness.js';
 import { restBlock } from './helpers/rest-examples.js';
-import type { SimServerHandle, VendorSimulator, SimFault, SimRequest } from '../src/sim/common/types.js';
+import type { SimServerHandle, VendorSimulator, SimFault, SimRequest } from '../src/vendors/sim-common/types.js';
 
 const KEY = 'ck_live_5f1e9a7c3b2d4e6f8a0b';
 

@@ -7,6 +7,7 @@ import { FullScanSchedule, listPages, scanFields, type Paging, type Query } from
 import { maxIso, shiftIso } from '../parse.js';
 import { idOf, normalizeRestLead, softDeleted, timeOf } from './fields.js';
 import type { RestConfig } from './schema.js';
+import type { RestSettings } from './index.js';
 
 interface RestCursor {
   /** Largest updatedField value of a completed listing (vendor clock); incremental sync only. */
@@ -24,9 +25,8 @@ export class RestAdapter implements VendorAdapter {
   readonly vendor = 'rest' as const;
   private readonly rest: RestConfig;
 
-  constructor(private readonly opts: AdapterOptions) {
-    if (!opts.source.rest) throw new Error(`source ${opts.sourceId}: vendor rest needs its rest settings`);
-    this.rest = opts.source.rest;
+  constructor(private readonly opts: AdapterOptions<RestSettings>) {
+    this.rest = opts.settings.rest;
   }
 
   async *pull(ctx: PullContext): AsyncIterable<PulledPage> {
