@@ -1,11 +1,12 @@
 // Shared pieces of the delivery benchmarks: realistic event bodies, an outbox filled ahead of time,
 // a relay config, and the raw signed-POST baseline (the receivers are in bench/sink.ts).
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Agent, request, type Dispatcher } from 'undici';
+import { mainThreadCpuMs } from './proc-stats.js';
 import { total, type Sinks } from './sink.js';
 import { validateConfig, type Config } from '../src/config/index.js';
 import { createLogger, type Logger } from '../src/log.js';
@@ -207,23 +208,6 @@ export async function rawRun(
   return { rate: (bodies.length / (s.last - s.first)) * 1000, cpuUsPerPost: own.cpuUsPerPost, verified: s.verified };
 }
 
-/**
- * CPU time of this process's main thread so far, in ms (Linux; null elsewhere). Unlike wall time it
- * leaves out the subscriber thread and time spent waiting for a busy core, so it stays comparable
- * when the machine is shared. Resolution: one clock tick (10 ms).
- */
-export function mainThreadCpuMs(): number | null {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
-}
-
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Main-thread CPU ms since `start` (a mainThreadCpuMs() reading), or null. */
 export function cpuSince(start: number | null): number | null {

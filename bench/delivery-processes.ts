@@ -8,7 +8,8 @@ import type { OutboxEvent } from '../src/model.js';
 import { OUTBOX_CHANNEL } from '../src/store/postgres/snapshot/write-page.js';
 import { ADMIN_TOKEN, prefillOutbox, tempDir } from './delivery-kit.js';
 import type { BenchDatabase, BenchPostgres, SqlCounts } from './pg-kit.js';
-import { startRelayProcess, treeCpuMs, type RelayProcess } from './relay-process.js';
+import { treeCpuMs } from './proc-stats.js';
+import { startRelayProcess, type RelayProcess } from './relay-process.js';
 import { total, type Sinks } from './sink.js';
 
 export type Backend = 'sqlite' | 'postgres';

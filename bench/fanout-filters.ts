@@ -12,7 +12,8 @@ import { fanOutMatcher } from '../src/delivery/match.js';
 import { FilterCache } from '../src/filters/index.js';
 import { newId } from '../src/util/ids.js';
 import { throughput, round, type Scenario } from './lib.js';
-import { cpuSince, mainThreadCpuMs, makeEvents, prefillOutbox, tempDir } from './delivery-kit.js';
+import { cpuSince, makeEvents, prefillOutbox, tempDir } from './delivery-kit.js';
+import { mainThreadCpuMs } from './proc-stats.js';
 
 const SUBSCRIPTIONS = 100;
 /** The worker's batch (src/delivery/worker.ts FANOUT_BATCH). */

@@ -6,13 +6,13 @@ import {
   benchConfig,
   cpuSince,
   deliveryCounts,
-  mainThreadCpuMs,
   makeEvents,
   prefillOutbox,
   quietLogger,
   tempDir,
   until,
 } from './delivery-kit.js';
+import { mainThreadCpuMs } from './proc-stats.js';
 import { startSinks, type SinkStats } from './sink.js';
 
 const HEALTHY = 8;

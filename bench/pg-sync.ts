@@ -8,7 +8,8 @@ import { request } from 'undici';
 import { round, throughput, type Figure, type Scenario } from './lib.js';
 import { ADMIN_TOKEN } from './delivery-kit.js';
 import { replicaCountsFromEnv, startBenchPostgres, type BenchDatabase, type BenchPostgres } from './pg-kit.js';
-import { startRelayProcess, treeCpuMs, type RelayProcess } from './relay-process.js';
+import { treeCpuMs } from './proc-stats.js';
+import { startRelayProcess, type RelayProcess } from './relay-process.js';
 import { log, scratchDir, startSimProcess, type SimProcess } from './sync-kit.js';
 import { SIM_API_KEY } from './sync-sim-protocol.js';
 

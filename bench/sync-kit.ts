@@ -3,7 +3,7 @@
 // and a SQLite loop (WAL, 1,000-row transactions, prepared statements) with no relay logic.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -14,6 +14,7 @@ import { createLogger } from '../src/log.js';
 import { startRelay, type RunningRelay } from '../src/relay.js';
 import type { RunResult } from '../src/sync/engine.js';
 import { round, type Figure } from './lib.js';
+import { cpuMsOf, vmHwmMb } from './proc-stats.js';
 import { SIM_API_KEY, type SimCommand, type SimVendor } from './sync-sim-protocol.js';
 
 export type { SimVendor };
@@ -202,26 +203,6 @@ export async function startChildRelay(
   };
 }
 
-/**
- * CPU time (user + system, all threads) a process has used so far, in ms. Unlike wall time it does
- * not grow while the process waits for a core that other work on a shared machine holds.
- */
-export function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) in parentheses; utime and stime are 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
-}
-/** USER_HZ: 100 on Linux on every common architecture (getconf CLK_TCK). */
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** VmHWM of a process: the peak of its resident set size, kept by the kernel. */
-export function vmHwmMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error(`no VmHWM for process ${pid}`);
-  return Number(m[1]) / 1024;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The raw baselines
