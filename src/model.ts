@@ -1,4 +1,4 @@
-// Shapes every layer shares: the normalized lead and the webhook events of interface.md.
+// Shapes every layer shares: the normalized lead and the webhook events of docs/webhooks.md.
 export const VENDORS = ['apten', 'nexus-erp', 'penguinmails', 'mega'] as const;
 export type VendorName = (typeof VENDORS)[number];
 

@@ -273,7 +273,7 @@ export class SourceSync {
     return { ok: true, stats };
   }
 
-  /** Deletes by absence, only after a complete listing (vendors.md "Common rules"). */
+  /** Deletes by absence, only after a complete listing (docs/vendors.md, "deletes by absence"). */
   private async endScan(scan: number, end: ScanEnd, emit: boolean, stats: RunStats, fence: Fence | null): Promise<void> {
     const { store, clock, logger } = this.deps;
     const now = clock.now();
