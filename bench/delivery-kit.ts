@@ -1,12 +1,12 @@
-// Shared pieces of the delivery benchmarks: webhook sinks on their own thread, realistic event
-// bodies, an outbox filled ahead of time, a relay config, and the raw signed-POST baseline.
+// Shared pieces of the delivery benchmarks: realistic event bodies, an outbox filled ahead of time,
+// a relay config, and the raw signed-POST baseline (the receivers are in bench/sink.ts).
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { Agent, request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
+import { total, type Sinks } from './sink.js';
 import { validateConfig, type Config } from '../src/config/index.js';
 import { createLogger, type Logger } from '../src/log.js';
 import type { OutboxEvent, WebhookBody } from '../src/model.js';
@@ -17,74 +17,6 @@ import { newId } from '../src/util/ids.js';
 import { generateSecret } from '../src/delivery/sign.js';
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789';
-
-export type SinkKind = 'ok' | 'hang';
-
-export interface Sinks {
-  urls: string[];
-  /** Requests each sink has received (complete bodies), read without a round trip to the thread. */
-  count(i: number): number;
-  total(): number;
-  reset(): void;
-  close(): Promise<void>;
-}
-
-// The receivers run on a worker thread, so on a 2-core machine the relay (or the baseline) has the
-// main thread to itself, as it would with subscribers on other machines. Plain JS (eval) so the
-// worker needs no TypeScript loader, under tsx and vitest alike. An "ok" sink reads the body and
-// answers 204; a "hang" sink reads the body and never answers (the relay's attempt timeout ends it).
-const SINK_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const http = require('node:http');
-const counts = new Int32Array(workerData.counters);
-const servers = [];
-let ready = 0;
-workerData.kinds.forEach((kind, i) => {
-  const server = http.createServer((req, res) => {
-    req.on('data', () => {});
-    req.on('end', () => {
-      Atomics.add(counts, i, 1);
-      if (kind === 'ok') { res.statusCode = 204; res.end(); }
-    });
-  });
-  server.keepAliveTimeout = 60000;
-  server.headersTimeout = 0;
-  server.requestTimeout = 0;
-  servers.push(server);
-  server.listen(0, '127.0.0.1', () => {
-    if (++ready === workerData.kinds.length) parentPort.postMessage(servers.map((s) => s.address().port));
-  });
-});
-parentPort.on('message', (m) => {
-  if (m !== 'close') return;
-  let open = servers.length;
-  for (const s of servers) {
-    s.close(() => { if (--open === 0) process.exit(0); });
-    s.closeAllConnections();
-  }
-});
-`;
-
-export async function startSinks(kinds: readonly SinkKind[]): Promise<Sinks> {
-  const counters = new SharedArrayBuffer(4 * kinds.length);
-  const counts = new Int32Array(counters);
-  const worker = new Worker(SINK_SOURCE, { eval: true, workerData: { kinds, counters } });
-  const ports = await new Promise<number[]>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-  return {
-    urls: ports.map((p) => `http://127.0.0.1:${p}/hook`),
-    count: (i) => Atomics.load(counts, i),
-    total: () => counts.reduce((a, b) => a + b, 0),
-    reset: () => counts.fill(0),
-    close: async () => {
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      worker.postMessage('close');
-      await exited;
-    },
-  };
-}
 
 /**
  * n lead.created events shaped exactly like a live Apten webhook (normalizeAptenLead over a
@@ -191,19 +123,24 @@ export function deliveryCounts(dbPath: string): { bySubscription: Record<string,
 }
 
 /**
- * The raw baseline: signed Standard Webhooks POSTs of the same bodies with undici at the given
- * concurrency, no database and no relay logic. The agent is configured like the relay's
- * (src/delivery/target-safety.ts), the signature computed as src/delivery/sign.ts does (HMAC-SHA256
- * over "{id}.{ts}.{body}"), with the key decoded once: the least work a signed POST needs.
+ * The raw baseline: signed Standard Webhooks POSTs of the same bodies with undici's request() at the
+ * given concurrency, and nothing else: no database, no relay logic, no receiver in this process.
+ * The agent is configured like the relay's (src/delivery/target-safety.ts), the signature computed
+ * as src/delivery/sign.ts does (HMAC-SHA256 over "{id}.{ts}.{body}"), with the key decoded once.
+ * `api: 'dispatch'`: the same through undici's lower-level dispatch() with a handler that only
+ * reads the status, the least an undici POST can cost (the relay sends through dispatch(); shown
+ * beside the figure, see BENCHMARKS.md).
  */
 export async function rawSignedPosts(
   url: string,
   bodies: ReadonlyArray<{ id: string; body: string }>,
   concurrency: number,
+  secret = generateSecret(),
+  api: 'request' | 'dispatch' = 'request',
 ): Promise<{ rate: number; cpuUsPerPost: number | null }> {
   const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000 });
-  const secret = generateSecret();
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const target = new URL(url);
   let next = 0;
   let ok = 0;
   const start = performance.now();
@@ -213,20 +150,34 @@ export async function rawSignedPosts(
       const { id, body } = bodies[next++]!;
       const ts = Math.floor(Date.now() / 1000);
       const sig = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64');
-      const res = await request(url, {
-        method: 'POST',
-        dispatcher: agent,
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'leadrelay-bench',
-          'webhook-id': id,
-          'webhook-timestamp': String(ts),
-          'webhook-signature': `v1,${sig}`,
-        },
-        body,
-      });
-      await res.body.dump();
-      if (res.statusCode >= 200 && res.statusCode < 300) ok++;
+      const headers = {
+        'content-type': 'application/json',
+        'user-agent': 'leadrelay-bench',
+        'webhook-id': id,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': `v1,${sig}`,
+      };
+      let status: number;
+      if (api === 'request') {
+        const res = await request(url, { method: 'POST', dispatcher: agent, headers, body });
+        await res.body.dump();
+        status = res.statusCode;
+      } else {
+        status = await new Promise<number>((resolve, reject) => {
+          let code = 0;
+          agent.dispatch(
+            { origin: target.origin, path: target.pathname, method: 'POST', headers, body },
+            {
+              onConnect: () => undefined,
+              onHeaders: (statusCode: number) => ((code = statusCode), true),
+              onData: () => true,
+              onComplete: () => resolve(code),
+              onError: reject,
+            } as Dispatcher.DispatchHandler,
+          );
+        });
+      }
+      if (status >= 200 && status < 300) ok++;
     }
   }
   await Promise.all(Array.from({ length: concurrency }, lane));
@@ -235,6 +186,25 @@ export async function rawSignedPosts(
   await agent.close();
   if (ok !== bodies.length) throw new Error(`baseline: ${bodies.length - ok} POSTs failed`);
   return { rate: (bodies.length / ms) * 1000, cpuUsPerPost: cpuMs === null ? null : (cpuMs * 1000) / bodies.length };
+}
+
+/**
+ * The raw baseline timed as the relay is, by the receiver: from its first request to its last.
+ * Throws when a sampled signature did not verify.
+ */
+export async function rawRun(
+  sinks: Sinks,
+  bodies: ReadonlyArray<{ id: string; body: string }>,
+  concurrency: number,
+  secret: string,
+  api: 'request' | 'dispatch' = 'request',
+): Promise<{ rate: number; cpuUsPerPost: number | null; verified: number }> {
+  await sinks.reset();
+  const own = await rawSignedPosts(sinks.urls[0]!, bodies, concurrency, secret, api);
+  const s = await sinks.stats();
+  if (s.badSignatures > 0) throw new Error(`baseline: ${s.badSignatures} of ${s.verified} sampled signatures did not verify`);
+  if (total(s) !== bodies.length || s.first === null || s.last === null) throw new Error(`baseline: the receiver got ${total(s)} of ${bodies.length}`);
+  return { rate: (bodies.length / (s.last - s.first)) * 1000, cpuUsPerPost: own.cpuUsPerPost, verified: s.verified };
 }
 
 /**

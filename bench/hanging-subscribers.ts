@@ -10,10 +10,10 @@ import {
   makeEvents,
   prefillOutbox,
   quietLogger,
-  startSinks,
   tempDir,
   until,
 } from './delivery-kit.js';
+import { startSinks, type SinkStats } from './sink.js';
 
 const HEALTHY = 8;
 const HANGING = 2;
@@ -30,7 +30,10 @@ export const hangingSubscribers: Scenario = {
     const sinks = await startSinks(kinds);
     const healthy = sinks.urls.slice(0, HEALTHY).map((url, i) => ({ id: `healthy-${i}`, url }));
     const hanging = sinks.urls.slice(HEALTHY).map((url, i) => ({ id: `hanging-${i}`, url }));
-    const healthyReceived = () => healthy.reduce((a, _s, i) => a + sinks.count(i), 0);
+    const healthyReceived = async () => {
+      const s: SinkStats = await sinks.stats();
+      return healthy.reduce((a, _s, i) => a + s.counts[i]!, 0);
+    };
     try {
       // Alternate "alone" and "with the hanging ones" runs; each side's best run counts (the
       // machine may be shared: a best-of-N figure is the least disturbed one).
@@ -39,11 +42,12 @@ export const hangingSubscribers: Scenario = {
       const withHanging: Array<Awaited<ReturnType<typeof relayRun>>> = [];
       let hangingRequests: number[] = [];
       for (let i = 0; i < rounds; i++) {
-        sinks.reset();
+        await sinks.reset();
         alone.push(await relayRun(events, healthy, healthy, healthyReceived));
-        sinks.reset();
+        await sinks.reset();
         withHanging.push(await relayRun(events, [...healthy, ...hanging], healthy, healthyReceived));
-        hangingRequests = hanging.map((_s, k) => sinks.count(HEALTHY + k));
+        const counts = (await sinks.stats()).counts;
+        hangingRequests = hanging.map((_s, k) => counts[HEALTHY + k]!);
       }
       const best = (runs: typeof alone) => runs.reduce((a, b) => (b.rate > a.rate ? b : a));
       const withHang = best(withHanging);
@@ -82,7 +86,7 @@ export async function relayRun(
   events: ReturnType<typeof makeEvents>,
   subscriptions: Array<{ id: string; url: string }>,
   measured: Array<{ id: string }>,
-  received: () => number,
+  received: () => Promise<number>,
 ) {
   const tmp = tempDir();
   try {
@@ -99,11 +103,12 @@ export async function relayRun(
     const perSecond: number[] = [];
     let last = 0;
     const sampler = setInterval(() => {
-      const now = received();
-      perSecond.push(now - last);
-      last = now;
+      void received().then((now) => {
+        perSecond.push(now - last);
+        last = now;
+      });
     }, 1000);
-    await until(() => received() >= n * measured.length, 'the healthy subscribers to receive every webhook', 300_000);
+    await until(async () => (await received()) >= n * measured.length, 'the healthy subscribers to receive every webhook', 300_000);
     await until(
       async () => !(await relay.store.deliveries.queueBySubscription()).some((q) => ids.has(q.subscriptionId) && q.pending > 0),
       'every healthy delivery to be recorded',

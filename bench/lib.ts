@@ -1,5 +1,6 @@
 // Shared pieces of the benchmarks: the scenario registry, timing, memory sampling and the report.
 // Every scenario measures the relay AND a raw baseline in the same run and reports their ratio.
+import type { BenchPostgres } from './pg-kit.js';
 
 export interface Figure {
   /** What was measured, e.g. "leads/s". */
@@ -22,6 +23,8 @@ export interface ScenarioResult {
 export interface ScenarioOptions {
   /** Smoke mode: tiny sizes, so the suite can check the benchmark still runs. */
   smoke: boolean;
+  /** A PostgreSQL server (bench/pg-kit.ts) for the scenarios that need one; else each starts its own. */
+  postgres?: BenchPostgres;
 }
 
 export interface Scenario {

@@ -22,9 +22,11 @@ const CATEGORIES: Array<[string, (fn: string, url: string) => boolean]> = [
   ['JSON', (fn) => fn === 'parse' || fn === 'stringify'],
   ['hashing / crypto', (fn, url) => url.includes('node:crypto') || url.includes('internal/crypto') || /^(digest|update|createHash|createHmac)$/.test(fn)],
   ['HTTP (undici, sockets)', (fn, url) => url.includes('undici') || url.includes('node:net') || url.includes('internal/stream') || /^(writev|writeBuffer|onStreamRead)$/.test(fn)],
-  ['relay: sync', (_fn, url) => url.includes('/src/sync/') || url.includes('/src/vendors/')],
-  ['relay: store', (_fn, url) => url.includes('/src/store/')],
-  ['relay: other', (_fn, url) => url.includes('/src/')],
+  // src/ under tsx, dist/ in a relay process started from the build.
+  ['relay: sync', (_fn, url) => /\/(src|dist)\/(sync|vendors)\//.test(url)],
+  ['relay: store', (_fn, url) => /\/(src|dist)\/store\//.test(url)],
+  ['relay: delivery', (_fn, url) => /\/(src|dist)\/delivery\//.test(url)],
+  ['relay: other', (_fn, url) => /\/(src|dist)\//.test(url)],
   ['program (native, not attributed)', (fn) => fn === '(program)'],
 ];
 
@@ -44,7 +46,7 @@ function main() {
     const fn = functionName || '(anonymous)';
     const category = CATEGORIES.find(([, match]) => match(fn, url))?.[0] ?? 'other JS (node, libraries)';
     categories.set(category, (categories.get(category) ?? 0) + us);
-    const where = url ? `${url.replace(/^.*\/(node_modules|src|bench)\//, '$1/')}:${lineNumber + 1}` : '';
+    const where = url ? `${url.replace(/^.*\/(node_modules|src|dist|bench)\//, '$1/')}:${lineNumber + 1}` : '';
     const key = `${fn} ${where}`.trim();
     functions.set(key, (functions.get(key) ?? 0) + us);
   }

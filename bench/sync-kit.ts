@@ -31,12 +31,15 @@ const BATCH = 1000;
 
 export interface SimProcess {
   vendor: SimVendor;
+  /** Where the account is served (a reset() moves it). */
   url: string;
   pid: number;
   seed(n: number): Promise<{ ms: number; leads: number }>;
   /** Changes `fraction` of the leads (evenly spread), each in a way a receiver would see. */
   change(fraction: number, round: number): Promise<{ changed: number }>;
   stats(): Promise<{ rssMb: number; requests: number }>;
+  /** Starts over with an empty account, served at a new url. */
+  reset(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,15 +69,19 @@ export async function startSimProcess(vendor: SimVendor, opts: { heapMb?: number
       pending.set(id, { resolve, reject });
       child.send({ id, ...cmd });
     });
-  return {
+  const sim: SimProcess = {
     vendor,
     url,
     pid: child.pid!,
     seed: (n) => call({ op: 'seed', n }),
     change: (fraction, r) => call({ op: 'change', fraction, round: r }),
     stats: () => call({ op: 'stats' }),
+    reset: async () => {
+      sim.url = (await call<{ url: string }>({ op: 'reset' })).url;
+    },
     close: () => exitOf(child, () => child.disconnect()),
   };
+  return sim;
 }
 
 function exitOf(child: ChildProcess, stop: () => void): Promise<void> {

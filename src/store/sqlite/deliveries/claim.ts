@@ -22,18 +22,29 @@ export class SqliteClaim {
                     WHERE d.subscription_id = s.id AND d.locked_until IS NOT NULL AND d.locked_until > @now) END AS leased
        FROM subscriptions s WHERE s.id = @subscriptionId`,
     );
+    // The heads of each lead's queue (no pending delivery of the same lead with a smaller event_seq),
+    // due and not leased (deliveries_ready), oldest due first; and, should any lease have run out (its
+    // process died mid-attempt), those rows too, through deliveries_leased: normally one empty seek.
+    const headOfLead = `NOT EXISTS (
+             SELECT 1 FROM deliveries p
+             WHERE p.subscription_id = d.subscription_id AND p.lead_key = d.lead_key
+               AND p.status = 'pending' AND p.event_seq < d.event_seq)`;
     this.claimStmt = db.prepare(
       `UPDATE deliveries SET attempts = attempts + 1, locked_until = @leaseUntil, lease_token = lease_token + 1, updated_at = @now
        WHERE rowid IN (
-         SELECT d.rowid FROM deliveries d
-         WHERE d.subscription_id = @subscriptionId AND d.status = 'pending'
-           AND d.next_attempt_at <= @now AND (d.locked_until IS NULL OR d.locked_until <= @now)
-           AND NOT EXISTS (
-             SELECT 1 FROM deliveries p
-             WHERE p.subscription_id = d.subscription_id AND p.lead_key = d.lead_key
-               AND p.status = 'pending' AND p.event_seq < d.event_seq)
-         ORDER BY d.next_attempt_at, d.event_seq
-         LIMIT @limit)
+         SELECT id FROM (
+           SELECT * FROM (
+             SELECT d.rowid AS id, d.next_attempt_at AS at, d.event_seq AS seq FROM deliveries d INDEXED BY deliveries_ready
+             WHERE d.subscription_id = @subscriptionId AND d.status = 'pending' AND d.locked_until IS NULL
+               AND d.next_attempt_at <= @now AND ${headOfLead}
+             ORDER BY d.next_attempt_at, d.event_seq LIMIT @limit)
+           UNION ALL
+           SELECT * FROM (
+             SELECT d.rowid AS id, d.next_attempt_at AS at, d.event_seq AS seq FROM deliveries d INDEXED BY deliveries_leased
+             WHERE d.subscription_id = @subscriptionId AND d.locked_until IS NOT NULL AND d.locked_until <= @now
+               AND d.status = 'pending' AND d.next_attempt_at <= @now AND ${headOfLead}
+             ORDER BY d.next_attempt_at, d.event_seq LIMIT @limit))
+         ORDER BY at, seq LIMIT @limit)
        RETURNING id, subscription_id, event_seq, attempts, manual, lease_token`,
     );
   }

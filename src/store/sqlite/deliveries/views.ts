@@ -20,10 +20,11 @@ export class SqliteDeliveryViews {
     );
     // Only future times matter: a row already due but not claimed is either waiting for capacity or
     // for an earlier event of its lead, and the attempt that frees either one wakes the worker.
-    // One seek into deliveries_due per enabled subscription.
+    // One seek into deliveries_ready per enabled subscription (a leased row was due when claimed: its
+    // next_attempt_at is not in the future).
     this.nextDueStmt = db.prepare(
       `SELECT min((SELECT min(d.next_attempt_at) FROM deliveries d
-                   WHERE d.subscription_id = s.id AND d.status = 'pending' AND d.next_attempt_at > @now)) AS at
+                   WHERE d.subscription_id = s.id AND d.status = 'pending' AND d.locked_until IS NULL AND d.next_attempt_at > @now)) AS at
        FROM subscriptions s WHERE s.enabled = 1`,
     );
     // Keyset paging on id: deliveries_by_subscription_id, or deliveries_by_status with a status.
@@ -46,7 +47,7 @@ export class SqliteDeliveryViews {
       `SELECT count(*) AS n FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled = 1
        WHERE d.status = 'pending'`,
     );
-    // For /metrics at scrape time: the pending part of deliveries_due answers the count.
+    // For /metrics at scrape time.
     this.queueStmt = db.prepare(
       `SELECT subscription_id, count(*) AS n, min(created_at) AS oldest FROM deliveries
        WHERE status = 'pending' GROUP BY subscription_id`,

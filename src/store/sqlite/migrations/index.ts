@@ -13,6 +13,7 @@ import { m0011_dashboard } from './0011_dashboard.js';
 import { m0012_filters } from './0012_filters.js';
 import { m0014_delivery_log } from './0014_delivery_log.js';
 import { m0015_dashboard_indexes } from './0015_dashboard_indexes.js';
+import { m0016_ready_queue } from './0016_ready_queue.js';
 
 export interface Migration {
   version: number;
@@ -35,4 +36,5 @@ export const migrations: readonly Migration[] = [
   m0012_filters,
   m0014_delivery_log,
   m0015_dashboard_indexes,
+  m0016_ready_queue,
 ];
