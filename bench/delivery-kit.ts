@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../src/log.js';
 import type { OutboxEvent, WebhookBody } from '../src/model.js';
 import { openDatabase } from '../src/store/sqlite/db.js';
 import { OutboxStore } from '../src/store/sqlite/outbox.js';
-import { normalizeAptenLead } from '../src/vendors/apten.js';
+import { normalizeAptenLead } from '../src/vendors/apten/adapter.js';
 import { newId } from '../src/util/ids.js';
 import { generateSecret } from '../src/delivery/sign.js';
 

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { startRelay } from '../src/relay.js';
 import { generateSecret } from '../src/delivery/sign.js';
-import { AptenSimulator, mulberry32 } from '../src/sim/apten/index.js';
+import { AptenSimulator, mulberry32 } from '../src/vendors/apten/sim/index.js';
 import { percentile, round, type Figure, type Scenario } from './lib.js';
 import { benchConfig, quietLogger, tempDir, until } from './delivery-kit.js';
 

@@ -1,8 +1,8 @@
 // A vendor simulator in its own process for the sync benchmarks, driven over IPC (see startSimProcess
 // in sync-kit.ts): the relay and the raw baselines then measure their own work, not the simulator's
 // heap and garbage collection, and the simulated vendor sits on the other core as a remote one would.
-import { AptenSimulator } from '../src/sim/apten/index.js';
-import { mulberry32, NexusSimulator } from '../src/sim/nexus/index.js';
+import { AptenSimulator } from '../src/vendors/apten/sim/index.js';
+import { mulberry32, NexusSimulator } from '../src/vendors/nexus-erp/sim/index.js';
 import { SIM_API_KEY, type SimCommand, type SimVendor } from './sync-sim-protocol.js';
 
 const vendor = process.argv[2] as SimVendor;

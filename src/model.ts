@@ -1,6 +1,9 @@
 // Shapes every layer shares: the normalized lead and the webhook events of docs/webhooks.md.
-export const VENDORS = ['apten', 'nexus-erp', 'penguinmails', 'mega'] as const;
-export type VendorName = (typeof VENDORS)[number];
+import { VENDOR_IDS, type VendorId } from './vendors/registry.js';
+
+/** The vendor ids, from the registry (src/vendors/registry.ts). */
+export const VENDORS = VENDOR_IDS;
+export type VendorName = VendorId;
 
 export const EVENT_TYPES = ['lead.created', 'lead.updated', 'lead.deleted', 'event.added', 'event.updated'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

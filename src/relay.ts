@@ -14,7 +14,7 @@ import { DeliveryWorker } from './delivery/worker.js';
 import { RetentionPruner, type PruneResult } from './delivery/retention.js';
 import { generateSecret } from './delivery/sign.js';
 import { createDeliveryAgent } from './delivery/target-safety.js';
-import { vendorEntry, VendorHttp } from './vendors/index.js';
+import { settingsOf, vendorEntry, VendorHttp } from './vendors/index.js';
 import { RequestBudget } from './vendors/budget.js';
 import { createApi } from './api/app.js';
 import { RelayMetrics } from './metrics.js';
@@ -181,10 +181,11 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
   const https: VendorHttp[] = [];
   for (const source of enabledSources) {
     const entry = vendorEntry(source.vendor);
+    const settings = settingsOf(entry, source);
     const http = new VendorHttp({
       baseUrl: source.baseUrl,
       vendor: source.vendor,
-      headers: entry.headers(source),
+      headers: entry.headers({ apiKey: source.apiKey, ...settings }),
       timeoutMs: source.requestTimeout,
       maxResponseBytes: Math.floor(source.maxResponseMb * 1024 * 1024),
       retries: source.maxRetries,
@@ -198,7 +199,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
         sourceId: source.id,
         overlapMs: source.overlap,
         pageSize: source.pageSize,
-        source: { workspace: source.workspace, fullScanEvery: source.fullScanEvery, detailRefreshPerPoll: source.detailRefreshPerPoll },
+        settings,
       }),
       http,
       { store, clock, logger: logger.child({ component: 'sync' }), onEvents: () => worker.notify(), metrics },

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AptenSimulator, type AptenServerHandle } from '../src/sim/apten/index.js';
+import { AptenSimulator, type AptenServerHandle } from '../src/vendors/apten/sim/index.js';
 import { cliEnv, runCli } from './helpers/run-cli.js';
 import { freshPgDatabase } from './helpers/pg-db.js';
 import { openPgStore } from '../src/store/postgres/index.js';

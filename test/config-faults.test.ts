@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AptenSimulator } from '../src/sim/apten/index.js';
+import { AptenSimulator } from '../src/vendors/apten/sim/index.js';
 import { migrations } from '../src/store/sqlite/migrations/index.js';
 import { openSqliteStore } from '../src/store/index.js';
 import { ChildRelay } from './helpers/child-relay.js';

@@ -18,6 +18,7 @@ import {
   webhookUrlSchema,
   type Config,
 } from '../src/config/index.js';
+import { VENDOR_IDS } from '../src/vendors/registry.js';
 
 const ZAP_SECRET = 'whsec_' + Buffer.alloc(32, 7).toString('base64');
 const ENV = {
@@ -376,7 +377,8 @@ sources:
     expect(problems).toEqual([
       'server.port: expected number, got string',
       'server.adminToken: required',
-      'sources[0].vendor: must be one of apten, nexus-erp, penguinmails, mega',
+      // The registry's vendors (src/vendors/registry.ts), in its order.
+      `sources[0].vendor: must be one of ${VENDOR_IDS.join(', ')}`,
       'sources[0].apiKey: required',
     ]);
   });

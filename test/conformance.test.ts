@@ -1,11 +1,9 @@
 // One suite, every vendor adapter + simulator pair (hono's shared router suite habit): the promises
-// of interface.md and vendors.md "Common rules" hold whichever vendor a source reads.
+// of interface.md and docs/vendors.md "Common rules" hold whichever vendor a source reads. The cases
+// come from the registry (src/vendors/registry.ts): a vendor added there runs here with nothing else to edit.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AptenSimulator, AptenVendorSim } from '../src/sim/apten/index.js';
-import { NexusSimulator } from '../src/sim/nexus/index.js';
-import { PenguinMailsSimulator } from '../src/sim/penguinmails/index.js';
-import { MegaSimulator } from '../src/sim/mega/index.js';
-import type { VendorSimulator } from '../src/sim/common/types.js';
+import { VENDORS } from '../src/vendors/registry.js';
+import type { ConformanceCase } from '../src/vendors/sim-common/types.js';
 import { Harness } from './helpers/harness.js';
 
 const NORMALIZED_KEYS = [
@@ -13,52 +11,10 @@ const NORMALIZED_KEYS = [
   'status', 'tags', 'owner', 'createdAt', 'updatedAt', 'deleted', 'raw',
 ].sort();
 
-interface VendorCase {
-  vendor: string;
-  make(): VendorSimulator;
-  /** Deletes are reported by the vendor (soft delete) rather than found by absence. */
-  softDeletes: boolean;
-  /** Source config for the suite: small pages, every poll a full scan where the vendor has both. */
-  source: Record<string, unknown>;
-  /** Path (substring) of the vendor's list endpoint, for injecting faults into a scan. */
-  listPath: string;
-  /** Full-listing vendors: a list page made to say "no more pages" (totals kept). */
-  endListing?(body: any): void;
-  /** Full-listing vendors: a list page made to leave out one lead from its middle (totals kept). */
-  dropRecord?(body: any): void;
-}
-
-const cases: VendorCase[] = [
-  { vendor: 'apten', make: () => new AptenVendorSim(new AptenSimulator({ apiKey: 'apten-conf-key' })), softDeletes: true, source: { pageSize: 4 }, listPath: '/leads' },
-  {
-    vendor: 'nexus-erp',
-    make: () => new NexusSimulator({ apiKey: 'nexus-conf-key' }),
-    softDeletes: false,
-    source: { pageSize: 4 },
-    listPath: '/api/v1/leads',
-    endListing: (body) => (body.pagination.hasNextPage = false),
-    dropRecord: (body) => body.data.splice(1, 1),
-  },
-  {
-    vendor: 'penguinmails',
-    make: () => new PenguinMailsSimulator({ apiKey: 'penguin-conf-key', rateLimits: [] }),
-    softDeletes: false,
-    // No round-robin detail reads here, so the list's second page is the second request of a run.
-    source: { pageSize: 4, rateLimits: [], detailRefreshPerPoll: 0 },
-    listPath: '/api/v1/tenant/leads',
-    endListing: (body) => (body.pagination.has_more = false),
-    dropRecord: (body) => body.data.splice(1, 1),
-  },
-  {
-    vendor: 'mega',
-    make: () => new MegaSimulator({ rateLimits: [] }),
-    softDeletes: false,
-    source: { pageSize: 4, fullScanEvery: 1, rateLimits: [] },
-    listPath: '/api/agents/crm/leads',
-    endListing: (body) => (body.next_cursor = null),
-    dropRecord: (body) => body.leads.splice(1, 1),
-  },
-];
+/** Every vendor in the registry, with its conformance cases (src/vendors/<id>/conformance.ts). */
+const cases: Array<ConformanceCase & { vendor: string; name: string }> = (
+  await Promise.all(VENDORS.map(async (v) => (await v.conformance()).map((c) => ({ ...c, vendor: v.id, name: c.name ?? v.id }))))
+).flat();
 
 let h: Harness;
 afterEach(async () => h?.stop());
@@ -73,7 +29,7 @@ async function syncAndCollect() {
 
 const leadOf = (w: { body: any }) => w.body.data.lead ?? null;
 
-describe.each(cases)('$vendor', (c) => {
+describe.each(cases)('$name', (c) => {
   it('announces new leads across pages with the normalized shape, and nothing when nothing changed', async () => {
     h = await new Harness({ sim: c.make(), source: c.source }).start();
     const ids = h.vendorSim.seed(10);
@@ -105,7 +61,7 @@ describe.each(cases)('$vendor', (c) => {
 
   it('takes a record sent again with its keys in another order, at every depth, as no change', async () => {
     // Apten lists only what changed since the cursor: every poll lists everything here, so every lead is re-sent.
-    h = await new Harness({ sim: c.make(), source: { ...c.source, ...(c.vendor === 'apten' ? { fullScanEvery: 1 } : {}) } }).start();
+    h = await new Harness({ sim: c.make(), source: { ...c.source, ...c.fullListEvery?.(1) } }).start();
     h.vendorSim.seed(10);
     await syncAndCollect();
     let reordered = 0;
@@ -178,7 +134,7 @@ function reversedKeys(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversedKeys(v)]));
 }
 
-describe.each(cases.filter((c) => !c.softDeletes))('$vendor deletes by absence', (c) => {
+describe.each(cases.filter((c) => !c.softDeletes))('$name deletes by absence', (c) => {
   const source = async () => (await h.api('GET', '/v1/sources')).body.data[0];
 
   /** 25 leads in pages of 4: the seventh and last page holds one lead, 4% of them. */

@@ -16,7 +16,7 @@ import { Harness } from './helpers/harness.js';
 import { waitFor } from './helpers/wait.js';
 import { ChildRelay } from './helpers/child-relay.js';
 import { TestSubscriber } from './helpers/subscriber.js';
-import { AptenSimulator } from '../src/sim/apten/index.js';
+import { AptenSimulator } from '../src/vendors/apten/sim/index.js';
 import { generateSecret } from '../src/delivery/sign.js';
 
 const KILLS = Number(process.env.LEADRELAY_CRASH_KILLS ?? 32);

@@ -3,11 +3,9 @@
 // verifying subscriber per filter. What each filtered subscriber must receive is worked out here,
 // by hand, from the catch-all's bodies: the filter engine is not used to judge itself.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AptenSimulator, AptenVendorSim } from '../src/sim/apten/index.js';
-import { NexusSimulator } from '../src/sim/nexus/index.js';
-import { PenguinMailsSimulator } from '../src/sim/penguinmails/index.js';
-import { MegaSimulator } from '../src/sim/mega/index.js';
-import type { VendorSimulator } from '../src/sim/common/types.js';
+import { AptenSimulator, AptenVendorSim } from '../src/vendors/apten/sim/index.js';
+import { VENDORS } from '../src/vendors/registry.js';
+import type { VendorSimulator } from '../src/vendors/sim-common/types.js';
 import { generateSecret } from '../src/delivery/sign.js';
 import { Harness } from './helpers/harness.js';
 import { TestSubscriber, type Received } from './helpers/subscriber.js';
@@ -170,14 +168,17 @@ describe('filters over HTTP: operators, paths and arrays (apten)', () => {
   });
 });
 
-const VENDORS: Array<{ vendor: string; make: () => VendorSimulator; source?: Record<string, unknown> }> = [
-  { vendor: 'apten', make: () => new AptenVendorSim(new AptenSimulator({ apiKey: 'apten-filter-key' })) },
-  { vendor: 'nexus-erp', make: () => new NexusSimulator({ apiKey: 'nexus-filter-key' }) },
-  { vendor: 'penguinmails', make: () => new PenguinMailsSimulator({ apiKey: 'penguin-filter-key', rateLimits: [] }), source: { rateLimits: [], detailRefreshPerPoll: 0 } },
-  { vendor: 'mega', make: () => new MegaSimulator({ rateLimits: [] }), source: { fullScanEvery: 1, rateLimits: [] } },
-];
+/** Every vendor in the registry, with its conformance case's simulator and source config at the vendor's own page size. */
+const VENDOR_CASES = await Promise.all(
+  VENDORS.map(async (v) =>
+    (await v.conformance()).map((c) => {
+      const { pageSize: _pageSize, ...source } = c.source;
+      return { vendor: c.name ?? v.id, make: () => c.make(), source };
+    }),
+  ),
+).then((all) => all.flat());
 
-describe.each(VENDORS)('filters over HTTP: $changed, $from, $to on $vendor events', ({ make, source }) => {
+describe.each(VENDOR_CASES)('filters over HTTP: $changed, $from, $to on $vendor events', ({ make, source }) => {
   let r: Awaited<ReturnType<typeof run>> | undefined;
   afterEach(async () => {
     await r?.h.stop();

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSecret } from '../src/delivery/sign.js';
 import { EVENT_TYPES } from '../src/model.js';
-import { MegaSimulator } from '../src/sim/mega/index.js';
+import { MegaSimulator } from '../src/vendors/mega/sim/index.js';
 import { Harness } from './helpers/harness.js';
 import { TestSubscriber } from './helpers/subscriber.js';
 import { sleep, waitFor } from './helpers/wait.js';

@@ -15,8 +15,8 @@ import { z as zod } from 'zod';
 import { generateSecret, signatureHeader } from '../src/delivery/sign.js';
 import { EVENT_TYPES } from '../src/model.js';
 import { Harness } from './helpers/harness.js';
-import { NexusSimulator } from '../src/sim/nexus/index.js';
-import { MegaSimulator } from '../src/sim/mega/index.js';
+import { NexusSimulator } from '../src/vendors/nexus-erp/sim/index.js';
+import { MegaSimulator } from '../src/vendors/mega/sim/index.js';
 import { TestSubscriber, type Received } from './helpers/subscriber.js';
 import { waitFor } from './helpers/wait.js';
 

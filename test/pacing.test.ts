@@ -1,4 +1,4 @@
-// Issue #12 part 1, vendors.md "Rate limits": each source's request budget is paced as a token bucket
+// Issue #12 part 1, docs/vendors.md "Request pacing": each source's request budget is paced as a token bucket
 // (a small burst, then a steady rate, never a long silence), list scans go before detail fetches before
 // background refreshes, and optional work after a run never delays the next poll.
 import fc from 'fast-check';
@@ -7,9 +7,9 @@ import { RequestBudget, type RateLimit, type RequestPriority } from '../src/vend
 import { PollLoop } from '../src/sync/scheduler.js';
 import { emptyRunStats } from '../src/sync/engine.js';
 import { vendorEntry } from '../src/vendors/index.js';
-import { DEFAULT_RATE_LIMITS, PenguinMailsSimulator } from '../src/sim/penguinmails/index.js';
-import { MEGA_DEFAULT_RATE_LIMITS, MegaSimulator } from '../src/sim/mega/index.js';
-import type { SimRateLimit } from '../src/sim/common/rate-limit.js';
+import { DEFAULT_RATE_LIMITS, PenguinMailsSimulator } from '../src/vendors/penguinmails/sim/index.js';
+import { MEGA_DEFAULT_RATE_LIMITS, MegaSimulator } from '../src/vendors/mega/sim/index.js';
+import type { SimRateLimit } from '../src/vendors/sim-common/rate-limit.js';
 import type { VendorName } from '../src/model.js';
 import { FakeClock, settle } from './helpers/fake-clock.js';
 import { Harness } from './helpers/harness.js';
@@ -204,7 +204,7 @@ describe('poll loop: optional work fills the time between polls, never delays on
 const SCALE = Number(process.env.LEADRELAY_PACING_SCALE ?? 2);
 const scaled = (ms: number) => Math.round(ms / SCALE);
 
-/** A vendor's default budget (src/vendors/index.ts) as source config, time-scaled; at SCALE 1 the defaults themselves. */
+/** A vendor's default budget (its registry entry, src/vendors/<id>/index.ts) as source config, time-scaled; at SCALE 1 the defaults themselves. */
 const defaultBudget = (vendor: VendorName) =>
   SCALE === 1 ? {} : { rateLimits: vendorEntry(vendor).rateLimits.map((l) => ({ requests: l.requests, per: `${scaled(l.perMs)}ms` })) };
 const vendorLimits = (limits: readonly SimRateLimit[]) => limits.map((l) => ({ limit: l.limit, windowMs: scaled(l.windowMs) }));

@@ -1,4 +1,4 @@
-// The Apten simulator keeps the promises of the vendor docs (seeds/apten-*.txt) over real HTTP.
+// The Apten simulator keeps the promises of the vendor docs (src/vendors/apten/README.md "The vendor's API") over real HTTP.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import {
@@ -9,7 +9,7 @@ import {
   startAptenActivity,
   type AptenActivityKind,
   type AptenServerHandle,
-} from '../src/sim/apten/index.js';
+} from '../src/vendors/apten/sim/index.js';
 
 const KEY = 'test-key-123';
 const T0 = Date.parse('2026-05-01T12:00:00.000Z');
@@ -407,7 +407,7 @@ describe('seed and activity', () => {
 // GET /leads reads a cached (timestamp, id) index instead of filtering and sorting every lead per page.
 describe('indexed listing', () => {
   it('pages exactly as keysetPage over the filtered leads, for either timestamp and a mix of both', async () => {
-    const { keysetPage, keysetPageSorted, sortKeyed } = await import('../src/sim/apten/paging.js');
+    const { keysetPage, keysetPageSorted, sortKeyed } = await import('../src/vendors/apten/sim/paging.js');
     const s = new AptenSimulator({ apiKey: KEY, random: mulberry32(5), now: () => T0 });
     const leads = s.seed(120, { eventsPerLead: 0 });
     // Ties on the timestamp, so the id tie-break is exercised.

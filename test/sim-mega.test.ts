@@ -1,4 +1,4 @@
-// The MEGA simulator keeps the promises of the vendor doc (seeds/mega-list-leads.txt) over real HTTP.
+// The MEGA simulator keeps the promises of the vendor doc (src/vendors/mega/README.md "The vendor's API") over real HTTP.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import {
@@ -11,8 +11,8 @@ import {
   startMegaActivity,
   type MegaActivityKind,
   type MegaSimulatorOptions,
-} from '../src/sim/mega/index.js';
-import type { SimServerHandle } from '../src/sim/common/types.js';
+} from '../src/vendors/mega/sim/index.js';
+import type { SimServerHandle } from '../src/vendors/sim-common/types.js';
 
 const KEY = `mega_${'ab12'.repeat(16)}`;
 const CUSTOMER = '0d9c6a52-1f3e-4b7a-9c2d-8e5f4a3b2c1d';

@@ -1,8 +1,8 @@
-// The Nexus ERP simulator keeps the promises of the vendor doc (seeds/nexus-erp-list-leads.txt) over real HTTP, volatile order included.
+// The Nexus ERP simulator keeps the promises of the vendor doc (src/vendors/nexus-erp/README.md "The vendor's API") over real HTTP, volatile order included.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { mulberry32 } from '../src/sim/apten/random.js';
-import type { SimServerHandle } from '../src/sim/common/types.js';
+import { mulberry32 } from '../src/vendors/sim-common/random.js';
+import type { SimServerHandle } from '../src/vendors/sim-common/types.js';
 import {
   compareLeads,
   LEADS_PATH,
@@ -12,7 +12,7 @@ import {
   startNexusActivity,
   type NexusActivityKind,
   type NexusLead,
-} from '../src/sim/nexus/index.js';
+} from '../src/vendors/nexus-erp/sim/index.js';
 
 const KEY = 'nx_test_key_123';
 const T0 = Date.parse('2026-05-01T12:00:00.000Z');

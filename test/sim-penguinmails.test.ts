@@ -1,4 +1,4 @@
-// The PenguinMails simulator keeps the promises of the vendor docs (seeds/penguinmails-leads-api.md) over real HTTP.
+// The PenguinMails simulator keeps the promises of the vendor docs (src/vendors/penguinmails/README.md "The vendor's API") over real HTTP.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import {
@@ -10,8 +10,8 @@ import {
   startPenguinMailsActivity,
   type PenguinMailsActivityKind,
   type PenguinMailsSimulatorOptions,
-} from '../src/sim/penguinmails/index.js';
-import type { SimServerHandle } from '../src/sim/common/types.js';
+} from '../src/vendors/penguinmails/sim/index.js';
+import type { SimServerHandle } from '../src/vendors/sim-common/types.js';
 
 const KEY = 'pm_test_key_123';
 const LEADS = '/api/v1/tenant/leads';

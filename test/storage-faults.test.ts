@@ -16,7 +16,7 @@ import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSecret } from '../src/delivery/sign.js';
 import { openSqliteStore } from '../src/store/index.js';
-import { AptenSimulator, type AptenServerHandle } from '../src/sim/apten/index.js';
+import { AptenSimulator, type AptenServerHandle } from '../src/vendors/apten/sim/index.js';
 import { ChildRelay } from './helpers/child-relay.js';
 import { TestSubscriber } from './helpers/subscriber.js';
 import { waitFor } from './helpers/wait.js';

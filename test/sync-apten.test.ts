@@ -1,8 +1,8 @@
-// vendors.md "Apten" and interface.md "Webhooks sent": every change becomes exactly the right webhook.
+// src/vendors/apten/README.md and interface.md "Webhooks sent": every change becomes exactly the right webhook.
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AptenSimulator, AptenVendorSim } from '../src/sim/apten/index.js';
+import { AptenSimulator, AptenVendorSim } from '../src/vendors/apten/sim/index.js';
 import { APTEN_KEY, Harness } from './helpers/harness.js';
 import { waitFor } from './helpers/wait.js';
 

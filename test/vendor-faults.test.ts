@@ -5,11 +5,9 @@
 // GET /v1/sources and in /metrics without leaking the key, and the next sync recovers on its own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { AptenSimulator, AptenVendorSim } from '../src/sim/apten/index.js';
-import { NexusSimulator } from '../src/sim/nexus/index.js';
-import { PenguinMailsSimulator } from '../src/sim/penguinmails/index.js';
-import { MegaSimulator } from '../src/sim/mega/index.js';
-import type { SimFault, VendorSimulator } from '../src/sim/common/types.js';
+import { VENDORS } from '../src/vendors/registry.js';
+import type { ConformanceCase, FaultCase as VendorFaultCase, SimFault } from '../src/vendors/sim-common/types.js';
+import { AptenSimulator, AptenVendorSim } from '../src/vendors/apten/sim/index.js';
 import { Harness } from './helpers/harness.js';
 
 /** A vendor clock the tests can move: the simulators stamp every change with it. */
@@ -17,113 +15,29 @@ interface VendorClock {
   skewMs: number;
 }
 
-interface VendorCase {
+/**
+ * One vendor's case (src/vendors/<id>/conformance.ts, those with `faults`), from the registry: `source`
+ * is its fault-suite source config, `listPath` the list endpoint alone, `make` takes the clock the tests move.
+ */
+interface VendorCase extends Omit<ConformanceCase, 'make' | 'faults'>, Omit<VendorFaultCase, 'source' | 'listPath'> {
   vendor: string;
-  make(clock: VendorClock): VendorSimulator;
-  /** Small pages so that every sync has a page 2 to break; one retry per request keeps the file fast. */
-  source: Record<string, unknown>;
-  /** The list endpoint (a fault path: see SimFault.path). */
-  listPath: string;
-  /** Paging by an opaque cursor the vendor can reject (incremental vendors), rather than by number/offset. */
-  incremental: boolean;
-  softDeletes: boolean;
-  /** The vendor's error envelope around a message. */
-  errorBody(message: string): unknown;
-  /** Drops a field the docs mark required from a real list page, and what the relay must then say. */
-  dropRequired(body: any): void;
-  requiredMessage: RegExp;
-  /** The vendor refusing the next page's position: its own answer to a bad/expired cursor, page or offset. */
-  rejectCursor: SimFault;
-  cursorMessage: RegExp;
+  name: string;
+  make(clock: VendorClock): ReturnType<ConformanceCase['make']>;
 }
-
-const apiKeys = {
-  apten: 'apten-faults-key-0123456789abcdef',
-  nexus: 'nexus-faults-key-0123456789abcdef',
-  penguin: 'penguin-faults-key-0123456789abcdef',
-};
 
 const skewed = (clock: VendorClock) => () => Date.now() + clock.skewMs;
 
-const cases: VendorCase[] = [
-  {
-    vendor: 'apten',
-    make: (clock) => new AptenVendorSim(new AptenSimulator({ apiKey: apiKeys.apten, now: skewed(clock) })),
-    source: { pageSize: 4 },
-    listPath: '/leads',
-    incremental: true,
-    softDeletes: true,
-    errorBody: (message) => ({ message }),
-    dropRequired: (body) => delete body.leads,
-    requiredMessage: /apten GET \/leads: response\.leads must be an array/,
-    // A well-formed token the vendor no longer accepts; the simulator itself answers 400 to page 2.
-    rejectCursor: {
-      kind: 'rewrite',
-      path: '/leads',
-      rewrite: (body) => ({ ...body, nextToken: Buffer.from('{"searchAfter":"expired"}').toString('base64') }),
-    },
-    cursorMessage: /apten GET \/leads: HTTP 400: Invalid format for field: nextToken/,
-  },
-  {
-    vendor: 'nexus-erp',
-    make: (clock) => new NexusSimulator({ apiKey: apiKeys.nexus, now: skewed(clock) }),
-    source: { pageSize: 4 },
-    listPath: '/api/v1/leads',
-    incremental: false,
-    softDeletes: false,
-    errorBody: (message) => ({ error: message }),
-    dropRequired: (body) => delete body.pagination,
-    requiredMessage: /nexus-erp GET \/api\/v1\/leads: response\.pagination must be a JSON object/,
-    rejectCursor: {
-      status: 400,
-      path: '/api/v1/leads',
-      skip: 1,
-      body: JSON.stringify({ error: 'Invalid query parameter "page": must be an integer >= 1' }),
-    },
-    cursorMessage: /nexus-erp GET \/api\/v1\/leads: HTTP 400: Invalid query parameter "page"/,
-  },
-  {
-    vendor: 'penguinmails',
-    make: (clock) => new PenguinMailsSimulator({ apiKey: apiKeys.penguin, rateLimits: [], now: skewed(clock) }),
-    source: { pageSize: 4, rateLimits: [], detailRefreshPerPoll: 0 },
-    // The list only: a lead's details live under the same prefix.
-    listPath: '/api/v1/tenant/leads$',
-    incremental: false,
-    softDeletes: false,
-    errorBody: (message) => ({ success: false, error: message }),
-    dropRequired: (body) => delete body.pagination,
-    requiredMessage: /penguinmails GET \/api\/v1\/tenant\/leads: response\.pagination must be a JSON object/,
-    rejectCursor: {
-      status: 400,
-      path: '/api/v1/tenant/leads$',
-      skip: 1,
-      body: JSON.stringify({ success: false, error: 'offset must be a non-negative integer' }),
-    },
-    cursorMessage: /penguinmails GET \/api\/v1\/tenant\/leads: HTTP 400: offset must be a non-negative integer/,
-  },
-  {
-    vendor: 'mega',
-    make: (clock) => new MegaSimulator({ rateLimits: [], now: skewed(clock) }),
-    // Incremental polls with a full scan every third: both paths meet the faults.
-    source: { pageSize: 4, rateLimits: [], fullScanEvery: 3 },
-    listPath: '/api/agents/crm/leads',
-    incremental: true,
-    softDeletes: false,
-    errorBody: (message) => ({ error: { type: 'authentication_error', code: 'invalid_api_key', message } }),
-    // Read as "no more pages" and "0 leads", these would end a full scan early and call it complete.
-    dropRequired: (body) => {
-      delete body.next_cursor;
-      delete body.total;
-    },
-    requiredMessage: /mega GET \/api\/agents\/crm\/leads: response\.(next_cursor|total) must be/,
-    rejectCursor: {
-      kind: 'rewrite',
-      path: '/api/agents/crm/leads',
-      rewrite: (body) => ({ ...body, next_cursor: Buffer.from('{"v":"expired"}').toString('base64url') }),
-    },
-    cursorMessage: /mega GET \/api\/agents\/crm\/leads: HTTP 400: cursor is malformed/,
-  },
-];
+const cases: VendorCase[] = (
+  await Promise.all(
+    VENDORS.map(async (v) =>
+      (await v.conformance()).flatMap(({ faults, ...c }) =>
+        faults
+          ? [{ ...c, ...faults, vendor: v.id, name: c.name ?? v.id, source: faults.source, listPath: faults.listPath ?? c.listPath, make: (clock: VendorClock) => c.make({ now: skewed(clock) }) }]
+          : [],
+      ),
+    ),
+  )
+).flat();
 
 /** What a fault must lead to: a failed run naming the problem, or a run that a retry saved. */
 type Outcome =
@@ -348,7 +262,7 @@ class VendorRun {
 
 // Vendors run side by side (most of a fault's time is spent waiting out timeouts and Retry-After);
 // each vendor's steps run in order against one relay that is never restarted.
-describe.concurrent.each(cases)('$vendor: faults', (c) => {
+describe.concurrent.each(cases)('$name: faults', (c) => {
   const v = new VendorRun(c);
   beforeAll(async () => v.start());
   afterAll(async () => v.h?.stop());
@@ -443,11 +357,12 @@ describe.concurrent.each(cases)('$vendor: vendor clock skew', (c) => {
     });
   }
 
-  if (c.vendor === 'apten' || c.vendor === 'mega') {
+  const fullListEvery = c.fullListEvery;
+  if (fullListEvery) {
     it.sequential('a clock that steps back past the overlap delays changes until the next full listing, never loses them', async () => {
       // Changes stamped a minute before what the relay has seen are invisible to `updatedSince`; the
       // periodic full listing (fullScanEvery) is what finds them.
-      const v = new VendorRun({ ...c, source: { ...c.source, fullScanEvery: 3 } });
+      const v = new VendorRun({ ...c, source: { ...c.source, ...fullListEvery(3) } });
       try {
         await v.start(6);
         v.change(1, 1, 0); // stamped now: the relay's cursor reaches the vendor's present

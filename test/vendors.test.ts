@@ -1,8 +1,8 @@
-// vendors.md, vendor by vendor: what each adapter must do beyond the shared conformance suite.
+// src/vendors/<id>/README.md, vendor by vendor: what each adapter must do beyond the shared conformance suite.
 import { afterEach, describe, expect, it } from 'vitest';
-import { NexusSimulator } from '../src/sim/nexus/index.js';
-import { PenguinMailsSimulator } from '../src/sim/penguinmails/index.js';
-import { MegaSimulator } from '../src/sim/mega/index.js';
+import { NexusSimulator } from '../src/vendors/nexus-erp/sim/index.js';
+import { PenguinMailsSimulator } from '../src/vendors/penguinmails/sim/index.js';
+import { MegaSimulator } from '../src/vendors/mega/sim/index.js';
 import { Harness } from './helpers/harness.js';
 import { waitFor } from './helpers/wait.js';
 

@@ -8,14 +8,14 @@ import { createHash } from 'node:crypto';
 import { EVENT_TYPES, type EventType, type JsonObject, type NormalizedLead, type VendorName, type WebhookBody } from '../model.js';
 import type { StoredLead } from '../store/index.js';
 import type { PulledActivity, PulledLead } from '../vendors/types.js';
-import { normalizeAptenLead } from '../vendors/apten.js';
-import { interactionActivities, normalizeMegaLead } from '../vendors/mega.js';
+import { normalizeAptenLead } from '../vendors/apten/adapter.js';
+import { interactionActivities, normalizeMegaLead } from '../vendors/mega/adapter.js';
 import { buildPageWrite } from '../sync/page.js';
 import { decideMissing } from '../sync/absence.js';
 import { contentHash } from '../util/canonical.js';
 import { ulidFrom } from '../util/ids.js';
-import { ACTIVITIES, CHANGED_ACTIVITIES, DELETED_LEADS, NEW_LEADS, UPDATED_LEADS } from './hook-samples-apten.js';
-import { MEGA_NEW_LEADS, MEGA_UPDATED_LEADS } from './hook-samples-mega.js';
+import { ACTIVITIES, CHANGED_ACTIVITIES, DELETED_LEADS, NEW_LEADS, UPDATED_LEADS } from '../vendors/apten/samples.js';
+import { MEGA_NEW_LEADS, MEGA_UPDATED_LEADS } from '../vendors/mega/samples.js';
 
 /** When the samples were "detected": fixed, so samples are stable (Zapier shows them to users). */
 const DETECTED_AT = Date.parse('2026-05-14T15:30:02.120Z');

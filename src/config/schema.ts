@@ -1,20 +1,34 @@
-// The config file's shape: zod schemas, the Config type they produce, and human error messages.
+// The config file's shape: zod schemas and the Config type they produce (cross-field rules: cross-field.ts; messages: messages.ts).
 
 import { z } from 'zod';
 import { DURATION_HINT, formatDuration, parseDuration } from './duration.js';
 import { formatProblem, type PathProblem } from './interpolate.js';
-import { isLocalHostname, isPrivateAddress } from '../util/addresses.js';
-import { METRICS_AUTH_MODES, namedTokenSchema, tokenProblems, tokenSchema, type MetricsAuthMode, type NamedToken } from './tokens.js';
+import { METRICS_AUTH_MODES, namedTokenSchema, tokenSchema, type MetricsAuthMode, type NamedToken } from './tokens.js';
 import { headerValueProblem, isValidHeaderName } from '../util/http-headers.js';
 import { parse as parsePgUrl } from 'pg-connection-string';
 import { filterSchema, payloadOptionsSchema } from '../filters/schema.js';
+import { DEFAULTS, SSL_MODES, booleanSchema, coerceNumber, intSchema, isHttpUrl, nonEmptyString, type SslMode } from './fields.js';
+import { humanErrorMap } from './messages.js';
+import { crossFieldProblems } from './cross-field.js';
+import { VENDORS as VENDOR_ENTRIES, VENDOR_IDS, type VendorId } from '../vendors/registry.js';
 import type { PayloadOptions } from '../model.js';
+
+export { DEFAULTS, SSL_MODES, urlSslmode, type SslMode } from './fields.js';
+export { humanErrorMap } from './messages.js';
+export { crossFieldProblems } from './cross-field.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
 
-export const VENDORS = ['apten', 'nexus-erp', 'penguinmails', 'mega'] as const;
-export type Vendor = (typeof VENDORS)[number];
+/** The vendor ids, from the registry (src/vendors/registry.ts). */
+export const VENDORS = VENDOR_IDS;
+export type Vendor = VendorId;
+
+/** Every vendor's own source fields (src/vendors/<id>/index.ts `settings`) in one shape. */
+type VendorSettingsShape = UnionToIntersection<(typeof VENDOR_ENTRIES)[number]['settings']>;
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+/** The vendor-only fields a source may set: which vendor needs or takes which is checked in crossFieldProblems. */
+export type VendorSettings = { [K in keyof VendorSettingsShape]?: z.output<VendorSettingsShape[K]> };
 
 /** The concrete event types a webhook can carry. */
 export const EVENT_TYPES = ['lead.created', 'lead.updated', 'lead.deleted', 'event.added', 'event.updated'] as const;
@@ -31,11 +45,7 @@ export type InitialSyncMode = (typeof INITIAL_SYNC_MODES)[number];
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** TLS to PostgreSQL, libpq's meanings (prefer and allow would fall back to plain text: not offered). */
-export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
-export type SslMode = (typeof SSL_MODES)[number];
-
-export interface SourceConfig {
+export interface SharedSourceConfig {
   id: string;
   vendor: Vendor;
   /** http(s) URL without trailing slash. */
@@ -57,16 +67,11 @@ export interface SourceConfig {
   rateLimits?: Array<{ requests: number; per: number }>;
   /** Largest share (0..1) of a source's live leads one complete scan may delete; more is held. */
   maxDeleteShare: number;
-  /** mega only: every how many polls the incremental sync is replaced by a full scan (absence checks). */
-  fullScanEvery?: number;
-  /** penguinmails only: unchanged leads whose details (attributes, activity) are re-read per poll, budget permitting. */
-  detailRefreshPerPoll?: number;
-  /** penguinmails only (required there). */
-  workspace?: string;
-  /** mega only (required there). */
-  customerId?: string;
   enabled: boolean;
 }
+
+/** A source as configured: the fields every vendor shares, and its vendor's own (VendorSettings). */
+export type SourceConfig = SharedSourceConfig & VendorSettings;
 
 export interface SubscriptionConfig {
   id: string;
@@ -145,110 +150,11 @@ export interface Config {
   };
 }
 
-export const DEFAULTS = {
-  host: '0.0.0.0',
-  port: 8080,
-  storagePath: './data/leadrelay.db',
-  leaseTtl: '30s',
-  storagePoolSize: 10,
-  storageStatementTimeout: '30s',
-  pollInterval: '60s',
-  overlap: '2s',
-  timeout: '15s',
-  retrySchedule: ['5s', '5m', '30m', '2h', '5h', '10h', '10h'],
-  concurrency: 32,
-  perSubscriptionConcurrency: 8,
-  maxSubscriptions: 1000,
-} as const;
-
-// ---------------------------------------------------------------------------------------------
-// Human error messages. Messages name what is wrong, never the offending value: config values
-// include secrets (apiKey, adminToken, secret), and error text ends up in logs and terminals.
-
-function describeType(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (v instanceof Date) return 'date';
-  return typeof v;
-}
-
-function sizeMessage(kind: 'small' | 'big', origin: string, bound: number | bigint, inclusive: boolean | undefined): string {
-  const n = Number(bound);
-  if (origin === 'string' || origin === 'array' || origin === 'set') {
-    const unit = origin === 'string' ? 'character' : 'item';
-    if (kind === 'small' && n === 1) return 'must not be empty';
-    const limit = inclusive === false ? (kind === 'small' ? n + 1 : n - 1) : n;
-    return `must have ${kind === 'small' ? 'at least' : 'at most'} ${limit} ${unit}${limit === 1 ? '' : 's'}`;
-  }
-  if (inclusive === false) return `must be ${kind === 'small' ? 'greater' : 'less'} than ${n}`;
-  return `must be ${kind === 'small' ? 'at least' : 'at most'} ${n}`;
-}
-
-/**
- * zod error map producing the messages the config contract promises: `required`,
- * `expected number, got string`, `unknown key "prot"`, `must be one of a, b`. Shared with the
- * admin API so that both report bad input the same way.
- */
-export const humanErrorMap: z.core.$ZodErrorMap = (iss) => {
-  switch (iss.code) {
-    case 'invalid_type':
-      if (iss.input === undefined) return 'required';
-      if (iss.expected === 'int') return 'expected an integer';
-      if (iss.expected === 'number' && typeof iss.input === 'number') return 'expected a finite number';
-      return `expected ${iss.expected}, got ${describeType(iss.input)}`;
-    case 'unrecognized_keys':
-      return iss.keys.length === 1
-        ? `unknown key ${JSON.stringify(iss.keys[0])}`
-        : `unknown keys ${iss.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-    case 'invalid_value':
-      if (iss.input === undefined) return 'required';
-      return `must be one of ${iss.values.map((v) => String(v)).join(', ')}`;
-    case 'too_small':
-      if (iss.origin === 'number' && iss.minimum === Number.MIN_SAFE_INTEGER) return 'expected a safe integer';
-      return sizeMessage('small', iss.origin, iss.minimum, iss.inclusive);
-    case 'too_big':
-      if (iss.origin === 'number' && iss.maximum === Number.MAX_SAFE_INTEGER) return 'expected a safe integer';
-      return sizeMessage('big', iss.origin, iss.maximum, iss.inclusive);
-    case 'invalid_format':
-      return iss.format === 'regex' ? 'has an invalid format' : `must be a valid ${iss.format}`;
-    case 'not_multiple_of':
-      return `must be a multiple of ${String(iss.divisor)}`;
-    case 'invalid_union':
-      return 'does not match any allowed form';
-    case 'invalid_key':
-      return 'has an invalid key';
-    case 'invalid_element':
-      return 'has an invalid element';
-    case 'custom':
-      return iss.message ?? 'is invalid';
-    default:
-      return 'is invalid';
-  }
-};
-
 // ---------------------------------------------------------------------------------------------
 // Building blocks
 
 /** YAML `key:` with nothing after it is null; for whole sections that means "use the defaults". */
 const nullAsAbsent = (v: unknown): unknown => (v === null ? undefined : v);
-
-// Values substituted from the environment are always strings, so `port: ${PORT:-8080}` must
-// work; only canonical decimal numbers / true|false are accepted, anything else stays a type error.
-const NUMERIC_RE = /^-?\d+(?:\.\d+)?$/;
-const coerceNumber = (v: unknown): unknown => (typeof v === 'string' && NUMERIC_RE.test(v.trim()) ? Number(v.trim()) : v);
-const coerceBoolean = (v: unknown): unknown => {
-  if (typeof v !== 'string') return v;
-  const t = v.trim().toLowerCase();
-  return t === 'true' ? true : t === 'false' ? false : v;
-};
-
-function intSchema(min: number, max: number) {
-  return z.preprocess(coerceNumber, z.number().int().min(min).max(max));
-}
-
-const booleanSchema = z.preprocess(coerceBoolean, z.boolean());
-
-const nonEmptyString = z.string().min(1);
 
 /** A "30s"-style duration, output in ms. YAML numbers are rejected: the unit must be explicit. */
 export function durationSchema(opts: { min?: number; max?: number } = {}) {
@@ -285,12 +191,6 @@ const ID_HINT = 'must contain only a-z, 0-9, "-" and "_"';
 export const sourceIdSchema = z.string().min(1).max(64).regex(ID_RE, { error: ID_HINT });
 
 const subscriptionIdSchema = z.string().min(1).max(64).regex(ID_RE, { error: ID_HINT });
-
-function isHttpUrl(s: string): boolean {
-  if (/\s/.test(s) || !URL.canParse(s)) return false;
-  const u = new URL(s);
-  return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-}
 
 /** An absolute http or https URL (a subscriber's endpoint). */
 export const webhookUrlSchema = z
@@ -330,8 +230,6 @@ export const secretSchema = z
 /** One entry of a subscription's `events`. */
 export const eventTypeFilterSchema = z.enum(EVENT_TYPE_FILTERS);
 
-const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
 // ---------------------------------------------------------------------------------------------
 // Sections
 
@@ -358,12 +256,6 @@ function isPostgresUrl(s: string): boolean {
   }
 }
 
-/** The sslmode query parameter of a URL, if any (the URL may not be a WHATWG URL: read the query only). */
-export function urlSslmode(url: string): string | undefined {
-  const q = url.indexOf('?');
-  return q < 0 ? undefined : (new URLSearchParams(url.slice(q + 1)).get('sslmode') ?? undefined);
-}
-
 const storageSchema = z.strictObject({
   path: nonEmptyString.default(DEFAULTS.storagePath),
   // At least 1 MB: the empty schema alone takes a few hundred KB.
@@ -376,6 +268,13 @@ const storageSchema = z.strictObject({
   statementTimeout: durationSchema({ max: TIMER_MAX_MS }).prefault(DEFAULTS.storageStatementTimeout),
   sslmode: z.enum(SSL_MODES).optional(),
 });
+
+/** Every vendor's own fields, each optional here (a field two vendors declare is the same schema object). */
+function vendorSettingsShape(): { [K in keyof VendorSettingsShape]: z.ZodOptional<VendorSettingsShape[K]> } {
+  const shape: Record<string, z.ZodOptional<z.ZodType>> = {};
+  for (const v of VENDOR_ENTRIES) for (const [field, schema] of Object.entries(v.settings)) shape[field] ??= schema.optional();
+  return shape as { [K in keyof VendorSettingsShape]: z.ZodOptional<VendorSettingsShape[K]> };
+}
 
 export const sourceSchema = z.strictObject({
   id: sourceIdSchema,
@@ -394,11 +293,8 @@ export const sourceSchema = z.strictObject({
     .max(5)
     .optional(),
   maxDeleteShare: z.preprocess(coerceNumber, z.number().min(0).max(1)).default(0.2),
-  fullScanEvery: intSchema(1, 100_000).optional(),
-  detailRefreshPerPoll: intSchema(0, 10_000).optional(),
-  workspace: nonEmptyString.max(200).optional(),
-  customerId: z.string().regex(UUID_RE, { error: 'must be a UUID' }).optional(),
   enabled: booleanSchema.default(true),
+  ...vendorSettingsShape(),
 });
 
 export const subscriptionSchema = z.strictObject({
@@ -465,137 +361,6 @@ const configShapeSchema = z.strictObject({
   subscriptions: z.preprocess(nullAsAbsent, z.array(subscriptionSchema).default(() => [])),
   delivery: z.preprocess(nullAsAbsent, deliverySchema.prefault({})),
 });
-
-// ---------------------------------------------------------------------------------------------
-// Rules spanning several fields. They look at the raw (interpolated) tree defensively, so they
-// run and report even when other parts of the file are broken: every problem, in one go.
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-const VENDOR_ONLY_FIELDS: readonly { field: string; vendors: readonly Vendor[]; required: boolean }[] = [
-  { field: 'workspace', vendors: ['penguinmails'], required: true },
-  { field: 'customerId', vendors: ['mega'], required: true },
-  { field: 'fullScanEvery', vendors: ['apten', 'mega'], required: false },
-  { field: 'detailRefreshPerPoll', vendors: ['penguinmails'], required: false },
-];
-
-function duplicateIdProblems(list: unknown, section: string): PathProblem[] {
-  const problems: PathProblem[] = [];
-  if (!Array.isArray(list)) return problems;
-  const firstIndex = new Map<string, number>();
-  list.forEach((entry, i) => {
-    if (!isRecord(entry) || typeof entry.id !== 'string') return;
-    const first = firstIndex.get(entry.id);
-    if (first === undefined) firstIndex.set(entry.id, i);
-    else problems.push({ path: [section, i, 'id'], message: `duplicate id, already used by ${section}[${first}]` });
-  });
-  return problems;
-}
-
-/**
- * With allowPrivateTargets false, a subscription URL naming a private address or localhost is a
- * config error. Host names are resolved and checked when a delivery connects.
- */
-function privateTargetProblems(raw: Record<string, unknown>): PathProblem[] {
-  const delivery = raw.delivery;
-  const allow = isRecord(delivery) ? delivery.allowPrivateTargets : undefined;
-  if (allow === true || allow === 'true' || !Array.isArray(raw.subscriptions)) return [];
-  const problems: PathProblem[] = [];
-  raw.subscriptions.forEach((sub, i) => {
-    if (!isRecord(sub) || typeof sub.url !== 'string' || !isHttpUrl(sub.url)) return;
-    const host = new URL(sub.url).hostname.replace(/^\[|\]$/g, '');
-    if (isPrivateAddress(host) || isLocalHostname(host)) {
-      problems.push({
-        path: ['subscriptions', i, 'url'],
-        message: 'is a private or loopback address; set delivery.allowPrivateTargets: true to allow it',
-      });
-    }
-  });
-  return problems;
-}
-
-/** The file alone must leave the cap room: config subscriptions count like any other. */
-function subscriptionCapProblems(raw: Record<string, unknown>): PathProblem[] {
-  const set = isRecord(raw.delivery) ? coerceNumber(raw.delivery.maxSubscriptions) : undefined;
-  const max = set === undefined || set === null ? DEFAULTS.maxSubscriptions : set;
-  const count = Array.isArray(raw.subscriptions) ? raw.subscriptions.length : 0;
-  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || count <= max) return []; // a bad value is reported on its own
-  return [{ path: ['subscriptions'], message: `has ${count} entries, more than delivery.maxSubscriptions (${max})` }];
-}
-
-/** SQLite (path) or PostgreSQL (url), each with only its own keys. */
-function storageProblems(storage: unknown): PathProblem[] {
-  if (!isRecord(storage)) return [];
-  const set = (k: string) => storage[k] !== undefined && storage[k] !== null;
-  const problems: PathProblem[] = [];
-  if (set('url')) {
-    if (set('path')) {
-      problems.push({ path: ['storage'], message: 'sets both storage.path (SQLite) and storage.url (PostgreSQL); keep the one to use' });
-    }
-    if (set('maxSizeMb')) problems.push({ path: ['storage', 'maxSizeMb'], message: 'only applies to SQLite (storage.path), not with storage.url' });
-    const inUrl = typeof storage.url === 'string' ? urlSslmode(storage.url) : undefined;
-    if (inUrl !== undefined && !(SSL_MODES as readonly string[]).includes(inUrl)) {
-      problems.push({ path: ['storage', 'url'], message: `has an sslmode that is not one of ${SSL_MODES.join(', ')} (prefer and allow are not supported)` });
-    } else if (inUrl !== undefined && (SSL_MODES as readonly unknown[]).includes(storage.sslmode) && storage.sslmode !== inUrl) {
-      problems.push({ path: ['storage', 'sslmode'], message: 'differs from the sslmode in storage.url; set it in one place' });
-    }
-    const mode = storage.sslmode ?? inUrl;
-    if (mode === 'verify-ca' && typeof storage.url === 'string' && !/[?&]sslrootcert=/.test(storage.url)) {
-      problems.push({ path: ['storage', 'url'], message: 'needs sslrootcert=<CA certificate file> for sslmode verify-ca' });
-    }
-  } else {
-    for (const key of ['poolSize', 'statementTimeout', 'sslmode']) {
-      if (set(key)) problems.push({ path: ['storage', key], message: 'only applies to PostgreSQL (storage.url)' });
-    }
-  }
-  return problems;
-}
-
-export function crossFieldProblems(raw: unknown): PathProblem[] {
-  const problems: PathProblem[] = [];
-  if (!isRecord(raw)) return problems;
-  const { sources, subscriptions } = raw;
-  problems.push(...tokenProblems(raw.server));
-  problems.push(...storageProblems(raw.storage));
-
-  problems.push(...duplicateIdProblems(sources, 'sources'));
-  if (Array.isArray(sources)) {
-    sources.forEach((src, i) => {
-      if (!isRecord(src) || typeof src.vendor !== 'string' || !(VENDORS as readonly string[]).includes(src.vendor)) return;
-      for (const { field, vendors, required } of VENDOR_ONLY_FIELDS) {
-        const present = src[field] !== undefined && src[field] !== null;
-        const applies = vendors.includes(src.vendor as Vendor);
-        if (applies && !present && required) {
-          problems.push({ path: ['sources', i, field], message: `required for vendor ${src.vendor}` });
-        } else if (!applies && present) {
-          problems.push({ path: ['sources', i, field], message: `only used by vendor ${vendors.join(' and ')}` });
-        }
-      }
-    });
-  }
-
-  problems.push(...duplicateIdProblems(subscriptions, 'subscriptions'));
-  problems.push(...privateTargetProblems(raw));
-  problems.push(...subscriptionCapProblems(raw));
-  if (Array.isArray(subscriptions)) {
-    const known = new Set<string>();
-    const sourcesUsable = sources === undefined || sources === null || Array.isArray(sources);
-    if (Array.isArray(sources)) {
-      for (const src of sources) if (isRecord(src) && typeof src.id === 'string') known.add(src.id);
-    }
-    subscriptions.forEach((sub, i) => {
-      if (!sourcesUsable || !isRecord(sub) || !Array.isArray(sub.sources)) return;
-      sub.sources.forEach((ref, j) => {
-        if (typeof ref === 'string' && !known.has(ref)) {
-          problems.push({ path: ['subscriptions', i, 'sources', j], message: 'is not the id of a configured source' });
-        }
-      });
-    });
-  }
-  return problems;
-}
 
 /** The whole config file: structure plus the cross-field rules. */
 export const configSchema = configShapeSchema.superRefine((value, ctx) => {

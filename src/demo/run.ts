@@ -1,4 +1,4 @@
-// `npm run demo`: the relay against built-in simulators of all four vendors, each with lifelike
+// `npm run demo`: the relay against the built-in simulator of every vendor in the registry, each with lifelike
 // activity, a local subscriber printing every verified webhook, and a second one subscribed with the
 // content filter {"data.lead.status": {"$to": "won"}} (docs/filters.md). No credentials, no network
 // beyond 127.0.0.1.
@@ -10,39 +10,16 @@ import { validateConfig } from '../config/index.js';
 import { createLogger, prettyDestination } from '../log.js';
 import { startRelay } from '../relay.js';
 import { generateSecret } from '../delivery/sign.js';
-import type { SimServerHandle, VendorSimulator } from '../sim/common/types.js';
-import { AptenSimulator, AptenVendorSim, startAptenActivity } from '../sim/apten/index.js';
-import { NexusSimulator, startNexusActivity } from '../sim/nexus/index.js';
-import { PenguinMailsSimulator, startPenguinMailsActivity } from '../sim/penguinmails/index.js';
-import { MEGA_STAGES, MegaSimulator, startMegaActivity } from '../sim/mega/index.js';
+import type { DemoVendor, SimServerHandle } from '../vendors/sim-common/types.js';
+import { VENDORS } from '../vendors/registry.js';
 import { startSubscriber, type ReceivedWebhook } from './subscriber.js';
 import { describeWebhook } from './describe.js';
 
-interface DemoVendor {
-  id: string;
-  sim: VendorSimulator;
-  /** MEGA only: the demo closes a deal now and then, so demo-won has something to show. */
-  mega?: MegaSimulator;
-  /** Starts the vendor's own lifelike changes. */
-  activity(): { stop(): void };
-  source: Record<string, unknown>;
-}
-
 const WON_FILTER = { 'data.lead.status': { $to: 'won' } };
 
-function demoVendors(): DemoVendor[] {
-  const apten = new AptenSimulator({ apiKey: 'demo-apten-key' });
-  const nexus = new NexusSimulator({ apiKey: 'demo-nexus-key', volatility: 0.2 });
-  const penguin = new PenguinMailsSimulator({ apiKey: 'demo-penguinmails-key' });
-  const mega = new MegaSimulator();
-  return [
-    { id: 'apten', sim: new AptenVendorSim(apten), activity: () => startAptenActivity(apten, { everyMs: 2500 }), source: { pollInterval: '2s' } },
-    { id: 'nexus', sim: nexus, activity: () => startNexusActivity(nexus, { everyMs: 4000 }), source: { pollInterval: '3s' } },
-    // Within PenguinMails' assumed 60 requests a minute: list + details of changed leads.
-    { id: 'penguin', sim: penguin, activity: () => startPenguinMailsActivity(penguin, { everyMs: 5000 }), source: { pollInterval: '5s', detailRefreshPerPoll: 2 } },
-    // MEGA allows 60 requests a minute; a full scan every 5 polls finds removed leads sooner than the default 24.
-    { id: 'mega', sim: mega, mega, activity: () => startMegaActivity(mega, { everyMs: 4000 }), source: { pollInterval: '3s', fullScanEvery: 5 } },
-  ];
+/** Every vendor in the registry that has a demo, each with its own simulator and lifelike activity (src/vendors/<id>/demo.ts). */
+function demoVendors(): Promise<DemoVendor[]> {
+  return Promise.all(VENDORS.flatMap((v) => (v.demo ? [v.demo()] : [])));
 }
 
 export async function runDemo(env: Record<string, string | undefined> = process.env): Promise<number> {
@@ -56,7 +33,7 @@ export async function runDemo(env: Record<string, string | undefined> = process.
   const wonSecret = generateSecret();
   let won = 0;
 
-  const vendors = demoVendors();
+  const vendors = await demoVendors();
   const servers: SimServerHandle[] = [];
   for (const v of vendors) {
     v.sim.seed(3);
@@ -88,7 +65,7 @@ export async function runDemo(env: Record<string, string | undefined> = process.
   const parsed = validateConfig({
     server: { host: '127.0.0.1', port: Number(env.LEADRELAY_DEMO_PORT ?? 0), adminToken },
     storage: { path: join(dir, 'leadrelay.db') },
-    sources: vendors.map((v, i) => ({ id: v.id, ...v.sim.sourceConfig(servers[i]!.url), initialSync: 'emit', ...v.source })),
+    sources: vendors.map((v, i) => ({ id: v.sourceId, ...v.sim.sourceConfig(servers[i]!.url), initialSync: 'emit', ...v.source })),
     subscriptions: [
       { id: 'demo-printer', url: subscriber.url, secret, events: ['*'] },
       { id: 'demo-won', url: wonSubscriber.url, secret: wonSecret, events: ['lead.updated'], filter: WON_FILTER },
@@ -101,22 +78,9 @@ export async function runDemo(env: Record<string, string | undefined> = process.
   const logger = createLogger({ level: env.LEADRELAY_LOG_LEVEL || 'warn', destination: await prettyDestination() });
   const relay = await startRelay(parsed.config, { logger });
   const activities = vendors.map((v) => v.activity());
-  // MEGA's own activity walks deals through their stages slowly; every 15 s (first after 8 s) the
-  // demo closes one open deal, so a lead "just became won" within seconds (the ★ lines).
-  const mega = vendors.find((v) => v.mega)!.mega!;
-  const closeADeal = () => {
-    const open = mega.leads().filter((l) => l.status !== 'won');
-    const lead = open[Math.floor(Math.random() * open.length)];
-    if (lead) mega.updateLead(lead.id, { status: 'won', current_stage: { ...MEGA_STAGES.closed } });
-  };
-  const firstClose = setTimeout(closeADeal, 8000);
-  const closer = setInterval(closeADeal, 15_000);
-  firstClose.unref();
-  closer.unref();
-
   console.log(`leadrelay demo
-  vendors           ${vendors.map((v, i) => `${v.id} ${servers[i]!.url}`).join('\n                    ')}
-                    (3 seeded leads each, then lifelike changes every few seconds; a MEGA deal closes as won every 15 s)
+  vendors           ${vendors.map((v, i) => `${v.sourceId} ${servers[i]!.url}`).join('\n                    ')}
+                    (3 seeded leads each, then lifelike changes every few seconds${vendors.flatMap((v) => (v.note ? [`; ${v.note}`] : [])).join('')})
   dashboard         ${relay.url}/
     log in with the token ${adminToken}
   relay admin API   ${relay.url}/v1  (Authorization: Bearer ${adminToken})
@@ -138,8 +102,6 @@ export async function runDemo(env: Record<string, string | undefined> = process.
     process.once('SIGTERM', done);
   });
   for (const a of activities) a.stop();
-  clearTimeout(firstClose);
-  clearInterval(closer);
   // What the filter did: deliveries made for demo-won (each one a lead that just became won) and events it kept back.
   const queued = await relay.store.deliveries.listForSubscription('demo-won', { limit: 1000 });
   const keptBack = (await relay.store.subscriptions.filteredCounts()).get('demo-won') ?? 0;

@@ -85,8 +85,6 @@ export interface SnapshotOps {
   getLeads(sourceId: string, leadIds: readonly string[]): Promise<Map<string, StoredLead>>;
   /** Seen event hashes by lead id, then by event key. */
   getLeadEventHashes(sourceId: string, leadIds: readonly string[]): Promise<Map<string, Map<string, string>>>;
-  /** Live lead ids after `afterId` in id order, continuing from the first id when the end is reached. */
-  leadIdsAfter(sourceId: string, afterId: string | null, limit: number): Promise<string[]>;
   /**
    * Commits one page atomically: snapshot rows, seen event hashes, scan marks, outbox events and the
    * source cursor. A crash leaves all of it or none of it. With a fence, checked in the same

@@ -1,4 +1,4 @@
-// Deletes by absence (docs/vendors.md, "deletes by absence"): what to do with leads that two consecutive complete
+// Deletes by absence (docs/vendors.md "Deletes by absence"): what to do with leads that two consecutive complete
 // scans did not list, including the mass-delete guard. Pure: the store applies the decision.
 import type { VendorName } from '../model.js';
 import type { MissingDecision, MissingLead } from '../store/index.js';

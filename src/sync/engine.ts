@@ -228,7 +228,6 @@ export class SourceSync {
         http: this.http,
         signal,
         known,
-        knownIdsAfter: (afterId, limit) => store.snapshot.leadIdsAfter(this.source.id, afterId, limit),
         spareTime,
       })) {
         if (page.fullScan && scan === null) {
@@ -273,7 +272,7 @@ export class SourceSync {
     return { ok: true, stats };
   }
 
-  /** Deletes by absence, only after a complete listing (docs/vendors.md, "deletes by absence"). */
+  /** Deletes by absence, only after a complete listing (docs/vendors.md "Deletes by absence"). */
   private async endScan(scan: number, end: ScanEnd, emit: boolean, stats: RunStats, fence: Fence | null): Promise<void> {
     const { store, clock, logger } = this.deps;
     const now = clock.now();

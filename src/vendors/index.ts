@@ -1,44 +1,6 @@
-// Adapter registry: the only place that maps a vendor name to its adapter and auth headers.
-import type { VendorName } from '../model.js';
-import type { AdapterOptions, VendorAdapter } from './types.js';
-import type { RateLimit } from './budget.js';
-import { AptenAdapter, aptenHeaders } from './apten.js';
-import { NexusAdapter, nexusHeaders } from './nexus.js';
-import { PenguinMailsAdapter, penguinHeaders } from './penguinmails.js';
-import { MegaAdapter, megaHeaders } from './mega.js';
-
-interface VendorEntry {
-  create(opts: AdapterOptions): VendorAdapter;
-  headers(source: { apiKey: string; customerId?: string }): Record<string, string>;
-  /** The vendor's documented (or assumed) request limits; a source's rateLimits replaces them. */
-  rateLimits: RateLimit[];
-}
-
-const MINUTE = 60_000;
-
-const registry: Record<VendorName, VendorEntry> = {
-  // Apten and Nexus document no limits: their 429s and Retry-After are honoured as they come.
-  apten: { create: (o) => new AptenAdapter(o), headers: (s) => aptenHeaders(s.apiKey), rateLimits: [] },
-  'nexus-erp': { create: (o) => new NexusAdapter(o), headers: (s) => nexusHeaders(s.apiKey), rateLimits: [] },
-  // Undocumented: vendors.md says to assume 60 requests a minute.
-  penguinmails: {
-    create: (o) => new PenguinMailsAdapter(o),
-    headers: (s) => penguinHeaders(s.apiKey),
-    rateLimits: [{ requests: 60, perMs: MINUTE }],
-  },
-  mega: {
-    create: (o) => new MegaAdapter(o),
-    headers: (s) => megaHeaders(s.apiKey, s.customerId ?? ''),
-    rateLimits: [
-      { requests: 60, perMs: MINUTE },
-      { requests: 1000, perMs: 60 * MINUTE },
-    ],
-  },
-};
-
-export function vendorEntry(vendor: VendorName): VendorEntry {
-  return registry[vendor];
-}
-
+// The vendors layer as the rest of the relay uses it: the registry of vendors (registry.ts) and the
+// pieces every adapter shares (types.ts, http.ts).
+export { VENDORS, VENDOR_IDS, settingsOf, vendorEntry, type VendorId } from './registry.js';
+export type { VendorDefinition } from './definition.js';
 export type { VendorAdapter, PulledPage, PulledLead, PullContext, KnownLead } from './types.js';
 export { VendorHttp, VendorError } from './http.js';

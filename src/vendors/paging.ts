@@ -80,7 +80,7 @@ export interface ListedPage {
   body: Json;
   /** Records with a usable id, in the vendor's order. */
   items: ListedRecord[];
-  /** Records dropped for lacking a usable id (vendors.md: skipped and counted). */
+  /** Records dropped for lacking a usable id (docs/vendors.md "Common rules": skipped and counted). */
   skipped: number;
   /** 1 for the first request of the listing. */
   index: number;

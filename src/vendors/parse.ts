@@ -1,5 +1,5 @@
 // Small, strict readers for vendor JSON: a malformed page fails with a message naming the field.
-import type { Json, JsonObject } from '../model.js';
+import type { JsonObject } from '../model.js';
 import { VendorError } from './http.js';
 
 export function asObject(value: unknown, what: string): JsonObject {
@@ -7,11 +7,6 @@ export function asObject(value: unknown, what: string): JsonObject {
     throw new VendorError('vendor_bad_response', `${what} must be a JSON object`);
   }
   return value as JsonObject;
-}
-
-export function asArray(value: unknown, what: string): Json[] {
-  if (!Array.isArray(value)) throw new VendorError('vendor_bad_response', `${what} must be an array`);
-  return value as Json[];
 }
 
 export function stringOrNull(value: unknown): string | null {
@@ -66,17 +61,6 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
-}
-
-/** Records with a usable string id, and how many were dropped for lacking one (vendors.md: skip and count). */
-export function splitRecords(items: readonly Json[]): { records: JsonObject[]; skipped: number } {
-  const records: JsonObject[] = [];
-  let skipped = 0;
-  for (const r of items) {
-    if (r && typeof r === 'object' && !Array.isArray(r) && typeof r.id === 'string' && r.id !== '') records.push(r);
-    else skipped++;
-  }
-  return { records, skipped };
 }
 
 /** The non-empty strings of an array value; anything else gives []. */

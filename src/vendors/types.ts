@@ -18,8 +18,6 @@ export interface PullContext {
   signal: AbortSignal;
   /** Snapshot lookups for a page's lead ids, in one batch. */
   known(ids: readonly string[]): Promise<Map<string, KnownLead>>;
-  /** Known live lead ids after `afterId` in id order, wrapping to the start (for round-robin refreshes). */
-  knownIdsAfter(afterId: string | null, limit: number): Promise<string[]>;
   /**
    * Call once change detection is done and only optional work (e.g. background detail refreshes) is
    * left. The next poll is then due one poll interval later, however long the optional work takes,
@@ -77,14 +75,10 @@ export interface VendorAdapter {
   pull(ctx: PullContext): AsyncIterable<PulledPage>;
 }
 
-export interface AdapterOptions {
+export interface AdapterOptions<Settings = Record<string, unknown>> {
   sourceId: string;
   overlapMs: number;
   pageSize?: number;
-  /** Vendor-specific settings from the source config (workspace, fullScanEvery, ...). */
-  source: {
-    workspace?: string;
-    fullScanEvery?: number;
-    detailRefreshPerPoll?: number;
-  };
+  /** The vendor's own settings from the source config (its entry's `settings`, src/vendors/definition.ts). */
+  settings: Settings;
 }

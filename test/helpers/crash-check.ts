@@ -1,8 +1,8 @@
 // Judges what a subscriber accepted against the vendor simulators' own records (their change logs and
 // current leads): every change has its webhook, no webhook lacks a real change, ids are stable.
 import { canonicalJson } from '../../src/util/canonical.js';
-import type { AptenSimulator } from '../../src/sim/apten/index.js';
-import type { NexusSimulator } from '../../src/sim/nexus/index.js';
+import type { AptenSimulator } from '../../src/vendors/apten/sim/index.js';
+import type { NexusSimulator } from '../../src/vendors/nexus-erp/sim/index.js';
 import type { Received } from './subscriber.js';
 
 export interface CheckResult {

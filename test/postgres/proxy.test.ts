@@ -13,8 +13,8 @@ import { validateConfig } from '../../src/config/index.js';
 import { generateSecret } from '../../src/delivery/sign.js';
 import { createLogger } from '../../src/log.js';
 import { startRelay, type RunningRelay } from '../../src/relay.js';
-import { AptenSimulator, AptenVendorSim } from '../../src/sim/apten/index.js';
-import type { SimServerHandle } from '../../src/sim/common/types.js';
+import { AptenSimulator, AptenVendorSim } from '../../src/vendors/apten/sim/index.js';
+import type { SimServerHandle } from '../../src/vendors/sim-common/types.js';
 import { freshPgDatabase } from '../helpers/pg-db.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -138,26 +138,6 @@ describe.each(backends)('snapshot ($name)', (backend) => {
     });
   });
 
-  describe('leadIdsAfter', () => {
-    it('walks live ids in byte order from after an id, wrapping around to the first', async () => {
-      const store = await backend.open();
-      await withSource(store);
-      const ids = ['a10', 'a-2', 'B', 'b', 'a2'];
-      await store.snapshot.applyPage(
-        'a',
-        page([...ids.map((id) => leadWrite('a', id)), leadWrite('a', 'a3', 'h', { deleted: true, deletedReason: 'missing' })]),
-        NOW_ISO,
-        null,
-      );
-      // Byte order: "B" < "a-2" < "a10" < "a2" < "b" (not a locale's order).
-      expect(await store.snapshot.leadIdsAfter('a', null, 10)).toEqual(['B', 'a-2', 'a10', 'a2', 'b']);
-      expect(await store.snapshot.leadIdsAfter('a', 'a10', 2)).toEqual(['a2', 'b']);
-      expect(await store.snapshot.leadIdsAfter('a', 'a2', 3)).toEqual(['b', 'B', 'a-2']);
-      // A whole circle ends with the id it started after.
-      expect(await store.snapshot.leadIdsAfter('a', 'a-2', 10)).toEqual(['a10', 'a2', 'b', 'B', 'a-2']);
-    });
-  });
-
   describe('full scans', () => {
     async function scanListing(store: Store, listed: string[], decide = deleteAll(), threshold = 2) {
       const scan = await store.snapshot.beginScan('a', null);

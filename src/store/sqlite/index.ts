@@ -91,7 +91,6 @@ export class SqliteStore implements Store {
     this.snapshot = {
       getLeads: async (sourceId, ids) => snapshot.getLeads(sourceId, ids),
       getLeadEventHashes: async (sourceId, ids) => snapshot.getLeadEventHashes(sourceId, ids),
-      leadIdsAfter: async (sourceId, afterId, limit) => snapshot.leadIdsAfter(sourceId, afterId, limit),
       applyPage: async (sourceId, page, nowIso, fence) => snapshot.applyPage(sourceId, page, nowIso, fenced(fence)),
       beginScan: async (sourceId, fence) => snapshot.beginScan(sourceId, fenced(fence)),
       countListed: async (sourceId, scan) => snapshot.countListed(sourceId, scan),

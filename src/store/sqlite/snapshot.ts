@@ -20,7 +20,6 @@ export class SnapshotStore {
   private readonly countListedStmt;
   private readonly missingStmt;
   private readonly liveCountStmt;
-  private readonly idsAfterStmt;
 
   constructor(
     private readonly db: Db,
@@ -74,9 +73,6 @@ export class SnapshotStore {
        WHERE source_id = ? AND deleted = 0 AND missing_scans >= ? ORDER BY lead_id`,
     );
     this.liveCountStmt = db.prepare(`SELECT count(*) AS n FROM leads WHERE source_id = ? AND deleted = 0`);
-    this.idsAfterStmt = db.prepare(
-      `SELECT lead_id FROM leads WHERE source_id = ? AND deleted = 0 AND lead_id > ? ORDER BY lead_id LIMIT ?`,
-    ).pluck();
     this.applyRows = (sourceId: string, page: PageWrite, now: string): void => {
       for (const w of page.leads) {
         const { raw, ...lead } = w.lead;
@@ -108,18 +104,6 @@ export class SnapshotStore {
     const rows = this.getLeadsStmt.all(sourceId, JSON.stringify(leadIds)) as LeadRow[];
     for (const r of rows) out.set(r.lead_id, new StoredRow(r));
     return out;
-  }
-
-  /** Live lead ids after `afterId` in id order, continuing from the first id when the end is reached. */
-  leadIdsAfter(sourceId: string, afterId: string | null, limit: number): string[] {
-    const ids = this.idsAfterStmt.all(sourceId, afterId ?? '', limit) as string[];
-    if (ids.length < limit && afterId !== null) {
-      for (const id of this.idsAfterStmt.all(sourceId, '', limit - ids.length) as string[]) {
-        if (id > afterId || ids.includes(id)) break;
-        ids.push(id);
-      }
-    }
-    return ids;
   }
 
   /** Seen event hashes by lead id, then by event key. */

@@ -2,14 +2,13 @@
 import type pg from 'pg';
 import type { SnapshotOps } from '../../contract.js';
 import { applyPage } from './apply-page.js';
-import { getLeadEventHashes, getLeads, leadIdsAfter } from './read.js';
+import { getLeadEventHashes, getLeads } from './read.js';
 import { beginScan, completeScan, countListed, settleMissingNow } from './scan.js';
 
 export function createPgSnapshotOps(pool: pg.Pool): SnapshotOps {
   return {
     getLeads: (sourceId, leadIds) => getLeads(pool, sourceId, leadIds),
     getLeadEventHashes: (sourceId, leadIds) => getLeadEventHashes(pool, sourceId, leadIds),
-    leadIdsAfter: (sourceId, afterId, limit) => leadIdsAfter(pool, sourceId, afterId, limit),
     applyPage: (sourceId, page, nowIso, fence) => applyPage(pool, sourceId, page, nowIso, fence),
     beginScan: (sourceId, fence) => beginScan(pool, sourceId, fence),
     countListed: (sourceId, scan) => countListed(pool, sourceId, scan),

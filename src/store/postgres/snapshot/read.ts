@@ -26,22 +26,3 @@ export async function getLeadEventHashes(pool: pg.Pool, sourceId: string, leadId
   }
   return out;
 }
-
-/** Live lead ids after `afterId` in id (byte) order, continuing from the first id when the end is reached. */
-export async function leadIdsAfter(pool: pg.Pool, sourceId: string, afterId: string | null, limit: number): Promise<string[]> {
-  const after = async (from: string, n: number) =>
-    (
-      await pool.query<{ lead_id: string }>(
-        'SELECT lead_id FROM leads WHERE source_id = $1 AND NOT deleted AND lead_id > $2 ORDER BY lead_id LIMIT $3',
-        [sourceId, from, n],
-      )
-    ).rows.map((r) => r.lead_id);
-  const ids = await after(afterId ?? '', limit);
-  if (ids.length < limit && afterId !== null) {
-    for (const id of await after('', limit - ids.length)) {
-      if (id > afterId || ids.includes(id)) break;
-      ids.push(id);
-    }
-  }
-  return ids;
-}
