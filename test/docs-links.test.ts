@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { VENDORS } from '../src/vendors/registry.js';
+import { withVendorIndex } from '../src/vendors/docs-index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -193,6 +195,11 @@ describe('docs: the README is what a newcomer reads first', () => {
       .filter((n) => n.endsWith('.md'))
       .map((n) => join(ROOT, 'docs', n));
     expect(pages.filter((p) => !linked.has(p)).map(rel)).toEqual([]);
+  });
+
+  it("lists the vendors of the registry, each linking its folder's README.md (npm run docs:vendors writes it)", () => {
+    expect(withVendorIndex(readme, VENDORS, 'src/vendors') === readme, 'README.md: run npm run docs:vendors').toBe(true);
+    for (const v of VENDORS) expect(readme).toContain(`](src/vendors/${v.id}/README.md)`);
   });
 
   it('links the root documents (reliability, benchmarks)', () => {
