@@ -1,6 +1,7 @@
 // JSON-lines logging (pino), with secrets redacted wherever they might be logged by accident.
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { LOG_LEVELS, type LogLevel } from './config/index.js';
+import { REDACTED } from './util/redact.js';
 
 /**
  * Keys whose values never reach a log line, at the top level or nested up to three deep (an
@@ -39,7 +40,7 @@ export function createLogger(opts: { level?: string; destination?: DestinationSt
       level: opts.level ?? process.env.LEADRELAY_LOG_LEVEL ?? 'info',
       base: { service: 'leadrelay' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
     },
     opts.destination,
   );

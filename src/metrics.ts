@@ -8,7 +8,7 @@ import type { SourceRow, Store, Subscription } from './store/index.js';
 type QueueRow = Awaited<ReturnType<Store['deliveries']['queueBySubscription']>>[number];
 import type { Clock } from './util/time.js';
 import type { RunResult, SyncMetrics } from './sync/engine.js';
-import type { DeliveryMetrics } from './delivery/worker.js';
+import type { DeliveryMetrics } from './delivery/options.js';
 
 /** Webhook round trips: a fast receiver answers in a few ms, the default timeout is 15 s. */
 /** Bounds the series cache (a relay with this many subscriptions just looks them up again). */

@@ -5,10 +5,25 @@ import { VENDOR_IDS, type VendorId } from './vendors/registry.js';
 export const VENDORS = VENDOR_IDS;
 export type VendorName = VendorId;
 
+/**
+ * The concrete event types a webhook can carry: the one list every other is derived from (config
+ * and API enums, the family wildcards, the event log's filter, hook samples, the OpenAPI document).
+ */
 export const EVENT_TYPES = ['lead.created', 'lead.updated', 'lead.deleted', 'event.added', 'event.updated'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
-/** What a webhook's `type` can be: a detected change, or a test send (POST /v1/subscriptions/:id/test). */
-export type WebhookType = EventType | 'ping';
+
+/** What a webhook's `type` can be (and the event log holds): a detected change, or a test send (POST /v1/subscriptions/:id/test). */
+export const WEBHOOK_TYPES = [...EVENT_TYPES, 'ping'] as const;
+export type WebhookType = (typeof WEBHOOK_TYPES)[number];
+
+type FamilyOf<T> = T extends `${infer F}.${string}` ? `${F}.*` : never;
+/** "lead.*", "event.*": every type of one family, from the part of EVENT_TYPES before the dot. */
+export type EventFamily = FamilyOf<EventType>;
+export const EVENT_FAMILIES = [...new Set(EVENT_TYPES.map((t) => `${t.slice(0, t.indexOf('.'))}.*`))] as EventFamily[];
+
+/** What a subscription's `events` may list: a concrete type, a family wildcard, or everything. */
+export type EventTypeFilter = EventType | EventFamily | '*';
+export const EVENT_TYPE_FILTERS = [...EVENT_TYPES, ...EVENT_FAMILIES, '*'] as unknown as readonly [EventTypeFilter, ...EventTypeFilter[]];
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -71,12 +86,5 @@ export interface OutboxEvent {
   body: WebhookBody;
 }
 
-/** Compact payloads (src/delivery/payload.ts): what a subscription's webhooks leave out. */
-export interface PayloadOptions {
-  /** false: lead.raw and previous.raw (the vendor's whole record) are left out. Default true. */
-  raw?: boolean;
-  /** changes: only changes, the lead's id and `fields`; full (default): the whole body. */
-  mode?: 'full' | 'changes';
-  /** With mode changes: the lead fields to include, as dotted paths ("status", "owner.id"). */
-  fields?: string[];
-}
+/** Compact payloads (src/delivery/payload.ts): what a subscription's webhooks leave out; the type is its schema's output (src/filters/schema.ts). */
+export type { PayloadOptions } from './filters/schema.js';

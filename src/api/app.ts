@@ -16,6 +16,8 @@ import { requestLog } from './request-log.js';
 import { hookRoutes } from './routes/hooks.js';
 import { filterRoutes } from './routes/filters.js';
 import { docsRoutes } from './routes/docs.js';
+import { describeRoute, type RouteDoc } from './describe.js';
+import { callerSchema, healthSchema } from './schemas/common.js';
 import { closeAfterRefusedBody } from './close-unread.js';
 import { securityHeaders } from './security-headers.js';
 import { dashboardRoutes } from '../dashboard/index.js';
@@ -41,6 +43,23 @@ export interface ApiOptions {
   dashboard?: { sessionTtlMs: number };
 }
 
+/** What the routes defined here say about themselves in /openapi.json (src/api/describe.ts). */
+const DOCS = {
+  getHealth: {
+    operationId: 'getHealth', tag: 'Health', summary: 'Liveness check (no auth)',
+    responses: { 200: { description: 'The relay is up.', schema: healthSchema } },
+  },
+  getMetrics: {
+    operationId: 'getMetrics', tag: 'Health', summary: 'Prometheus metrics',
+    description: 'No auth by default; with server.metricsAuth: token, a bearer token is needed.',
+    responses: { 200: { description: 'Prometheus text exposition format.', contentType: 'text/plain' } },
+  },
+  whoami: {
+    operationId: 'whoami', tag: 'Health', summary: "The calling token's name and scopes",
+    responses: { 200: { description: 'Who is calling.', schema: callerSchema } },
+  },
+} satisfies Record<string, RouteDoc>;
+
 /** A browser asking for a dashboard page (not the JSON API), which gets its errors as a page. */
 const wantsPage = (c: Context) => !c.req.path.startsWith('/v1/') && (c.req.header('accept') ?? '').includes('text/html');
 
@@ -55,21 +74,21 @@ export function createApi(relay: RelayControl, opts: ApiOptions) {
   // On every answer: the HTML pages (/docs, the dashboard to come) need it, the JSON does no harm by it.
   app.use('*', securityHeaders());
 
-  app.get('/healthz', (c) => c.json({ status: 'ok', replica: relay.replicaId, storage: relay.store.kind }));
+  app.get('/healthz', describeRoute(DOCS.getHealth), (c) => c.json({ status: 'ok', replica: relay.replicaId, storage: relay.store.kind }));
   // Open by default like /healthz, for Prometheus scrapers (labels hold only ids and vendor names);
   // metricsAuth: token puts it behind a token for relays whose port is reachable from outside.
   const metrics = opts.metrics;
   if (metrics) {
     if (opts.metricsAuth === 'token') app.use('/metrics', auth);
-    app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }));
+    app.get('/metrics', describeRoute(DOCS.getMetrics), async (c) => c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }));
   }
   // GET /openapi.json and GET /docs (Swagger UI, offline): no auth, like /healthz.
-  app.route('/', docsRoutes());
+  app.route('/', docsRoutes(() => app.routes));
   // GET / and its pages, /login, /logout, /assets/*: HTML for people, behind a session cookie.
   if (opts.dashboard) app.route('/', dashboardRoutes(relay, { tokens, sessionTtlMs: opts.dashboard.sessionTtlMs, logger: opts.logger.child({ component: 'dashboard' }) }));
 
   app.use('/v1/*', auth);
-  app.get('/v1/whoami', (c) => c.json({ name: c.get('caller').name, scopes: c.get('caller').scopes }));
+  app.get('/v1/whoami', describeRoute(DOCS.whoami), (c) => c.json({ name: c.get('caller').name, scopes: c.get('caller').scopes }));
   // Stops reading a body at the limit, with or without content-length (chunked bodies included).
   app.use(
     '/v1/*',

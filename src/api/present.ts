@@ -1,5 +1,6 @@
 // How subscriptions and deliveries look in API responses: secrets never, header values masked.
 import { createHmac } from 'node:crypto';
+import { maskUrlCredentials } from '../util/redact.js';
 import { livePreviousSecrets, type DeliveryView, type Subscription } from '../store/index.js';
 
 export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -13,22 +14,8 @@ function maskHeader(value: string, key: Buffer): string {
   return `[redacted hmac:${createHmac('sha256', key).update(value).digest('hex').slice(0, 8)}]`;
 }
 
-/**
- * Credentials in a URL's userinfo (`https://user:password@host`, or a token as the user name) are
- * secrets like header values: shown as `***`. A URL without them is returned exactly as stored.
- */
-export function presentUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return url;
-  }
-  if (!u.username && !u.password) return url;
-  if (u.password) u.password = '***';
-  else u.username = '***';
-  return u.toString();
-}
+/** A subscription URL as the API and dashboard show it: credentials in it masked (util/redact.ts). */
+export const presentUrl = maskUrlCredentials;
 
 /**
  * `fingerprintKey`: the install's key for header fingerprints (store.installKeys); `filteredCount`:

@@ -1,17 +1,17 @@
-// The config file's shape: zod schemas and the Config type they produce (cross-field rules: cross-field.ts; messages: messages.ts).
+// The config file's shape: zod schemas and the Config type they produce (z.output; cross-field rules: cross-field.ts; messages: messages.ts).
 
 import { z } from 'zod';
 import { DURATION_HINT, formatDuration, parseDuration } from './duration.js';
 import { formatProblem, type PathProblem } from './interpolate.js';
-import { METRICS_AUTH_MODES, namedTokenSchema, tokenSchema, type MetricsAuthMode, type NamedToken } from './tokens.js';
+import { METRICS_AUTH_MODES, namedTokenSchema, tokenSchema } from './tokens.js';
 import { headerValueProblem, isValidHeaderName } from '../util/http-headers.js';
 import { parse as parsePgUrl } from 'pg-connection-string';
 import { filterSchema, payloadOptionsSchema } from '../filters/schema.js';
-import { DEFAULTS, SSL_MODES, booleanSchema, coerceNumber, intSchema, isHttpUrl, nonEmptyString, type SslMode } from './fields.js';
+import { DEFAULTS, SSL_MODES, booleanSchema, coerceNumber, intSchema, isHttpUrl, nonEmptyString } from './fields.js';
 import { humanErrorMap } from './messages.js';
 import { crossFieldProblems } from './cross-field.js';
 import { VENDORS as VENDOR_ENTRIES, VENDOR_IDS, type VendorId } from '../vendors/registry.js';
-import type { PayloadOptions } from '../model.js';
+import { EVENT_TYPE_FILTERS, type EventTypeFilter } from '../model.js';
 
 export { DEFAULTS, SSL_MODES, urlSslmode, type SslMode } from './fields.js';
 export { humanErrorMap } from './messages.js';
@@ -27,16 +27,9 @@ export type Vendor = VendorId;
 /** Every vendor's own source fields (src/vendors/<id>/index.ts `settings`) in one shape. */
 type VendorSettingsShape = UnionToIntersection<(typeof VENDOR_ENTRIES)[number]['settings']>;
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
-/** The vendor-only fields a source may set: which vendor needs or takes which is checked in crossFieldProblems. */
-export type VendorSettings = { [K in keyof VendorSettingsShape]?: z.output<VendorSettingsShape[K]> };
 
-/** The concrete event types a webhook can carry. */
-export const EVENT_TYPES = ['lead.created', 'lead.updated', 'lead.deleted', 'event.added', 'event.updated'] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-/** What a subscription's `events` may list: a concrete type, a family wildcard, or everything. */
-export const EVENT_TYPE_FILTERS = [...EVENT_TYPES, 'lead.*', 'event.*', '*'] as const;
-export type EventTypeFilter = (typeof EVENT_TYPE_FILTERS)[number];
+/** The event types and what a subscription's `events` may list: defined once, in src/model.ts. */
+export { EVENT_TYPES, EVENT_TYPE_FILTERS, type EventType, type EventTypeFilter } from '../model.js';
 
 export const INITIAL_SYNC_MODES = ['baseline', 'emit'] as const;
 export type InitialSyncMode = (typeof INITIAL_SYNC_MODES)[number];
@@ -45,110 +38,7 @@ export type InitialSyncMode = (typeof INITIAL_SYNC_MODES)[number];
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export interface SharedSourceConfig {
-  id: string;
-  vendor: Vendor;
-  /** http(s) URL without trailing slash. */
-  baseUrl: string;
-  apiKey: string;
-  /** ms */
-  pollInterval: number;
-  initialSync: InitialSyncMode;
-  /** ms the incremental cursor is moved back on each query. */
-  overlap: number;
-  pageSize?: number;
-  /** ms one vendor request may take, headers and body. */
-  requestTimeout: number;
-  /** Largest vendor response body read, in MB; a larger one fails the request (vendor_response_too_large). */
-  maxResponseMb: number;
-  /** Retries of one failed vendor request (429, 5xx, network) within a sync run. */
-  maxRetries: number;
-  /** Request budget: at most `requests` per `per` ms, for each entry. Default: the vendor's documented limits. */
-  rateLimits?: Array<{ requests: number; per: number }>;
-  /** Largest share (0..1) of a source's live leads one complete scan may delete; more is held. */
-  maxDeleteShare: number;
-  enabled: boolean;
-}
-
-/** A source as configured: the fields every vendor shares, and its vendor's own (VendorSettings). */
-export type SourceConfig = SharedSourceConfig & VendorSettings;
-
-export interface SubscriptionConfig {
-  id: string;
-  url: string;
-  secret?: string;
-  events: EventTypeFilter[];
-  sources?: string[];
-  description?: string;
-  /** Static request headers sent with every webhook (e.g. Authorization); secret values. */
-  headers?: Record<string, string>;
-  maxPerSecond?: number;
-  maxConcurrency?: number;
-  /** Content filter (docs/filters.md), checked by src/filters. */
-  filter?: Record<string, unknown>;
-  /** Compact payloads. */
-  payload?: PayloadOptions;
-  enabled: boolean;
-}
-
-export interface Config {
-  server: {
-    host: string;
-    port: number;
-    adminToken: string;
-    /** Named tokens with scopes (src/config/tokens.ts); adminToken has every scope. */
-    tokens: NamedToken[];
-    /** token: GET /metrics needs a token with the metrics (or read, admin) scope. */
-    metricsAuth: MetricsAuthMode;
-    /** Least severe level logged; LEADRELAY_LOG_LEVEL overrides it. */
-    logLevel: LogLevel;
-    /** The operator dashboard at / (false: no dashboard route exists). */
-    dashboard: boolean;
-    /** ms a dashboard login lasts (absolute, from the login). */
-    dashboardSessionTtl: number;
-  };
-  storage: {
-    /** SQLite file (used when url is absent). */
-    path: string;
-    /** Cap on the database file in MB; writes past it fail with storage_full (sync and delivery pause, nothing is lost). SQLite only. */
-    maxSizeMb?: number;
-    /** ms a source's lease lasts without renewal: another replica takes the source over after it. */
-    leaseTtl: number;
-    /** postgres:// or postgresql:// URL: PostgreSQL instead of SQLite, shared by any number of replicas. */
-    url?: string;
-    /** PostgreSQL: most connections per process. */
-    poolSize: number;
-    /** PostgreSQL: ms a statement may run before the server cancels it (storage_timeout). */
-    statementTimeout: number;
-    /** PostgreSQL: TLS; absent: the URL's sslmode, else disable. */
-    sslmode?: SslMode;
-  };
-  sources: SourceConfig[];
-  subscriptions: SubscriptionConfig[];
-  delivery: {
-    /** ms per attempt */
-    timeout: number;
-    /** ms to wait after each failed attempt; when exhausted the delivery fails. */
-    retrySchedule: number[];
-    allowPrivateTargets: boolean;
-    /** Global maximum of attempts in flight. */
-    concurrency: number;
-    /** Maximum attempts in flight to one subscription. */
-    perSubscriptionConcurrency: number;
-    /** ms the old secret keeps signing after a rotation. */
-    secretRotationGrace: number;
-    /** ms a subscription may fail without a single success before it is disabled. */
-    autoDisableAfter: number;
-    /** Consecutive failed attempts that open an endpoint's circuit (pause it, then probe). */
-    circuitBreakerAfter: number;
-    /** ms the circuit stays open at first; doubles with each failed probe, up to 32x. */
-    circuitBreakerCooldown: number;
-    /** ms finished deliveries (with their attempts) and the events no delivery needs are kept. */
-    retention: number;
-    /** Most subscriptions there may be (config file, API and REST hooks together). */
-    maxSubscriptions: number;
-  };
-}
+// The config's types are the schemas' output (z.output), defined after configSchema: written once.
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -237,11 +127,15 @@ const serverSchema = z.strictObject({
   host: nonEmptyString.default(DEFAULTS.host),
   port: intSchema(0, 65535).default(DEFAULTS.port),
   adminToken: tokenSchema,
+  /** Named tokens with scopes (src/config/tokens.ts); adminToken has every scope. */
   tokens: z.array(namedTokenSchema).max(100).default(() => []),
+  /** token: GET /metrics needs a token with the metrics (or read, admin) scope. */
   metricsAuth: z.enum(METRICS_AUTH_MODES).default('none'),
+  /** Least severe level logged; LEADRELAY_LOG_LEVEL overrides it. */
   logLevel: z.enum(LOG_LEVELS).default('info'),
+  /** The operator dashboard at / (false: no dashboard route exists). */
   dashboard: booleanSchema.default(true),
-  // At least a minute (a shorter one logs out mid-page); at most 30 days.
+  /** ms a dashboard login lasts (absolute, from the login). At least a minute (a shorter one logs out mid-page); at most 30 days. */
   dashboardSessionTtl: durationSchema({ min: 60_000, max: 30 * 86_400_000 }).prefault('12h'),
 });
 
@@ -257,15 +151,22 @@ function isPostgresUrl(s: string): boolean {
 }
 
 const storageSchema = z.strictObject({
+  /** SQLite file (used when url is absent). */
   path: nonEmptyString.default(DEFAULTS.storagePath),
-  // At least 1 MB: the empty schema alone takes a few hundred KB.
+  /**
+   * Cap on the database file in MB; writes past it fail with storage_full (sync and delivery pause,
+   * nothing is lost). SQLite only. At least 1 MB: the empty schema alone takes a few hundred KB.
+   */
   maxSizeMb: z.preprocess(coerceNumber, z.number().min(1).max(16_000_000)).optional(),
-  // Replicas: a source's poller holds its lease this long without renewal (renewed every third of it).
+  /** ms a source's lease lasts without renewal: another replica takes the source over after it (renewed every third of it). */
   leaseTtl: durationSchema({ min: 1000, max: 3_600_000 }).prefault(DEFAULTS.leaseTtl),
-  // Never echoed in a message: it usually holds the database password.
+  /** postgres:// or postgresql:// URL: PostgreSQL instead of SQLite, shared by any number of replicas. Never echoed in a message: it usually holds the database password. */
   url: z.string().refine(isPostgresUrl, { error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+  /** PostgreSQL: most connections per process. */
   poolSize: intSchema(1, 1000).default(DEFAULTS.storagePoolSize),
+  /** PostgreSQL: ms a statement may run before the server cancels it (storage_timeout). */
   statementTimeout: durationSchema({ max: TIMER_MAX_MS }).prefault(DEFAULTS.storageStatementTimeout),
+  /** PostgreSQL: TLS; absent: the URL's sslmode, else disable. */
   sslmode: z.enum(SSL_MODES).optional(),
 });
 
@@ -279,19 +180,27 @@ function vendorSettingsShape(): { [K in keyof VendorSettingsShape]: z.ZodOptiona
 export const sourceSchema = z.strictObject({
   id: sourceIdSchema,
   vendor: z.enum(VENDORS),
+  /** http(s) URL without trailing slash. */
   baseUrl: baseUrlSchema,
   apiKey: nonEmptyString,
+  /** ms */
   pollInterval: durationSchema({ min: 100, max: TIMER_MAX_MS }).prefault(DEFAULTS.pollInterval),
   initialSync: z.enum(INITIAL_SYNC_MODES).default('baseline'),
+  /** ms the incremental cursor is moved back on each query. */
   overlap: durationSchema({ max: TIMER_MAX_MS }).prefault(DEFAULTS.overlap),
   pageSize: intSchema(1, 1000).optional(),
+  /** ms one vendor request may take, headers and body. */
   requestTimeout: durationSchema({ min: 100, max: TIMER_MAX_MS }).prefault('30s'),
+  /** Largest vendor response body read, in MB; a larger one fails the request (vendor_response_too_large). */
   maxResponseMb: z.preprocess(coerceNumber, z.number().min(1).max(1024)).default(32),
+  /** Retries of one failed vendor request (429, 5xx, network) within a sync run. */
   maxRetries: intSchema(0, 20).default(4),
+  /** Request budget: at most `requests` per `per` ms, for each entry. Default: the vendor's documented limits. */
   rateLimits: z
     .array(z.strictObject({ requests: intSchema(1, 1_000_000), per: durationSchema({ min: 1, max: TIMER_MAX_MS }) }))
     .max(5)
     .optional(),
+  /** Largest share (0..1) of a source's live leads one complete scan may delete; more is held. */
   maxDeleteShare: z.preprocess(coerceNumber, z.number().min(0).max(1)).default(0.2),
   enabled: booleanSchema.default(true),
   ...vendorSettingsShape(),
@@ -304,10 +213,13 @@ export const subscriptionSchema = z.strictObject({
   events: z.array(eventTypeFilterSchema).min(1).default((): EventTypeFilter[] => ['*']),
   sources: z.array(sourceIdSchema).min(1).optional(),
   description: z.string().max(1000).optional(),
+  /** Static request headers sent with every webhook (e.g. Authorization); secret values. */
   headers: z.lazy(() => subscriptionHeadersSchema).optional(),
   maxPerSecond: z.preprocess(coerceNumber, z.number().gt(0).max(10_000)).optional(),
   maxConcurrency: intSchema(1, 1000).optional(),
+  /** Content filter (docs/filters.md), checked by src/filters. */
   filter: filterSchema.optional(),
+  /** Compact payloads. */
   payload: payloadOptionsSchema.optional(),
   enabled: booleanSchema.default(true),
 });
@@ -337,18 +249,30 @@ export const subscriptionHeadersSchema = z
   .refine((h) => Object.keys(h).length <= 20, { error: 'must have at most 20 headers' });
 
 const deliverySchema = z.strictObject({
+  /** ms per attempt */
   timeout: durationSchema({ min: 1, max: TIMER_MAX_MS }).prefault(DEFAULTS.timeout),
+  /** ms to wait after each failed attempt; when exhausted the delivery fails. */
   retrySchedule: z.array(durationSchema()).max(100).prefault([...DEFAULTS.retrySchedule]),
   allowPrivateTargets: booleanSchema.default(false),
+  /** Global maximum of attempts in flight. */
   concurrency: intSchema(1, 10_000).default(DEFAULTS.concurrency),
+  /** Maximum attempts in flight to one subscription. */
   perSubscriptionConcurrency: intSchema(1, 10_000).default(DEFAULTS.perSubscriptionConcurrency),
+  /** ms the old secret keeps signing after a rotation. */
   secretRotationGrace: durationSchema({ max: TIMER_MAX_MS * 30 }).prefault('24h'),
+  /** ms a subscription may fail without a single success before it is disabled. */
   autoDisableAfter: durationSchema({ min: 1000, max: TIMER_MAX_MS * 30 }).prefault('5d'),
+  /** Consecutive failed attempts that open an endpoint's circuit (pause it, then probe). */
   circuitBreakerAfter: intSchema(1, 10_000).default(5),
+  /** ms the circuit stays open at first; doubles with each failed probe, up to 32x. */
   circuitBreakerCooldown: durationSchema({ min: 1, max: TIMER_MAX_MS }).prefault('30s'),
-  // At least an hour: the pruner runs hourly, and 0 ("keep nothing") would delete the log a
-  // failed delivery needs for a manual retry before anyone could look at it.
+  /**
+   * ms finished deliveries (with their attempts) and the events no delivery needs are kept. At least
+   * an hour: the pruner runs hourly, and 0 ("keep nothing") would delete the log a failed delivery
+   * needs for a manual retry before anyone could look at it.
+   */
   retention: durationSchema({ min: 3_600_000 }).prefault('30d'),
+  /** Most subscriptions there may be (config file, API and REST hooks together). */
   maxSubscriptions: intSchema(1, 100_000).default(DEFAULTS.maxSubscriptions),
 });
 
@@ -369,10 +293,10 @@ export const configSchema = configShapeSchema.superRefine((value, ctx) => {
   }
 });
 
-// Compile-time guarantee that the schema produces exactly the documented Config type.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const _configTypeMatches: Same<z.output<typeof configSchema>, Config> = true;
-void _configTypeMatches;
+/** The config as loaded: what the schemas produce (defaults filled in, durations in ms). */
+export type Config = z.output<typeof configSchema>;
+export type SourceConfig = z.output<typeof sourceSchema>;
+export type SubscriptionConfig = z.output<typeof subscriptionSchema>;
 
 export type ValidationResult = { ok: true; config: Config } | { ok: false; problems: PathProblem[] };
 

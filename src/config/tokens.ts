@@ -12,12 +12,6 @@ export const ADMIN_TOKEN_NAME = 'admin';
 export const METRICS_AUTH_MODES = ['none', 'token'] as const;
 export type MetricsAuthMode = (typeof METRICS_AUTH_MODES)[number];
 
-export interface NamedToken {
-  name: string;
-  token: string;
-  scopes: TokenScope[];
-}
-
 const MIN_TOKEN_LENGTH = 24;
 
 /**
@@ -37,6 +31,7 @@ export const namedTokenSchema = z.strictObject({
   token: tokenSchema,
   scopes: z.array(z.enum(TOKEN_SCOPES)).min(1),
 });
+export type NamedToken = z.output<typeof namedTokenSchema>;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -1,7 +1,8 @@
 // One HTTP attempt to a subscriber: undici, no redirects, a hard per-attempt timeout, a capped body read.
 import type { Dispatcher } from 'undici';
-import { truncateUtf8, type Redactor } from '../util/redact.js';
+import { truncateUtf8, urlCredentials, type Redactor } from '../util/redact.js';
 import { invalidHeader } from '../util/http-headers.js';
+import { describeNetworkError } from '../util/network-error.js';
 
 export interface SendInput {
   url: string;
@@ -37,29 +38,6 @@ export function withUrlCredentials(url: string, headers: Record<string, string>)
   u.password = '';
   const hasAuthorization = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
   return { url: u.toString(), headers: hasAuthorization ? headers : { ...headers, authorization: credentials.authorization } };
-}
-
-/** A URL's userinfo, decoded, and the Basic authorization it stands for; null when it has none. */
-export function urlCredentials(url: string): { user: string; password: string; authorization: string } | null {
-  if (!url.includes('@')) return null;
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return null;
-  }
-  if (!u.username && !u.password) return null;
-  const user = safeDecode(u.username);
-  const password = safeDecode(u.password);
-  return { user, password, authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 /** How much of a receiver's response we keep for the attempt log. */
@@ -270,7 +248,7 @@ class Attempt implements Dispatcher.DispatchHandler {
     const ended = this.ended === 'enough' ? null : this.ended;
     const status = this.statusCode;
     if (status === null) {
-      const error = ended === 'timeout' ? `timed out after ${this.input.timeoutMs} ms` : ended === 'shutdown' ? 'aborted: relay shutting down' : describeNetworkError(err);
+      const error = ended === 'timeout' ? `timed out after ${this.input.timeoutMs} ms` : ended === 'shutdown' ? 'aborted: relay shutting down' : describeNetworkError(err, { peer: 'the receiver' });
       return { statusCode: null, error, responseExcerpt: null, responseHeaders: null, durationMs, retryAfterHeader: null };
     }
     const excerpt = this.excerpt();
@@ -279,7 +257,7 @@ class Attempt implements Dispatcher.DispatchHandler {
       // connection may come from a proxy in front of a receiver that never finished. At-least-once
       // means it is retried. Cut short by shutdown, it counts as not attempted (the lease is released).
       if (ended === 'shutdown') return { statusCode: null, error: 'aborted: relay shutting down', responseExcerpt: null, responseHeaders: null, durationMs, retryAfterHeader: null };
-      const problem = ended === 'timeout' ? `timed out after ${this.input.timeoutMs} ms` : describeNetworkError(err);
+      const problem = ended === 'timeout' ? `timed out after ${this.input.timeoutMs} ms` : describeNetworkError(err, { peer: 'the receiver' });
       return { statusCode: status, error: `${problem} while reading the response body (HTTP ${status})`, responseExcerpt: excerpt, responseHeaders: this.headers(), durationMs, retryAfterHeader: this.retryAfter };
     }
     return {
@@ -315,11 +293,4 @@ class Attempt implements Dispatcher.DispatchHandler {
 function describeStatus(status: number): string {
   if (status >= 300 && status < 400) return `HTTP ${status}: redirects are not followed`;
   return `HTTP ${status}`;
-}
-
-function describeNetworkError(err: unknown): string {
-  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = e.code ?? e.cause?.code;
-  const message = e.cause?.message ?? e.message ?? String(err);
-  return code ? `${code}: ${message}` : message;
 }

@@ -45,3 +45,5 @@ export const payloadOptionsSchema = z
     description: 'Compact payloads: what the webhook body leaves out. Signatures cover exactly the bytes sent.',
     examples: [{ raw: false }, { mode: 'changes', fields: ['status', 'owner.id'] }],
   });
+
+export type PayloadOptions = z.output<typeof payloadOptionsSchema>;

@@ -1,5 +1,9 @@
-// Cuts secrets out of text we show (attempt-log excerpts, vendor error messages), in whatever form the
-// other side echoed them: raw, JSON-escaped (`\"`, `\/`, `\u0041`) or URL-encoded (`%2F`, `+`).
+// Secret scrubbing, every rule once: what counts as secret (credential headers, URL userinfo, signing
+// secrets, vendor keys) and the redactor that cuts it out of text we show (attempt-log excerpts and
+// headers, vendor error messages), in whatever form the other side echoed it: raw, JSON-escaped
+// (`\"`, `\/`, `\u0041`) or URL-encoded (`%2F`, `+`).
+import { identity, jsonUnescaped, percentDecoded, type View } from './redact-views.js';
+
 export const REDACTED = '[redacted]';
 
 export interface RedactorOptions {
@@ -18,19 +22,6 @@ export interface RedactorOptions {
  * character of three UTF-8 bytes (a surrogate pair gives twelve for two units, `\uXXXX` six).
  */
 const MAX_FORM_CHARS_PER_UNIT = 9;
-
-/**
- * A text and, for each of its characters, the span of the original text it was decoded from. The
- * secrets are searched for in the text itself and in its decoded views, so an escape anywhere in a
- * secret (PHP's `\/`, Python's `\u00e9`, a form-encoded `+`) cannot hide it; what is cut is the span
- * in the original.
- */
-interface View {
-  text: string;
-  /** Where the view's character i starts in the original, and where it ends. */
-  start(i: number): number;
-  end(i: number): number;
-}
 
 export class Redactor {
   private readonly secrets: string[];
@@ -160,80 +151,108 @@ export function truncateUtf8(text: string, maxBytes: number): string {
   return new TextDecoder().decode(bytes, { stream: true });
 }
 
-function identity(text: string): View {
-  return { text, start: (i) => i, end: (i) => i + 1 };
+/** At most max characters of redacted text, never ending inside a [redacted] mark; a cut is shown with an ellipsis. */
+export function clipRedacted(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = max - 1;
+  const mark = text.lastIndexOf(REDACTED, cut);
+  if (mark !== -1 && mark + REDACTED.length > cut) cut = mark;
+  return `${text.slice(0, cut)}…`;
 }
 
-function mapped(out: string[], start: number[], end: number[]): View {
-  return { text: out.join(''), start: (i) => start[i]!, end: (i) => end[i]! };
-}
-
-const JSON_ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-
-/** The text with JSON string escapes decoded (`\"`, `\\`, `\/`, `\n`, `\uXXXX` in either case). */
-function jsonUnescaped(text: string): View {
-  const out: string[] = [];
-  const start: number[] = [];
-  const end: number[] = [];
-  const push = (ch: string, from: number, to: number) => {
-    out.push(ch);
-    start.push(from);
-    end.push(to);
-  };
-  for (let i = 0; i < text.length; ) {
-    if (text[i] === '\\' && i + 1 < text.length) {
-      const c = text[i + 1]!;
-      const simple = Object.hasOwn(JSON_ESCAPES, c) ? JSON_ESCAPES[c] : undefined;
-      if (simple !== undefined) {
-        push(simple, i, i + 2);
-        i += 2;
-        continue;
-      }
-      const hex = text.slice(i + 2, i + 6);
-      if (c === 'u' && /^[0-9a-fA-F]{4}$/.test(hex)) {
-        push(String.fromCharCode(parseInt(hex, 16)), i, i + 6);
-        i += 6;
-        continue;
-      }
-    }
-    push(text[i]!, i, i + 1);
-    i++;
+/** A URL's userinfo, decoded, and the Basic authorization it stands for; null when it has none. */
+export function urlCredentials(url: string): { user: string; password: string; authorization: string } | null {
+  if (!url.includes('@')) return null;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
   }
-  return mapped(out, start, end);
+  if (!u.username && !u.password) return null;
+  const user = safeDecode(u.username);
+  const password = safeDecode(u.password);
+  return { user, password, authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
 }
 
-/** The text with `%XX` sequences that form UTF-8 characters decoded, and `+` as a space when asked. */
-function percentDecoded(text: string, plusIsSpace: boolean): View {
-  const out: string[] = [];
-  const start: number[] = [];
-  const end: number[] = [];
-  const byteAt = (i: number): number | null =>
-    text[i] === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3)) ? parseInt(text.slice(i + 1, i + 3), 16) : null;
-  for (let i = 0; i < text.length; ) {
-    const lead = byteAt(i);
-    if (lead !== null) {
-      const n = lead < 0x80 ? 1 : lead >= 0xc2 && lead < 0xe0 ? 2 : lead >= 0xe0 && lead < 0xf0 ? 3 : lead >= 0xf0 && lead < 0xf5 ? 4 : 0;
-      const bytes = [lead];
-      for (let k = 1; k < n; k++) {
-        const b = byteAt(i + 3 * k);
-        if (b === null || (b & 0xc0) !== 0x80) break;
-        bytes.push(b);
-      }
-      const decoded = n > 0 && bytes.length === n ? Buffer.from(bytes).toString('utf8') : '\uFFFD';
-      if (!decoded.includes('\uFFFD')) {
-        for (const unit of decoded.split('')) {
-          out.push(unit);
-          start.push(i);
-          end.push(i + 3 * n);
-        }
-        i += 3 * n;
-        continue;
-      }
-    }
-    out.push(plusIsSpace && text[i] === '+' ? ' ' : text[i]!);
-    start.push(i);
-    end.push(i + 1);
-    i++;
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
   }
-  return mapped(out, start, end);
+}
+
+/**
+ * Credentials in a URL's userinfo (`https://user:password@host`, or a token as the user name) shown
+ * as `***`, as header values are never shown. A URL without them is returned exactly as given.
+ */
+export function maskUrlCredentials(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return url;
+  }
+  if (!u.username && !u.password) return url;
+  if (u.password) u.password = '***';
+  else u.username = '***';
+  return u.toString();
+}
+
+const SIGNING_SECRET_PREFIX = 'whsec_';
+
+/** A signing secret whole, and the base64 key after whsec_ (also as base64url). */
+export function signingSecretParts(secret: string): string[] {
+  return secret.startsWith(SIGNING_SECRET_PREFIX) ? [secret, ...withBase64Url(secret.slice(SIGNING_SECRET_PREFIX.length))] : [secret];
+}
+
+/** What of a subscription is secret (its shape, so util/ needs nothing from store/). */
+export interface SubscriptionSecretsOf {
+  url: string;
+  headers: Record<string, string>;
+  secret: string;
+  previousSecrets: ReadonlyArray<{ secret: string }>;
+}
+
+/**
+ * Everything a receiver could echo that is secret: header values (and the token inside an
+ * Authorization value), the URL's user and password with the Basic value made of them, and the
+ * signing secrets, current and previous, whole and as the base64 key after whsec_.
+ */
+export function subscriptionSecrets(sub: SubscriptionSecretsOf): string[] {
+  const out: string[] = [];
+  for (const value of Object.values(sub.headers)) out.push(...credentialParts(value));
+  const credentials = urlCredentials(sub.url);
+  if (credentials) {
+    out.push(credentials.user, credentials.password, ...credentialParts(credentials.authorization));
+  }
+  // Every earlier secret still stored, in its grace period or not: a receiver may echo any of them.
+  for (const secret of [sub.secret, ...sub.previousSecrets.map((p) => p.secret)]) out.push(...signingSecretParts(secret));
+  return out;
+}
+
+// One redactor per subscription as read from the store: a changed subscription is a new object.
+const subscriptionRedactors = new WeakMap<SubscriptionSecretsOf, Redactor>();
+
+/** The redactor for a subscription's attempt log (response excerpt and headers). */
+export function subscriptionRedactor(sub: SubscriptionSecretsOf): Redactor {
+  let redactor = subscriptionRedactors.get(sub);
+  if (!redactor) subscriptionRedactors.set(sub, (redactor = new Redactor(subscriptionSecrets(sub))));
+  return redactor;
+}
+
+/**
+ * The redactor for a vendor's error bodies, from the source's auth header values. Error messages
+ * quote the vendor's body, and they end up in logs and on GET /v1/sources: a vendor echoing the key
+ * it was sent ("invalid key abc...") must not leak it, escaped, encoded or cut short. Keys are
+ * random, so eight of their characters in a row are never there by chance. Of "Bearer <key>" only
+ * the token: the scheme word is no secret, and in fragments it would match prose.
+ */
+export function vendorKeyRedactor(authHeaders: Record<string, string>): Redactor {
+  const keys = Object.values(authHeaders).flatMap((v) => {
+    const parts = credentialParts(v);
+    return parts.length > 1 ? parts.slice(1) : parts;
+  });
+  return new Redactor(keys, { minLength: 8, fragmentsFrom: 8 });
 }

@@ -3,7 +3,9 @@ import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import pRetry from 'p-retry';
 import { formatDuration } from '../config/duration.js';
 import { RelayError } from '../util/errors.js';
-import { REDACTED, Redactor, credentialParts } from '../util/redact.js';
+import { clipRedacted, vendorKeyRedactor, type Redactor } from '../util/redact.js';
+import { describeNetworkError } from '../util/network-error.js';
+import { parseRetryAfter } from '../util/retry-after.js';
 import { RequestBudget, type RequestPriority } from './budget.js';
 
 export class VendorError extends RelayError {
@@ -51,12 +53,7 @@ export class VendorHttp {
   private readonly origin: string;
   requestCount = 0;
   readonly budget: RequestBudget;
-  /**
-   * Error messages quote the vendor's body, and they end up in logs and on GET /v1/sources: a
-   * vendor echoing the key it was sent ("invalid key abc...") must not leak it, escaped, encoded or
-   * cut short. Keys are random, so eight of their characters in a row are never there by chance.
-   * Only error bodies pass here; lead data is never altered.
-   */
+  /** Cuts the source's keys out of quoted error bodies (util/redact.ts); lead data is never altered. */
   private readonly redactor: Redactor;
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
@@ -66,12 +63,7 @@ export class VendorHttp {
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/$/, '');
     this.budget = opts.budget ?? new RequestBudget([]);
-    // The token of "Bearer <key>": the scheme word is no secret, and in fragments it would match prose.
-    const keys = Object.values(opts.headers).flatMap((v) => {
-      const parts = credentialParts(v);
-      return parts.length > 1 ? parts.slice(1) : parts;
-    });
-    this.redactor = new Redactor(keys, { minLength: 8, fragmentsFrom: 8 });
+    this.redactor = vendorKeyRedactor(opts.headers);
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.pool = new Pool(this.origin, {
@@ -145,7 +137,7 @@ export class VendorHttp {
         });
       } catch (err) {
         if (signal.aborted) throw err;
-        const problem = timedOut ? `timed out waiting for the response (requestTimeout ${formatDuration(this.timeoutMs)})` : networkProblem(err, 'no response');
+        const problem = timedOut ? `timed out waiting for the response (requestTimeout ${formatDuration(this.timeoutMs)})` : describeNetworkError(err, { peer: 'the vendor', timeoutSetting: 'requestTimeout' });
         throw new VendorError('vendor_unreachable', `${where}: ${problem}`, null, null, true);
       }
       let text: string;
@@ -164,7 +156,7 @@ export class VendorHttp {
         }
         const problem = timedOut
           ? `timed out: the response body stalled part-way or came in too slowly (requestTimeout ${formatDuration(this.timeoutMs)} covers headers and body)`
-          : networkProblem(err, 'body');
+          : describeNetworkError(err, { peer: 'the vendor', phase: 'body', timeoutSetting: 'requestTimeout' });
         throw new VendorError('vendor_unreachable', `${where}: ${problem}`, null, null, true);
       }
       return this.answer(where, res, text);
@@ -208,42 +200,15 @@ export class VendorHttp {
     const message = vendorMessage(text);
     if (message === null) return this.describeBody(text);
     // Redacted first, then clipped: max counts what is shown, a whole key is ten characters.
-    const shown = clip(this.redactor.redactHead(message, LOOK_CHARS), max);
+    const shown = clipRedacted(this.redactor.redactHead(message, LOOK_CHARS), max);
     return message.length > LOOK_CHARS && !shown.endsWith('…') ? `${shown}…` : shown;
   }
 
   private describeBody(text: string): string {
     const t = text.trimStart();
     if (!t) return 'empty body';
-    return `body starts ${JSON.stringify(clip(this.redactor.redactHead(t, LOOK_CHARS), 60))}`;
+    return `body starts ${JSON.stringify(clipRedacted(this.redactor.redactHead(t, LOOK_CHARS), 60))}`;
   }
-}
-
-/**
- * What went wrong on the wire, in words an operator can act on. undici says "other side closed" or
- * "read ECONNRESET" for a reset and "Body Timeout Error" for a stalled body; the message keeps its
- * words and adds which it was.
- */
-function networkProblem(err: unknown, phase: 'no response' | 'body'): string {
-  if (err instanceof undiciErrors.HeadersTimeoutError) return 'timed out waiting for the response (requestTimeout)';
-  if (err instanceof undiciErrors.BodyTimeoutError) return 'timed out: the response body stalled part-way (requestTimeout)';
-  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-  const code = e.code ?? e.cause?.code;
-  const message = e.message || String(err);
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || /other side closed|socket hang up/i.test(message)) {
-    return `connection reset by the vendor${phase === 'body' ? ' mid-body' : ''} (${message})`;
-  }
-  if (code === 'ECONNREFUSED') return `connection refused (${message})`;
-  return phase === 'body' ? `response body failed: ${message}` : message;
-}
-
-/** Retry-After as delay-seconds or an HTTP date; null when absent or unparseable. */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | null {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (!v) return null;
-  if (/^\d+(\.\d+)?$/.test(v.trim())) return Math.round(Number(v) * 1000);
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
@@ -271,13 +236,4 @@ function vendorMessage(text: string): string | null {
   if (typeof err === 'string') return err;
   if (err && typeof err === 'object' && typeof (err as Record<string, unknown>).message === 'string') return (err as Record<string, unknown>).message as string;
   return '';
-}
-
-/** At most max characters, never ending inside a [redacted] mark; a cut is shown with an ellipsis. */
-function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = max - 1;
-  const mark = text.lastIndexOf(REDACTED, cut);
-  if (mark !== -1 && mark + REDACTED.length > cut) cut = mark;
-  return `${text.slice(0, cut)}…`;
 }

@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Hono } from 'hono';
 import { notFound } from '../errors.js';
-import { openApiJson } from '../openapi.js';
+import { describeRoute, type RouteDoc, type RouterRoute } from '../describe.js';
+import { buildOpenApiDocument } from '../openapi.js';
 
 /** The only files served from swagger-ui-dist: a request names a key here, never a path. */
 const ASSETS: Readonly<Record<string, string>> = {
@@ -45,15 +46,31 @@ const INIT_JS = `window.ui = SwaggerUIBundle({
 });
 `;
 
+/** What each route says about itself in /openapi.json (src/api/describe.ts). */
+const DOCS = {
+  getOpenApi: {
+    operationId: 'getOpenApi', tag: 'Docs', summary: 'This document (no auth)',
+    responses: { 200: { description: 'The OpenAPI 3.1 document.', contentType: 'application/json' } },
+  },
+  getDocs: {
+    operationId: 'getDocs', tag: 'Docs', summary: 'This document, browsable (no auth, works offline)',
+    responses: { 200: { description: 'An HTML page (Swagger UI).', contentType: 'text/html' } },
+  },
+} satisfies Record<string, RouteDoc>;
+
 const assetDir = () => dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
-export function docsRoutes() {
+/** `routes`: every route the API serves, read when the document is first asked for (built once). */
+export function docsRoutes(routes: () => readonly RouterRoute[]) {
   const app = new Hono();
   const cache = new Map<string, Buffer>();
 
-  app.get('/openapi.json', (c) => c.body(openApiJson(), 200, { 'content-type': 'application/json; charset=utf-8' }));
+  let json: string | undefined;
+  app.get('/openapi.json', describeRoute(DOCS.getOpenApi), (c) =>
+    c.body((json ??= JSON.stringify(buildOpenApiDocument(routes()))), 200, { 'content-type': 'application/json; charset=utf-8' }),
+  );
 
-  app.get('/docs', (c) => c.html(PAGE));
+  app.get('/docs', describeRoute(DOCS.getDocs), (c) => c.html(PAGE));
 
   app.get('/docs/:file', (c) => {
     const file = c.req.param('file');

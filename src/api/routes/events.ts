@@ -3,12 +3,15 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { RelayControl } from '../control.js';
 import type { StoredEvent } from '../../store/index.js';
-import { EVENT_TYPES, sourceIdSchema } from '../../config/index.js';
+import { sourceIdSchema } from '../../config/index.js';
+import { WEBHOOK_TYPES } from '../../model.js';
 import { pageLimitSchema } from '../schemas/common.js';
 import { parseQuery } from '../validate.js';
+import { describeRoute, type RouteDoc } from '../describe.js';
+import { eventLogPageSchema } from '../schemas/events.js';
 
-/** What `type` may name: the detected changes plus test sends. */
-export const EVENT_LOG_TYPES = [...EVENT_TYPES, 'ping'] as const;
+/** What `type` may name: the detected changes plus test sends (src/model.ts). */
+export const EVENT_LOG_TYPES = WEBHOOK_TYPES;
 
 const TYPES_HINT = `must be one or more of ${EVENT_LOG_TYPES.join(', ')}, comma separated`;
 
@@ -79,10 +82,28 @@ function present(e: StoredEvent) {
   };
 }
 
+/** What each route says about itself in /openapi.json (src/api/describe.ts). */
+const DOCS = {
+  listEvents: {
+    operationId: 'listEvents', tag: 'Events', summary: 'The event log, newest first',
+    query: eventsQuerySchema,
+    queryDocs: {
+      type: `One or more of ${EVENT_LOG_TYPES.join(', ')}, comma separated.`,
+      source: 'A source id.',
+      lead: 'A lead id: with source, in that source; without it, in every source.',
+      since: "On the event's createdAt, inclusive: an ISO 8601 date-time with a time zone (2026-05-14T15:30:00Z) or a date (2026-05-14, midnight UTC).",
+      until: 'As since, exclusive; must be later than since.',
+      limit: '1 to 200, default 50.',
+      cursor: "The previous page's nextCursor (opaque).",
+    },
+    responses: { 200: { description: 'One page of events.', schema: eventLogPageSchema } },
+  },
+} satisfies Record<string, RouteDoc>;
+
 export function eventRoutes(relay: RelayControl) {
   const app = new Hono();
 
-  app.get('/', async (c) => {
+  app.get('/', describeRoute(DOCS.listEvents), async (c) => {
     const q = parseQuery(c, eventsQuerySchema);
     const limit = q.limit ?? 50;
     const rows = await relay.store.events.list({

@@ -6,6 +6,8 @@ import type { RelayControl } from '../control.js';
 import { compileFilter, explainFilter, filterSchema, parseFilter } from '../../filters/index.js';
 import { notFound } from '../errors.js';
 import { parseJsonBody } from '../validate.js';
+import { describeRoute, type RouteDoc } from '../describe.js';
+import { filterTestResultSchema } from '../schemas/filters.js';
 
 export const filterTestSchema = z
   .strictObject({
@@ -18,10 +20,23 @@ export const filterTestSchema = z
   })
   .refine((b) => (b.event === undefined) !== (b.eventId === undefined), { error: 'give either event (a webhook body) or eventId', path: ['event'] });
 
+/** What each route says about itself in /openapi.json (src/api/describe.ts). */
+const DOCS = {
+  testFilter: {
+    operationId: 'testFilter', tag: 'Filters', summary: 'Does a filter match an event, and if not, which condition failed',
+    description:
+      'Give `filter` and either `event` (a webhook body) or `eventId` (an event of the event log). Changes nothing. ' +
+      'Example: {"filter": {"data.lead.status": {"$to": "won"}}, "eventId": "evt_01M88Z0XMVPJAEM4DXA2J8NQ8D"}.',
+    body: filterTestSchema,
+    responses: { 200: { description: 'Whether it matches; when not, the first failing condition.', schema: filterTestResultSchema } },
+    errors: [404],
+  },
+} satisfies Record<string, RouteDoc>;
+
 export function filterRoutes(relay: RelayControl) {
   const app = new Hono();
 
-  app.post('/test', async (c) => {
+  app.post('/test', describeRoute(DOCS.testFilter), async (c) => {
     const body = await parseJsonBody(c, filterTestSchema);
     let event: unknown = body.event;
     if (body.eventId !== undefined) {

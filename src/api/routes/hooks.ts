@@ -17,6 +17,8 @@ import { parseJsonBody } from '../validate.js';
 import { hookSamples } from '../hook-samples.js';
 import { subscriptionGuards } from './subscription-guards.js';
 import { presentUrl } from '../present.js';
+import { describeRoute, type RouteDoc } from '../describe.js';
+import { hookSamplesSchema, hookSchema } from '../schemas/hooks.js';
 
 export const createHookSchema = z.strictObject({
   target_url: webhookUrlSchema,
@@ -31,12 +33,34 @@ export function presentHook(sub: Subscription) {
   return { id: sub.id, event: sub.events[0] ?? '*', target_url: presentUrl(sub.url), sources: sub.sources, filter: sub.filter, payload: sub.payload };
 }
 
+/** What each route says about itself in /openapi.json (src/api/describe.ts). */
+const DOCS = {
+  createHook: {
+    operationId: 'createHook', tag: 'REST hooks', summary: 'Subscribe a REST hook (Zapier)',
+    body: createHookSchema,
+    responses: { 201: { description: 'Created.', schema: hookSchema } },
+    errors: [409],
+  },
+  deleteHook: {
+    operationId: 'deleteHook', tag: 'REST hooks', summary: 'Unsubscribe a REST hook',
+    params: { id: 'The hook id.' },
+    responses: { 204: { description: 'Removed.' } },
+    errors: [404],
+  },
+  getHookSamples: {
+    operationId: 'getHookSamples', tag: 'REST hooks', summary: "Sample payloads for a trigger's field mapping",
+    params: { type: 'An event type or pattern (lead.created, lead.*, *).' },
+    responses: { 200: { description: 'Sample webhook bodies.', schema: hookSamplesSchema } },
+    errors: [404],
+  },
+} satisfies Record<string, RouteDoc>;
+
 export function hookRoutes(relay: RelayControl) {
   const app = new Hono();
   const { store, clock } = relay;
   const guards = subscriptionGuards(relay);
 
-  app.post('/', async (c) => {
+  app.post('/', describeRoute(DOCS.createHook), async (c) => {
     const body = await parseJsonBody(c, createHookSchema);
     guards.checkSources(body.sources);
     await guards.checkTarget(body.target_url, 'target_url');
@@ -64,7 +88,7 @@ export function hookRoutes(relay: RelayControl) {
     return c.json(presentHook(sub), 201);
   });
 
-  app.get('/samples/:type', (c) => {
+  app.get('/samples/:type', describeRoute(DOCS.getHookSamples), (c) => {
     const type = c.req.param('type');
     const idOf = (vendor: string) => relay.sources.find((s) => s.vendor === vendor)?.id;
     const samples = hookSamples(type, { mega: idOf('mega'), apten: idOf('apten') });
@@ -74,7 +98,7 @@ export function hookRoutes(relay: RelayControl) {
     return c.json(samples);
   });
 
-  app.delete('/:id', async (c) => {
+  app.delete('/:id', describeRoute(DOCS.deleteHook), async (c) => {
     const id = c.req.param('id');
     const sub = await store.subscriptions.get(id);
     const caller = c.get('caller');

@@ -21,6 +21,8 @@ import { pageLimitSchema } from '../schemas/common.js';
 import { parseJsonBody, parseQuery } from '../validate.js';
 import { subscriptionGuards } from './subscription-guards.js';
 import { changeSubscription } from '../subscription-service.js';
+import { describeRoute, type RouteDoc } from '../describe.js';
+import { subscriptionListSchema, subscriptionSchema, subscriptionWithSecretSchema, updatedSubscriptionSchema } from '../schemas/subscriptions.js';
 
 const eventsSchema = z.array(eventTypeFilterSchema).min(1).max(20);
 const sourcesSchema = z.array(sourceIdSchema).min(1).max(100);
@@ -83,6 +85,41 @@ export const updateSubscriptionSchema = z
   .refine((p) => Object.keys(p).length > 0, { error: 'at least one field to change is required' })
   .refine((p) => !p.replayMissed || p.enabled === true, { error: 'replayMissed goes with enabled: true', path: ['replayMissed'] });
 
+/** What each route says about itself in /openapi.json (src/api/describe.ts). */
+const subId = { id: 'The subscription id.' };
+const DOCS = {
+  createSubscription: {
+    operationId: 'createSubscription', tag: 'Subscriptions', summary: 'Subscribe a URL',
+    description: 'At most delivery.maxSubscriptions subscriptions (config, API and REST hooks together); past that, 409 subscription_limit_reached.',
+    body: createSubscriptionSchema,
+    responses: { 201: { description: 'Created; the only answer that carries the secret besides GET …/secret.', schema: subscriptionWithSecretSchema } },
+    errors: [409],
+  },
+  listSubscriptions: {
+    operationId: 'listSubscriptions', tag: 'Subscriptions', summary: 'The subscriptions (without secrets), oldest first',
+    query: listSubscriptionsQuerySchema,
+    queryDocs: { limit: '1 to 200, default 50.', cursor: "The previous page's nextCursor (opaque)." },
+    responses: { 200: { description: 'One page of subscriptions.', schema: subscriptionListSchema } },
+  },
+  getSubscription: {
+    operationId: 'getSubscription', tag: 'Subscriptions', summary: 'One subscription', params: subId,
+    responses: { 200: { description: 'The subscription.', schema: subscriptionSchema } },
+    errors: [404],
+  },
+  updateSubscription: {
+    operationId: 'updateSubscription', tag: 'Subscriptions', summary: 'Change a subscription',
+    description: 'A config-file subscription can only change enabled (anything else is 409 managed_by_config).',
+    params: subId, body: updateSubscriptionSchema,
+    responses: { 200: { description: 'The subscription after the change.', schema: updatedSubscriptionSchema } },
+    errors: [404, 409],
+  },
+  deleteSubscription: {
+    operationId: 'deleteSubscription', tag: 'Subscriptions', summary: 'Remove a subscription', params: subId,
+    responses: { 204: { description: 'Removed; its queued deliveries are dropped.' } },
+    errors: [404, 409],
+  },
+} satisfies Record<string, RouteDoc>;
+
 export function subscriptionRoutes(relay: RelayControl) {
   const app = new Hono();
   const { store, clock } = relay;
@@ -90,7 +127,7 @@ export function subscriptionRoutes(relay: RelayControl) {
   const nowIso = () => new Date(clock.now()).toISOString();
   const present = (s: Subscription, filtered?: Map<string, number>) => presentSubscription(s, clock.now(), relay.fingerprintKey, filtered?.get(s.id) ?? 0);
 
-  app.post('/', async (c) => {
+  app.post('/', describeRoute(DOCS.createSubscription), async (c) => {
     const body = await parseJsonBody(c, createSubscriptionSchema);
     guards.checkSources(body.sources);
     await guards.checkTarget(body.url);
@@ -118,7 +155,7 @@ export function subscriptionRoutes(relay: RelayControl) {
   });
 
   // Paged like the deliveries and the event log: there may be up to delivery.maxSubscriptions.
-  app.get('/', async (c) => {
+  app.get('/', describeRoute(DOCS.listSubscriptions), async (c) => {
     const q = parseQuery(c, listSubscriptionsQuerySchema);
     const limit = q.limit ?? 50;
     const [rows, filtered] = await Promise.all([store.subscriptions.listPage({ after: q.cursor, limit: limit + 1 }), store.subscriptions.filteredCounts()]);
@@ -130,19 +167,19 @@ export function subscriptionRoutes(relay: RelayControl) {
     });
   });
 
-  app.get('/:id', async (c) => {
+  app.get('/:id', describeRoute(DOCS.getSubscription), async (c) => {
     const sub = await guards.requireSubscription(c.req.param('id'));
     return c.json(present(sub, await store.subscriptions.filteredCounts()));
   });
 
-  app.patch('/:id', async (c) => {
+  app.patch('/:id', describeRoute(DOCS.updateSubscription), async (c) => {
     const current = await guards.requireSubscription(c.req.param('id'));
     const body = await parseJsonBody(c, updateSubscriptionSchema);
     const { sub, replayed } = await changeSubscription(relay, current, body);
     return c.json({ ...present(sub, await store.subscriptions.filteredCounts()), ...(replayed ? { replayed } : {}) });
   });
 
-  app.delete('/:id', async (c) => {
+  app.delete('/:id', describeRoute(DOCS.deleteSubscription), async (c) => {
     const sub = await guards.requireSubscription(c.req.param('id'));
     if (sub.origin === 'config') {
       throw new ApiError(409, 'managed_by_config', `subscription "${sub.id}" is defined in the config file; remove it there`);

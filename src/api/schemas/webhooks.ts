@@ -1,11 +1,10 @@
 // The webhook bodies of docs/webhooks.md as zod schemas: documented in /openapi.json
 // under `webhooks`, and checked at compile time against the types the sync engine builds them with.
 import { z } from 'zod';
-import { EVENT_TYPES, VENDORS, type LeadActivity, type NormalizedLead, type WebhookBody, type WebhookData } from '../../model.js';
+import { VENDORS, WEBHOOK_TYPES, type LeadActivity, type NormalizedLead, type WebhookBody, type WebhookData } from '../../model.js';
 import { instantSchema, jsonObjectSchema, jsonValueSchema } from './common.js';
 
-/** Every type a webhook (and the event log) can carry: the detected changes plus test pings. */
-export const WEBHOOK_TYPES = [...EVENT_TYPES, 'ping'] as const;
+export { WEBHOOK_TYPES } from '../../model.js';
 
 export const vendorSchema = z.enum(VENDORS);
 
