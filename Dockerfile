@@ -40,6 +40,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Vendors described in YAML (vendor: rest, src/vendors/rest/README.md): `demo` reads one of them, and
+# a config may start from them.
+COPY examples ./examples
 
 # /data holds the SQLite database (set storage.path: /data/leadrelay.db). The default storage.path,
 # ./data/leadrelay.db, resolves to /app/data, which is linked to the volume so it works as well.

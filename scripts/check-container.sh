@@ -13,6 +13,7 @@ pid=""
 echo "== copying what the Dockerfile COPYs"
 cp package.json package-lock.json tsconfig.json tsconfig.build.json "$work/"
 cp -r src "$work/src"
+cp -r examples "$work/examples"
 
 echo "== RUN npm ci && npm prune --omit=dev --ignore-scripts"
 if ! (cd "$work" && npm ci --no-audit --no-fund > "$work/npm.log" 2>&1 && npm prune --omit=dev --ignore-scripts --no-audit --no-fund >> "$work/npm.log" 2>&1); then

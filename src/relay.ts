@@ -186,6 +186,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
       baseUrl: source.baseUrl,
       vendor: source.vendor,
       headers: entry.headers({ apiKey: source.apiKey, ...settings }),
+      query: entry.query?.({ apiKey: source.apiKey, ...settings }),
       timeoutMs: source.requestTimeout,
       maxResponseBytes: Math.floor(source.maxResponseMb * 1024 * 1024),
       retries: source.maxRetries,

@@ -33,6 +33,8 @@ export interface VendorDefinition<Id extends string = string, S extends Settings
   settings: S;
   /** Request headers that authenticate a source's vendor requests. */
   headers(source: { apiKey: string } & SettingsOf<S>): Record<string, string>;
+  /** Query parameters sent with every request, for vendors that authenticate by query; secrets like header values. */
+  query?(source: { apiKey: string } & SettingsOf<S>): Record<string, string>;
   /** The vendor's documented (or assumed) request limits; a source's `rateLimits` replaces them. */
   rateLimits: readonly RateLimit[];
   /** The adapter for one source (src/vendors/types.ts `VendorAdapter`). */

@@ -30,6 +30,8 @@ export class VendorError extends RelayError {
 export interface VendorHttpOptions {
   baseUrl: string;
   headers: Record<string, string>;
+  /** Query parameters sent with every request (auth by query parameter); secret, like header values. */
+  query?: Record<string, string>;
   /** Vendor name for error messages. */
   vendor: string;
   /** One request, headers and body together (default 30 s). */
@@ -63,7 +65,9 @@ export class VendorHttp {
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/$/, '');
     this.budget = opts.budget ?? new RequestBudget([]);
-    this.redactor = vendorKeyRedactor(opts.headers);
+    // Query auth values are secrets like header values (keyed apart, so a header and a parameter of one name both count).
+    const queryAuth = Object.fromEntries(Object.entries(opts.query ?? {}).map(([k, v]) => [`?${k}`, v]));
+    this.redactor = vendorKeyRedactor({ ...opts.headers, ...queryAuth });
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.pool = new Pool(this.origin, {
@@ -82,7 +86,7 @@ export class VendorHttp {
     signal: AbortSignal,
     priority: RequestPriority = 'scan',
   ): Promise<unknown> {
-    const search = new URLSearchParams();
+    const search = new URLSearchParams(this.opts.query);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, String(v));
     const qs = search.toString();
     const fullPath = `${this.basePath}${path}${qs ? `?${qs}` : ''}`;

@@ -8,8 +8,9 @@ import { apten } from './apten/index.js';
 import { nexusErp } from './nexus-erp/index.js';
 import { penguinmails } from './penguinmails/index.js';
 import { mega } from './mega/index.js';
+import { rest } from './rest/index.js';
 
-export const VENDORS = [apten, nexusErp, penguinmails, mega] as const;
+export const VENDORS = [apten, nexusErp, penguinmails, mega, rest] as const;
 
 /** A vendor's id: `vendor:` in the config, `data.vendor` in webhooks. */
 export type VendorId = (typeof VENDORS)[number]['id'];

@@ -32,6 +32,8 @@ export interface HarnessOptions {
   allowPrivateTargets?: boolean;
   /** Adds a second source, "<id>-b", reading the same simulated account. */
   secondSource?: boolean;
+  /** More sources reading the same simulator: each entry's keys over the simulator's source config. */
+  moreSources?: Array<Record<string, unknown> & { id: string }>;
   /** Another vendor's simulator instead of Apten's. */
   sim?: VendorSimulator;
   /** The source's id (default: "apten" for Apten, else the vendor name). */
@@ -105,6 +107,7 @@ export class Harness {
           ...this.opts.source,
         },
         ...(this.opts.secondSource ? [{ id: `${this.sourceId}-b`, ...simSource, pollInterval: '1h', initialSync: 'emit' }] : []),
+        ...(this.opts.moreSources ?? []).map((s) => ({ ...simSource, pollInterval: '1h', initialSync: this.opts.initialSync ?? 'emit', maxRetries: this.opts.maxRetries ?? 2, ...s })),
       ],
       subscriptions: this.opts.subscriptions?.({ sub: this.sub }) ?? [
         { id: 'all', url: this.sub.url, secret: this.sub.secret },

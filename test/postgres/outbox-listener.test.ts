@@ -15,8 +15,9 @@ afterEach(async () => {
 
 async function listenerPids(admin: pg.Client, replicaId: string): Promise<number[]> {
   const { rows } = await admin.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN leadrelay_%'`,
-    [`leadrelay/${replicaId}`],
+    // By its own application_name: its last query is mostly the 200 ms probe's, not the LISTEN.
+    `SELECT pid FROM pg_stat_activity WHERE application_name = $1`,
+    [`leadrelay/${replicaId} (listen)`],
   );
   return rows.map((r) => r.pid);
 }

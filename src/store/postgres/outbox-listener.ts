@@ -18,6 +18,15 @@ export interface OutboxListenerOptions {
   onError?: (err: Error) => void;
 }
 
+/**
+ * The LISTEN connection names itself apart from the pool's, so an operator (or a test) can tell it
+ * in pg_stat_activity: its last query is the probe's SELECT 1, not its LISTEN, most of the time.
+ */
+export function listenerConfig(config: pg.ClientConfig): pg.ClientConfig {
+  const name = config.application_name ?? 'leadrelay';
+  return { ...config, application_name: `${name.slice(0, 63 - ' (listen)'.length)} (listen)` };
+}
+
 export class OutboxListener {
   private readonly listeners = new Set<() => void>();
   private readonly syncListeners = new Set<(sourceId: string) => void>();
@@ -86,7 +95,7 @@ export class OutboxListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client(this.config);
+    const client = new pg.Client(listenerConfig(this.config));
     client.on('notification', (n) => {
       if (n.channel === OUTBOX_CHANNEL) this.fire();
       else if (n.channel === SYNC_CHANNEL && n.payload) this.fireSync(n.payload);
