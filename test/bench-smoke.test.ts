@@ -72,7 +72,9 @@ describe('sync benchmarks (smoke)', () => {
 });
 
 // Relay processes from dist/ on a throwaway PostgreSQL server of the benchmark's own (initdb, a free port).
-describe('PostgreSQL and replica benchmarks (smoke)', () => {
+// Each test starts several processes (relays, simulators, a receiver): 16 s for pg-sync on a calm
+// machine, over 30 s at a load average of 14, hence the longer timeout.
+describe('PostgreSQL and replica benchmarks (smoke)', { timeout: 120_000 }, () => {
   let postgres: BenchPostgres;
   beforeAll(async () => {
     postgres = await startBenchPostgres();

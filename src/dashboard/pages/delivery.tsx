@@ -10,7 +10,7 @@ import { ActionButton, Ago, Badge, count } from '../components.js';
 import { Layout } from '../layout.js';
 import { refuse, type DashboardPage } from '../router.js';
 import { seg, sendPage, url, type DashboardEnv, type ViewContext } from '../view.js';
-import { statusTone } from './subscription.js';
+import { statusTone } from './subscription-shared.js';
 
 /** The stored body as indented JSON; as stored when it is not JSON. */
 export function prettyBody(body: string | undefined): string {
