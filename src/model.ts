@@ -1,4 +1,4 @@
-// Shapes every layer shares: the normalized lead and the webhook events of interface.md.
+// Shapes every layer shares: the normalized lead and the webhook events of docs/webhooks.md.
 import { VENDOR_IDS, type VendorId } from './vendors/registry.js';
 
 /** The vendor ids, from the registry (src/vendors/registry.ts). */

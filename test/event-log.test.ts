@@ -1,4 +1,4 @@
-// interface.md "GET /v1/events" (the event log) and README "Retention" (delivery.retention), over
+// interface.md "GET /v1/events" (the event log) and docs/delivery.md "Retention" (delivery.retention), over
 // real HTTP against a whole relay; old rows are made by backdating them through a second connection.
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';

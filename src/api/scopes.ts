@@ -1,4 +1,4 @@
-// Which token scopes open which routes: the one table the auth middleware checks (README "Tokens").
+// Which token scopes open which routes: the one table the auth middleware checks (docs/admin-api.md "Tokens").
 import type { TokenScope } from '../config/index.js';
 
 interface Rule {

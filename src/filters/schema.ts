@@ -30,7 +30,7 @@ const leadFieldSchema = z
   .max(200)
   .refine((p) => p.split('.').every((seg) => seg !== ''), { error: 'is not a dotted path such as "owner.id"' });
 
-/** A subscription's `payload` (compact payloads); the default is the full body of interface.md. */
+/** A subscription's `payload` (compact payloads); the default is the full body of docs/webhooks.md. */
 export const payloadOptionsSchema = z
   .strictObject({
     raw: z.boolean().optional().meta({ description: 'false: leave lead.raw and previous.raw (the vendor record) out. Default true.' }),

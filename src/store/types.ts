@@ -124,7 +124,7 @@ export interface Subscription {
    * its events/sources select. Checked before it is stored (src/delivery/filter).
    */
   filter: JsonObject | null;
-  /** What of the body it receives (compact payloads); null: the full body of interface.md. */
+  /** What of the body it receives (compact payloads); null: the full body of docs/webhooks.md. */
   payload: PayloadOptions | null;
   enabled: boolean;
   disabledReason: string | null;

@@ -32,7 +32,7 @@ export function changedPaths(before: unknown, after: unknown, prefix = ''): stri
 
 // Leaves are compared without serializing them, and paths gather in one array: sorting keys and
 // stringifying every field of both versions, and concatenating the arrays of every level, was a
-// quarter of the work of announcing an updated Apten lead (bench/SYNC_RESULTS.md).
+// quarter of the work of announcing an updated Apten lead (BENCHMARKS.md "Sync optimizations").
 function collectChanges(before: unknown, after: unknown, prefix: string, out: string[]): void {
   if (isPlainObject(before) && isPlainObject(after)) {
     const keys = Object.keys(before);

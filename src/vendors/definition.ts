@@ -16,7 +16,7 @@ export interface VendorDefinition<Id extends string = string, S extends Settings
   id: Id;
   /** The vendor's name as people write it (docs, the demo). */
   title: string;
-  /** Its row in docs/vendors.md's index (generated: `npm run docs:vendors`); Markdown. */
+  /** Its row in the vendor index of docs/vendors.md and README.md (generated: `npm run docs:vendors`); Markdown. */
   summary: {
     /** How new and changed leads are found. */
     changes: string;

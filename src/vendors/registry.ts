@@ -1,8 +1,8 @@
 // Every vendor the relay can read, one line each (its folder's index.ts exports the entry). Every
 // other vendor list derives from this one: the config's `vendor` enum and vendor-only settings
 // (src/config/schema.ts), VendorName (src/model.ts), the demo, the conformance and fault suites, and
-// the index in docs/vendors.md (checked by test/vendor-registry.test.ts). Adding a vendor:
-// docs/adding-a-vendor.md.
+// the index in docs/vendors.md and README.md (checked by test/vendor-registry.test.ts and
+// test/docs-links.test.ts). Adding a vendor: docs/adding-a-vendor.md.
 import type { VendorDefinition } from './definition.js';
 import { apten } from './apten/index.js';
 import { nexusErp } from './nexus-erp/index.js';

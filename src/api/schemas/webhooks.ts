@@ -1,4 +1,4 @@
-// The webhook bodies of interface.md "Webhooks sent" as zod schemas: documented in /openapi.json
+// The webhook bodies of docs/webhooks.md as zod schemas: documented in /openapi.json
 // under `webhooks`, and checked at compile time against the types the sync engine builds them with.
 import { z } from 'zod';
 import { VENDORS, WEBHOOK_TYPES, type LeadActivity, type NormalizedLead, type WebhookBody, type WebhookData } from '../../model.js';

@@ -2,7 +2,7 @@
 // never stalls a sync page commit or a delivery attempt on the main thread.
 import { Worker } from 'node:worker_threads';
 
-// Measured (bench/SYNC_RESULTS.md): with SQLite's automatic checkpoints (every 1,000 WAL pages), a
+// Measured (BENCHMARKS.md "Sync optimizations"): with SQLite's automatic checkpoints (every 1,000 WAL pages), a
 // commit that crossed the threshold also copied the WAL into the database and fsynced it: a
 // 1,000-lead Apten page took ~90 ms to commit instead of ~10 ms, and a 100-lead Nexus page in an
 // initial sync paid for one every few pages. Here a second connection runs PASSIVE checkpoints,

@@ -210,7 +210,7 @@ interface LeadRow {
 /**
  * A lead as read back. Its JSON is parsed when `lead` is first read: a poll compares most leads by
  * their stored JSON text alone, and parsing both JSON copies of every listed lead was 12% of a
- * 100k-lead full scan (bench/SYNC_RESULTS.md). `lead` is a getter on the prototype (an accessor in
+ * 100k-lead full scan (BENCHMARKS.md "Sync optimizations"). `lead` is a getter on the prototype (an accessor in
  * an object literal made each row slow to build), so spreading a StoredRow leaves it out: copy
  * fields by name, as settleMissing does.
  */

@@ -2,7 +2,7 @@
 // of a write to every lead it lists.
 import type { Migration } from './index.js';
 
-// Measured (bench/SYNC_RESULTS.md, 2 cores): a lead row holds two JSON copies (~1.3 KB), beyond what
+// Measured (BENCHMARKS.md "Sync optimizations", 2 cores): a lead row holds two JSON copies (~1.3 KB), beyond what
 // a WITHOUT ROWID b-tree keeps in a 4 KB page, so every row sat on an overflow chain at a random
 // place in the key order; a 100-lead page then dirtied hundreds of pages (a 1.5 MB WAL commit and a
 // checkpoint per page), and a 100k-lead initial sync ran at ~2.3k leads/s. Stored by rowid, rows stay
