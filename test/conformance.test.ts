@@ -19,13 +19,6 @@ const cases: Array<ConformanceCase & { vendor: string; name: string }> = (
 let h: Harness;
 afterEach(async () => h?.stop());
 
-async function syncAndCollect() {
-  const from = h.sub.accepted.length;
-  const run = await h.sync();
-  expect(run.error).toBeNull();
-  await h.waitIdle();
-  return h.sub.accepted.slice(from);
-}
 
 const leadOf = (w: { body: any }) => w.body.data.lead ?? null;
 
@@ -33,7 +26,7 @@ describe.each(cases)('$name', (c) => {
   it('announces new leads across pages with the normalized shape, and nothing when nothing changed', async () => {
     h = await new Harness({ sim: c.make(), source: c.source }).start();
     const ids = h.vendorSim.seed(10);
-    const created = (await syncAndCollect()).filter((w) => w.type === 'lead.created');
+    const created = (await h.syncAndCollect()).filter((w) => w.type === 'lead.created');
     expect(created.map((w) => leadOf(w).id).sort()).toEqual([...ids].sort());
     for (const w of created) {
       const lead = leadOf(w);
@@ -43,16 +36,16 @@ describe.each(cases)('$name', (c) => {
       expect(Array.isArray(lead.emails) && Array.isArray(lead.phones) && Array.isArray(lead.tags)).toBe(true);
       expect(w.body.data).toMatchObject({ source: h.sourceId, vendor: c.vendor });
     }
-    expect(await syncAndCollect()).toEqual([]);
-    expect(await syncAndCollect()).toEqual([]);
+    expect(await h.syncAndCollect()).toEqual([]);
+    expect(await h.syncAndCollect()).toEqual([]);
   });
 
   it('announces a profile change as lead.updated with previous and changes', async () => {
     h = await new Harness({ sim: c.make(), source: c.source }).start();
     const [id] = h.vendorSim.seed(3);
-    await syncAndCollect();
+    await h.syncAndCollect();
     h.vendorSim.touchLead(id!);
-    const got = (await syncAndCollect()).filter((w) => w.type.startsWith('lead.'));
+    const got = (await h.syncAndCollect()).filter((w) => w.type.startsWith('lead.'));
     expect(got.map((w) => [w.type, leadOf(w).id])).toEqual([['lead.updated', id]]);
     expect(got[0]!.body.data.previous.id).toBe(id);
     expect(got[0]!.body.data.changes.length).toBeGreaterThan(0);
@@ -63,7 +56,7 @@ describe.each(cases)('$name', (c) => {
     // Apten lists only what changed since the cursor: every poll lists everything here, so every lead is re-sent.
     h = await new Harness({ sim: c.make(), source: { ...c.source, ...c.fullListEvery?.(1) } }).start();
     h.vendorSim.seed(10);
-    await syncAndCollect();
+    await h.syncAndCollect();
     let reordered = 0;
     h.vendorSim.failNext(3, {
       kind: 'rewrite',
@@ -74,7 +67,7 @@ describe.each(cases)('$name', (c) => {
       },
     });
     const requestsBefore = h.vendorSim.requests.length;
-    expect(await syncAndCollect()).toEqual([]);
+    expect(await h.syncAndCollect()).toEqual([]);
     expect(reordered).toBe(3); // all three pages of 4, 4 and 2 leads came back reordered
     // PenguinMails reads a lead's details only when its row changed: none did.
     expect(h.vendorSim.requests.slice(requestsBefore).filter((r) => !r.path.endsWith(c.listPath))).toEqual([]);
@@ -83,19 +76,19 @@ describe.each(cases)('$name', (c) => {
   it('announces a deletion once, and never from a single scan that missed a lead', async () => {
     h = await new Harness({ sim: c.make(), source: c.source }).start();
     const ids = h.vendorSim.seed(10);
-    await syncAndCollect();
+    await h.syncAndCollect();
     h.vendorSim.deleteLead(ids[3]!);
-    const first = await syncAndCollect();
+    const first = await h.syncAndCollect();
     if (c.softDeletes) {
       expect(first.map((w) => [w.type, w.body.data.reason])).toEqual([['lead.deleted', 'vendor_deleted']]);
     } else {
       // Missed by one complete scan: not yet deleted.
       expect(first).toEqual([]);
-      const second = await syncAndCollect();
+      const second = await h.syncAndCollect();
       expect(second.map((w) => [w.type, w.body.data.reason, leadOf(w).id])).toEqual([['lead.deleted', 'missing', ids[3]]]);
       expect(leadOf(second[0]!).deleted).toBe(true);
     }
-    expect(await syncAndCollect()).toEqual([]);
+    expect(await h.syncAndCollect()).toEqual([]);
     const source = (await h.api('GET', '/v1/sources')).body.data[0];
     expect(source.leadCount).toBe(9);
     expect(source.deletedLeadCount).toBe(1);
@@ -104,8 +97,8 @@ describe.each(cases)('$name', (c) => {
   it('fails a run on a 500 mid-scan without deleting anything, keeps the pages before it, then recovers', async () => {
     h = await new Harness({ sim: c.make(), source: c.source, maxRetries: 0 }).start();
     h.vendorSim.seed(10);
-    await syncAndCollect();
-    await syncAndCollect(); // two complete scans saw everything
+    await h.syncAndCollect();
+    await h.syncAndCollect(); // two complete scans saw everything
     const newIds = Array.from({ length: 5 }, () => h.vendorSim.createLead()); // more than a page, even incrementally
     // The second list page of the next run fails (maxRetries 0: no retry inside the run), twice.
     for (let run = 0; run < 2; run++) {
@@ -119,7 +112,7 @@ describe.each(cases)('$name', (c) => {
     expect(h.vendorSim.requests.some((r) => r.status === 500)).toBe(true);
     // Absence vendors must not call anything missing from scans that failed half-way.
     expect(h.sub.accepted.filter((w) => w.type === 'lead.deleted')).toEqual([]);
-    await syncAndCollect();
+    await h.syncAndCollect();
     const created = h.sub.accepted.filter((w) => w.type === 'lead.created' && newIds.includes(leadOf(w).id));
     expect(created.map((w) => leadOf(w).id).sort()).toEqual([...newIds].sort()); // each exactly once
     expect(h.sub.accepted.filter((w) => w.type === 'lead.deleted')).toEqual([]);
@@ -141,8 +134,8 @@ describe.each(cases.filter((c) => !c.softDeletes))('$name deletes by absence', (
   async function twoCompleteScansOf25() {
     h = await new Harness({ sim: c.make(), source: c.source, maxRetries: 0 }).start();
     h.vendorSim.seed(25);
-    await syncAndCollect();
-    await syncAndCollect();
+    await h.syncAndCollect();
+    await h.syncAndCollect();
     const s = await source();
     expect(s.lastCompleteScanAt).not.toBeNull();
     return s.lastCompleteScanAt as string;
@@ -159,7 +152,7 @@ describe.each(cases.filter((c) => !c.softDeletes))('$name deletes by absence', (
       expect((await source()).lastCompleteScanAt).toBe(lastComplete);
     }
     expect(h.sub.accepted.filter((w) => w.type === 'lead.deleted')).toEqual([]);
-    expect(await syncAndCollect()).toEqual([]);
+    expect(await h.syncAndCollect()).toEqual([]);
     const s = await source();
     expect(s.lastCompleteScanAt > lastComplete).toBe(true);
     expect([s.leadCount, s.deletedLeadCount]).toEqual([25, 0]);
@@ -192,10 +185,10 @@ describe.each(cases.filter((c) => !c.softDeletes))('$name deletes by absence', (
   it('holds 3 of 10 deletes with maxDeleteShare 0.2, and sends 2 of 10', async () => {
     h = await new Harness({ sim: c.make(), source: { ...c.source, maxDeleteShare: 0.2 } }).start();
     const ids = h.vendorSim.seed(10);
-    await syncAndCollect();
+    await h.syncAndCollect();
     for (const id of ids.slice(0, 3)) h.vendorSim.deleteLead(id);
-    await syncAndCollect();
-    expect(await syncAndCollect()).toEqual([]);
+    await h.syncAndCollect();
+    expect(await h.syncAndCollect()).toEqual([]);
     const held = await source();
     expect(held.warning.code).toBe('deletes_held');
     expect(held.warning.message).toContain('3 of 10 leads (30%)');
@@ -206,12 +199,12 @@ describe.each(cases.filter((c) => !c.softDeletes))('$name deletes by absence', (
 
     // 2 of the 7 left would be 29%: the guard is about share, so start again at 10 (2 of 10 is 20%).
     h.vendorSim.seed(3);
-    await syncAndCollect();
+    await h.syncAndCollect();
     const live = h.vendorSim.leadIds();
     expect(live).toHaveLength(10);
     for (const id of live.slice(0, 2)) h.vendorSim.deleteLead(id);
-    await syncAndCollect();
-    const sent = await syncAndCollect();
+    await h.syncAndCollect();
+    const sent = await h.syncAndCollect();
     expect(sent.map((w) => [w.type, w.body.data.reason]).sort()).toEqual([
       ['lead.deleted', 'missing'],
       ['lead.deleted', 'missing'],
@@ -222,10 +215,10 @@ describe.each(cases.filter((c) => !c.softDeletes))('$name deletes by absence', (
   it('holds a mass delete when the vendor suddenly lists nothing, and warns', async () => {
     h = await new Harness({ sim: c.make(), source: c.source }).start();
     const ids = h.vendorSim.seed(10);
-    await syncAndCollect();
+    await h.syncAndCollect();
     for (const id of ids) h.vendorSim.deleteLead(id);
-    await syncAndCollect();
-    expect(await syncAndCollect()).toEqual([]);
+    await h.syncAndCollect();
+    expect(await h.syncAndCollect()).toEqual([]);
     const source = (await h.api('GET', '/v1/sources')).body.data[0];
     expect(source.warning.code).toBe('deletes_held');
     expect(source.warning.message).toContain('10 of 10 leads');
@@ -236,6 +229,6 @@ describe.each(cases.filter((c) => !c.softDeletes))('$name deletes by absence', (
     expect(released.body).toEqual({ source: h.sourceId, deleted: 10 });
     await h.waitIdle();
     expect(h.sub.accepted.filter((w) => w.type === 'lead.deleted')).toHaveLength(10);
-    expect(await syncAndCollect()).toEqual([]);
+    expect(await h.syncAndCollect()).toEqual([]);
   });
 });

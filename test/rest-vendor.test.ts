@@ -107,20 +107,13 @@ const contactsRest = (overrides: Record<string, unknown> = {}) => ({
 let h: Harness;
 afterEach(async () => h?.stop());
 
-async function syncAndCollect() {
-  const from = h.sub.accepted.length;
-  const run = await h.sync();
-  expect(run.error).toBeNull();
-  await h.waitIdle();
-  return h.sub.accepted.slice(from);
-}
 
 describe('a JSON list API described in YAML: key in the query, keyset cursor, numeric ids, Unix times', () => {
   it('announces created, updated and soft-deleted contacts, asking only for what changed since the last poll', async () => {
     const api = new ContactsApi();
     h = await new Harness({ sim: api, sourceId: 'contacts', source: { rest: contactsRest() } }).start();
     const ids = api.seed(7);
-    const created = await syncAndCollect();
+    const created = await h.syncAndCollect();
     expect(created.map((w) => w.body.data.lead.id).sort()).toEqual([...ids].sort());
     expect(created[0]!.body.data.lead).toMatchObject({ vendor: 'rest', source: 'contacts', deleted: false, tags: ['inbound'], status: 'NEW', owner: null, phone: null });
     const first = created.find((w) => w.body.data.lead.id === ids[0])!.body.data.lead;
@@ -134,7 +127,7 @@ describe('a JSON list API described in YAML: key in the query, keyset cursor, nu
     api.touchLead(ids[1]!);
     api.deleteLead(ids[4]!);
     const before = api.requests.length;
-    const changed = await syncAndCollect();
+    const changed = await h.syncAndCollect();
     expect(changed.map((w) => [w.type, w.body.data.lead.id, w.body.data.reason ?? null]).sort()).toEqual([
       ['lead.deleted', ids[4], 'vendor_deleted'],
       ['lead.updated', ids[1], null],
@@ -142,7 +135,7 @@ describe('a JSON list API described in YAML: key in the query, keyset cursor, nu
     expect(changed.find((w) => w.type === 'lead.updated')!.body.data.changes).toEqual(expect.arrayContaining(['status', 'raw.stage']));
     // Incremental: updated_after is the largest `updated` seen, less the 2 s overlap, in Unix seconds.
     expect(api.requests[before]!.query.updated_after).toBe(String(Math.max(...created.map((w) => w.body.data.lead.raw.updated)) - 2));
-    expect(await syncAndCollect()).toEqual([]);
+    expect(await h.syncAndCollect()).toEqual([]);
   });
 
   it('limit/offset with deletes by absence: gone from two complete listings is lead.deleted (missing)', async () => {
@@ -154,10 +147,10 @@ describe('a JSON list API described in YAML: key in the query, keyset cursor, nu
     });
     h = await new Harness({ sim: api, sourceId: 'contacts', source: { rest } }).start();
     const ids = api.seed(8);
-    await syncAndCollect();
+    await h.syncAndCollect();
     api.contacts.delete(Number(ids[3]));
-    expect(await syncAndCollect()).toEqual([]); // missed by one complete listing: not yet
-    const gone = await syncAndCollect();
+    expect(await h.syncAndCollect()).toEqual([]); // missed by one complete listing: not yet
+    const gone = await h.syncAndCollect();
     expect(gone.map((w) => [w.type, w.body.data.reason, w.body.data.lead.id])).toEqual([['lead.deleted', 'missing', ids[3]]]);
     expect(api.requests.filter((r) => r.status === 200).slice(-3).map((r) => r.query.offset)).toEqual(['0', '3', '6']);
   });

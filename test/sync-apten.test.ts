@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AptenSimulator, AptenVendorSim } from '../src/vendors/apten/sim/index.js';
 import { APTEN_KEY, Harness } from './helpers/harness.js';
-import { waitFor } from './helpers/wait.js';
 
 let h: Harness;
 afterEach(async () => h?.stop());
@@ -15,19 +14,13 @@ const NORMALIZED_KEYS = [
 ].sort();
 
 /** Syncs, waits for delivery to drain, and returns the webhooks accepted since `from`. */
-async function syncAndCollect(from = h.sub.accepted.length) {
-  const run = await h.sync();
-  expect(run.status).toBe('ok');
-  await h.waitIdle();
-  return h.sub.accepted.slice(from);
-}
 
 describe('lead lifecycle webhooks', () => {
   it('sends lead.created, lead.updated, event.added, event.updated and lead.deleted with the documented payloads', async () => {
     h = await new Harness().start();
     const lead = h.apten.createLead({ firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com', phone: '+15555550100' });
 
-    const [created, ...noMore] = await syncAndCollect();
+    const [created, ...noMore] = await h.syncAndCollect();
     expect(noMore).toEqual([]);
     expect(created!.type).toBe('lead.created');
     expect(created!.headers['content-type']).toBe('application/json');
@@ -55,7 +48,7 @@ describe('lead lifecycle webhooks', () => {
 
     // A profile change: lead.updated with previous and dotted change paths.
     h.apten.updateLead(lead.id, { isQualified: true });
-    const [updated, ...none] = await syncAndCollect();
+    const [updated, ...none] = await h.syncAndCollect();
     expect(none).toEqual([]);
     expect(updated!.type).toBe('lead.updated');
     expect(updated!.body.data.previous.status).toBe('NEW');
@@ -65,7 +58,7 @@ describe('lead lifecycle webhooks', () => {
 
     // A new message: the lead record moved (lastActivityAt) and the event is new.
     const msg = h.apten.addEvent(lead.id, { type: 'MESSAGE', data: { direction: 'INBOUND', content: { text: 'Hi' }, status: 'RECEIVED' } });
-    const afterMessage = await syncAndCollect();
+    const afterMessage = await h.syncAndCollect();
     expect(afterMessage.map((w) => w.type)).toEqual(['lead.updated', 'event.added']);
     const added = afterMessage[1]!.body.data;
     expect(added).toMatchObject({ source: 'apten', vendor: 'apten', leadId: lead.id });
@@ -74,24 +67,24 @@ describe('lead lifecycle webhooks', () => {
 
     // A delivery-status edit of that message: event.updated, same event id.
     const outbound = h.apten.addEvent(lead.id, { type: 'MESSAGE', data: { direction: 'OUTBOUND', status: 'SENT' } });
-    await syncAndCollect();
+    await h.syncAndCollect();
     h.apten.editEvent(lead.id, outbound.id, { status: 'DELIVERED' });
-    const afterEdit = await syncAndCollect();
+    const afterEdit = await h.syncAndCollect();
     expect(afterEdit.map((w) => w.type)).toEqual(['lead.updated', 'event.updated']);
     expect(afterEdit[1]!.body.data.event).toMatchObject({ id: outbound.id, data: { status: 'DELIVERED' } });
 
     // Soft delete: lead.deleted once, with the last state (PII scrubbed by the vendor).
     h.apten.deleteLead(lead.id);
-    const afterDelete = await syncAndCollect();
+    const afterDelete = await h.syncAndCollect();
     expect(afterDelete.map((w) => w.type)).toEqual(['lead.deleted']);
     expect(afterDelete[0]!.body.data).toMatchObject({ reason: 'vendor_deleted', lead: { id: lead.id, deleted: true, email: null } });
     // The vendor scrubbed the PII; previous still says who it was.
     expect(afterDelete[0]!.body.data.previous).toMatchObject({ id: lead.id, deleted: false, email: 'grace@example.com' });
-    expect(await syncAndCollect()).toEqual([]);
+    expect(await h.syncAndCollect()).toEqual([]);
 
     // Restored: a deleted lead that reappears is lead.updated.
     h.apten.restoreLead(lead.id);
-    const afterRestore = await syncAndCollect();
+    const afterRestore = await h.syncAndCollect();
     expect(afterRestore.map((w) => w.type)).toEqual(['lead.updated']);
     expect(afterRestore[0]!.body.data.changes).toContain('deleted');
   });
@@ -99,9 +92,9 @@ describe('lead lifecycle webhooks', () => {
   it('passes unknown event types through like any other', async () => {
     h = await new Harness().start();
     const lead = h.apten.createLead();
-    await syncAndCollect();
+    await h.syncAndCollect();
     const odd = h.apten.addEvent(lead.id, { type: 'HOLOGRAM_CALL', data: { minutes: 3 } });
-    const got = await syncAndCollect();
+    const got = await h.syncAndCollect();
     const added = got.find((w) => w.type === 'event.added');
     expect(added?.body.data.event).toMatchObject({ id: odd.id, type: 'HOLOGRAM_CALL', data: { minutes: 3 } });
   });
@@ -111,7 +104,7 @@ describe('lead lifecycle webhooks', () => {
     const lead = h.apten.createLead();
     h.apten.addEvent(lead.id, { type: 'MESSAGE', id: 'shared-1', data: {} });
     h.apten.addEvent(lead.id, { type: 'CALL', id: 'shared-1', data: {} });
-    const got = await syncAndCollect();
+    const got = await h.syncAndCollect();
     expect(got.filter((w) => w.type === 'event.added').map((w) => w.body.data.event.type).sort()).toEqual(['CALL', 'MESSAGE']);
   });
 });
@@ -130,13 +123,13 @@ describe('interaction events at the edges', () => {
     const lead = apten.createLead();
     clock.t += 60_000;
     const first = apten.addEvent(lead.id, { type: 'MESSAGE', data: { text: 'one' } });
-    await syncAndCollect();
+    await h.syncAndCollect();
     // Written after the relay read the feed, stamped like the event it saw last: the lead does not move.
     const edge = apten.addEvent(lead.id, { type: 'CALL', data: { minutes: 2 } });
     expect(edge.updatedAt).toBe(first.updatedAt);
     clock.t += 60_000;
     const later = apten.addEvent(lead.id, { type: 'MESSAGE', data: { text: 'three' } });
-    const got = await syncAndCollect();
+    const got = await h.syncAndCollect();
     expect(got.filter((w) => w.type === 'event.added').map((w) => w.body.data.event.id).sort()).toEqual([edge.id, later.id].sort());
   });
 
@@ -144,18 +137,18 @@ describe('interaction events at the edges', () => {
     const { apten, clock } = await aptenOnClock();
     const lead = apten.createLead();
     const msg = apten.addEvent(lead.id, { type: 'MESSAGE', data: { direction: 'OUTBOUND', status: 'SENT' } });
-    await syncAndCollect();
+    await h.syncAndCollect();
     for (const status of ['DELIVERED', 'READ']) {
       clock.t += 1_000;
       apten.editEvent(lead.id, msg.id, { status });
-      const got = (await syncAndCollect()).filter((w) => w.type.startsWith('event.'));
+      const got = (await h.syncAndCollect()).filter((w) => w.type.startsWith('event.'));
       expect(got.map((w) => [w.type, w.body.data.event.id, w.body.data.event.data.status])).toEqual([['event.updated', msg.id, status]]);
     }
     // A new event half a second later: the feed is read again from 2 s before the READ edit, so the
     // READ message comes back too, unchanged since it was announced.
     clock.t += 500;
     const call = apten.addEvent(lead.id, { type: 'CALL', data: {} });
-    const got = (await syncAndCollect()).filter((w) => w.type.startsWith('event.'));
+    const got = (await h.syncAndCollect()).filter((w) => w.type.startsWith('event.'));
     expect(got.map((w) => [w.type, w.body.data.event.id])).toEqual([['event.added', call.id]]);
     const since = apten.requests.filter((r) => r.path.endsWith('/events')).at(-1)!.query.since!;
     expect(Date.parse(since)).toBeLessThanOrEqual(Date.parse(apten.events(lead.id).find((e) => e.id === msg.id)!.updatedAt));
@@ -192,7 +185,7 @@ describe('one transaction per page: snapshot, outbox and cursor', () => {
     // The very next poll, an incremental one (the full listing is 96 polls away), starts again just before page 2.
     const lists = () => apten.requests.filter((r) => r.path === '/leads');
     const before = lists().length;
-    const got = await syncAndCollect();
+    const got = await h.syncAndCollect();
     expect(lists()[before]!.query.updatedSince).toBe(new Date(Date.parse(leads[2]!.updatedAt) - 2_000).toISOString());
     expect(got.map((w) => w.body.data.lead.id).sort()).toEqual(leads.slice(3).map((l) => l.id).sort());
     expect((await h.api('GET', '/v1/sources')).body.data[0].cursor.updatedSince).toBe(leads[8]!.updatedAt);
@@ -206,13 +199,13 @@ describe('polls with no change emit nothing', () => {
     expect(first).toBe(10); // 5 x lead.created + 5 x event.added from the emit-mode initial sync
     const eventReads = () => h.apten.requests.filter((r) => r.path.endsWith('/events')).length;
     const before = eventReads();
-    for (let i = 0; i < 3; i++) expect(await syncAndCollect()).toEqual([]);
+    for (let i = 0; i < 3; i++) expect(await h.syncAndCollect()).toEqual([]);
     expect(eventReads()).toBe(before);
   });
 
   it('re-queries with overlap but turns the overlap into no events', async () => {
     h = await new Harness({ seed: 3 }).start();
-    await syncAndCollect();
+    await h.syncAndCollect();
     const lists = h.apten.requests.filter((r) => r.path === '/leads');
     const last = lists.at(-1)!;
     const cursor = (await h.api('GET', '/v1/sources')).body.data[0].cursor.updatedSince as string;
@@ -227,12 +220,12 @@ describe('initialSync', () => {
     expect(h.sub.received).toEqual([]);
     const [lead] = h.apten.leads();
     h.apten.updateLead(lead!.id, { isHot: true });
-    const got = await syncAndCollect();
+    const got = await h.syncAndCollect();
     expect(got.map((w) => [w.type, w.body.data.lead.id])).toEqual([['lead.updated', lead!.id]]);
     expect(got[0]!.body.data.changes).toContain('raw.isHot');
     // Baseline also read each lead's event history, so old events are not announced later.
     h.apten.addEvent(lead!.id, { type: 'CALL', data: { durationSeconds: 30 } });
-    const afterCall = await syncAndCollect();
+    const afterCall = await h.syncAndCollect();
     expect(afterCall.filter((w) => w.type === 'event.added')).toHaveLength(1);
   });
 });
@@ -241,7 +234,7 @@ describe('paging', () => {
   it('reads every page via nextToken and commits the cursor per page', async () => {
     h = await new Harness({ pageSize: 3 }).start();
     const leads = Array.from({ length: 10 }, () => h.apten.createLead());
-    const got = await syncAndCollect();
+    const got = await h.syncAndCollect();
     expect(got.map((w) => w.body.data.lead.id).sort()).toEqual(leads.map((l) => l.id).sort());
     const listCalls = h.apten.requests.filter((r) => r.path === '/leads');
     expect(listCalls.filter((r) => r.query.nextToken).length).toBeGreaterThanOrEqual(3);
@@ -253,7 +246,7 @@ describe('paging', () => {
     h = await new Harness().start();
     const lead = h.apten.createLead();
     for (let i = 0; i < 1005; i++) h.apten.addEvent(lead.id, { type: 'MESSAGE', data: { n: i } });
-    const got = await syncAndCollect();
+    const got = await h.syncAndCollect();
     expect(got.filter((w) => w.type === 'event.added')).toHaveLength(1005);
     expect(h.apten.requests.filter((r) => r.path.endsWith('/events') && r.query.nextToken).length).toBeGreaterThanOrEqual(1);
   });
@@ -265,7 +258,7 @@ describe('vendor faults', () => {
     const lead = h.apten.createLead();
     h.apten.failNext(1, { status: 429, retryAfterSeconds: 1, path: 'leads' });
     h.apten.failNext(1, { status: 500, path: 'leads' });
-    const got = await syncAndCollect();
+    const got = await h.syncAndCollect();
     expect(got.map((w) => w.body.data.lead.id)).toEqual([lead.id]);
     const statuses = h.apten.requests.filter((r) => r.path === '/leads').slice(-3).map((r) => r.status);
     expect(statuses).toEqual([429, 500, 200]);
@@ -287,7 +280,7 @@ describe('vendor faults', () => {
     expect(h.logs.join('\n')).not.toContain(APTEN_KEY);
     expect(h.sub.received).toEqual([]);
 
-    const got = await syncAndCollect();
+    const got = await h.syncAndCollect();
     expect(got.map((w) => w.body.data.lead.id)).toEqual([lead.id]);
     expect((await h.api('GET', '/v1/sources')).body.data[0].lastError).toBeNull();
   });
@@ -302,7 +295,7 @@ describe('vendor faults', () => {
     expect(run.error!.message).toMatch(/not valid JSON/);
     expect((await h.api('GET', '/v1/sources')).body.data[0].cursor).toEqual(cursorBefore);
     expect(h.sub.received).toEqual([]);
-    expect(await syncAndCollect()).toHaveLength(1);
+    expect(await h.syncAndCollect()).toHaveLength(1);
   });
 
   it('fails the whole page when an event feed fails, then applies it completely on the next run', async () => {
@@ -315,7 +308,7 @@ describe('vendor faults', () => {
     expect(run.error!.message).toContain('events');
     await h.waitIdle();
     expect(h.sub.received).toEqual([]); // no lead.created without its event: nothing half-applied
-    const got = await syncAndCollect();
+    const got = await h.syncAndCollect();
     expect(got.map((w) => w.type)).toEqual(['lead.created', 'event.added']);
   });
 

@@ -11,13 +11,6 @@ afterEach(async () => {
   await h?.stop();
 });
 
-async function syncAndCollect() {
-  const from = h.sub.accepted.length;
-  const run = await h.sync();
-  expect(run.error).toBeNull();
-  await h.waitIdle();
-  return h.sub.accepted.slice(from);
-}
 
 describe('Nexus ERP: full scans with shifting order', () => {
   it('a lead skipped once by a reschedule mid-scan is not deleted, and one listed twice is announced once', async () => {
@@ -27,8 +20,8 @@ describe('Nexus ERP: full scans with shifting order', () => {
     // Every lead gets a call time (in the current order): a lead without one sorts after the moved
     // lead, and enough of those would keep it on page 1, already read, so it would not be listed twice.
     for (const id of sim.leadIds()) sim.rescheduleToBack(id);
-    await syncAndCollect();
-    await syncAndCollect();
+    await h.syncAndCollect();
+    await h.syncAndCollect();
 
     // Scan 3: when page 2 is asked for, an unread lead jumps to the front (skipped) and a read one
     // moves to the back (listed twice).
@@ -43,7 +36,7 @@ describe('Nexus ERP: full scans with shifting order', () => {
         sim.rescheduleToBack(readEarly);
       }
     };
-    const third = await syncAndCollect();
+    const third = await h.syncAndCollect();
     sim.onListRequest = undefined;
     expect(sim.requests.length - scanStart).toBeGreaterThanOrEqual(2);
     // The moved leads changed (nextCallAt): each is announced at most once, nothing is deleted.
@@ -53,7 +46,7 @@ describe('Nexus ERP: full scans with shifting order', () => {
     expect(third.filter((w) => w.type === 'lead.deleted')).toEqual([]);
 
     // Scan 4 lists the skipped lead again (with its change): still nothing deleted.
-    const fourth = await syncAndCollect();
+    const fourth = await h.syncAndCollect();
     expect(fourth.filter((w) => w.type === 'lead.deleted')).toEqual([]);
     expect(fourth.map((w) => w.body.data.lead.id)).toContain(unread);
     expect((await h.api('GET', '/v1/sources')).body.data[0].leadCount).toBe(10);
@@ -64,8 +57,8 @@ describe('Nexus ERP: full scans with shifting order', () => {
     h = await new Harness({ sim, source: { pageSize: 5 } }).start();
     sim.seed(10);
     for (const id of sim.leadIds()) sim.rescheduleToBack(id);
-    await syncAndCollect();
-    await syncAndCollect();
+    await h.syncAndCollect();
+    await h.syncAndCollect();
     const skipped = sim.leadIds()[7]!;
     // The rows of such a scan add up to the vendor's total (one lead twice, one never), so only the
     // distinct ids tell it from a complete one.
@@ -80,7 +73,7 @@ describe('Nexus ERP: full scans with shifting order', () => {
         }
       };
       try {
-        return await syncAndCollect();
+        return await h.syncAndCollect();
       } finally {
         sim.onListRequest = undefined;
       }
@@ -93,7 +86,7 @@ describe('Nexus ERP: full scans with shifting order', () => {
       expect(source.warning.message).toMatch(/listed 9 distinct leads of 10/);
     }
     // A scan without a shift is complete again, and the lead was never lost.
-    expect((await syncAndCollect()).filter((w) => w.type === 'lead.deleted')).toEqual([]);
+    expect((await h.syncAndCollect()).filter((w) => w.type === 'lead.deleted')).toEqual([]);
     const source = (await h.api('GET', '/v1/sources')).body.data[0];
     expect(source.warning).toBeNull();
     expect(source.leadCount).toBe(10);
@@ -103,14 +96,14 @@ describe('Nexus ERP: full scans with shifting order', () => {
     const sim = new NexusSimulator({ apiKey: 'nexus-key' });
     h = await new Harness({ sim, source: { pageSize: 5 } }).start();
     const ids = sim.seed(10);
-    await syncAndCollect();
+    await h.syncAndCollect();
     const gone = sim.getLead(ids[2]!)!;
     sim.deleteLead(gone.id);
-    await syncAndCollect();
-    expect((await syncAndCollect()).map((w) => [w.type, w.body.data.reason])).toEqual([['lead.deleted', 'missing']]);
+    await h.syncAndCollect();
+    expect((await h.syncAndCollect()).map((w) => [w.type, w.body.data.reason])).toEqual([['lead.deleted', 'missing']]);
     // Back (e.g. a permission fixed): same id, same record.
     sim.createLead({ ...gone });
-    const back = await syncAndCollect();
+    const back = await h.syncAndCollect();
     expect(back.map((w) => [w.type, w.body.data.lead.id])).toEqual([['lead.created', gone.id]]);
   });
 
@@ -119,8 +112,8 @@ describe('Nexus ERP: full scans with shifting order', () => {
     h = await new Harness({ sim }).start();
     const ids = sim.seed(5);
     for (const id of ids) sim.touchLead(id);
-    await syncAndCollect();
-    await syncAndCollect();
+    await h.syncAndCollect();
+    await h.syncAndCollect();
     expect(h.sub.accepted.some((w) => w.type.startsWith('event.'))).toBe(false);
   });
 });
@@ -130,7 +123,7 @@ describe('PenguinMails: row hashes, details and activity', () => {
     const sim = new PenguinMailsSimulator({ apiKey: 'pm-key', rateLimits: [] });
     h = await new Harness({ sim, source: { rateLimits: [], detailRefreshPerPoll: 0 } }).start();
     const ids = sim.seed(6);
-    const first = await syncAndCollect();
+    const first = await h.syncAndCollect();
     expect(first.filter((w) => w.type === 'lead.created')).toHaveLength(6);
     const seededActivity = ids.reduce((n, id) => n + sim.getLead(id)!.activity.length, 0);
     expect(first.filter((w) => w.type === 'event.added')).toHaveLength(seededActivity);
@@ -138,13 +131,13 @@ describe('PenguinMails: row hashes, details and activity', () => {
     expect(detailsAfterFirst).toBe(6);
 
     // Nothing changed: no detail reads, no events.
-    expect(await syncAndCollect()).toEqual([]);
+    expect(await h.syncAndCollect()).toEqual([]);
     expect(sim.detailRequests()).toBe(detailsAfterFirst);
 
     // A status change: the row hash moves, details are read, the new activity is announced.
     sim.touchLead(ids[0]!);
     const entry = sim.addActivity(ids[0]!, { type: 'replied', campaign_id: sim.campaigns[0] });
-    const got = await syncAndCollect();
+    const got = await h.syncAndCollect();
     expect(sim.detailRequests(ids[0])).toBe(2);
     expect(got.map((w) => w.type)).toEqual(['lead.updated', 'event.added']);
     const event = got[1]!.body.data.event;
@@ -152,7 +145,7 @@ describe('PenguinMails: row hashes, details and activity', () => {
     expect(event.id).toMatch(/^act_/);
     // The synthetic key is stable: reading the same history again announces nothing.
     sim.touchLead(ids[0]!);
-    const again = await syncAndCollect();
+    const again = await h.syncAndCollect();
     expect(again.map((w) => w.type)).toEqual(['lead.updated']);
   });
 
@@ -160,11 +153,11 @@ describe('PenguinMails: row hashes, details and activity', () => {
     const sim = new PenguinMailsSimulator({ apiKey: 'pm-key', rateLimits: [] });
     h = await new Harness({ sim, source: { rateLimits: [], detailRefreshPerPoll: 2 } }).start();
     const ids = sim.seed(6);
-    await syncAndCollect();
+    await h.syncAndCollect();
     sim.addActivity(ids[4]!, { type: 'email_opened', campaign_id: sim.campaigns[1] });
     let found: any;
     for (let poll = 0; poll < 4 && !found; poll++) {
-      found = (await syncAndCollect()).find((w) => w.type === 'event.added');
+      found = (await h.syncAndCollect()).find((w) => w.type === 'event.added');
     }
     expect(found?.body.data).toMatchObject({ leadId: ids[4], event: { type: 'email_opened' } });
   });
@@ -173,7 +166,7 @@ describe('PenguinMails: row hashes, details and activity', () => {
     const sim = new PenguinMailsSimulator({ apiKey: 'pm-key', rateLimits: [] });
     h = await new Harness({ sim, source: { rateLimits: [], detailRefreshPerPoll: 2 } }).start();
     const ids = sim.seed(4);
-    await syncAndCollect();
+    await h.syncAndCollect();
     // The round-robin goes in id order: this poll refreshes the two smallest ids, after the listing.
     const [gone, next] = [...ids].sort();
     sim.failNext(1, { status: 404, path: `/api/v1/tenant/leads/${gone}` });
@@ -189,7 +182,7 @@ describe('PenguinMails: row hashes, details and activity', () => {
     const sim = new PenguinMailsSimulator({ apiKey: 'pm-key', rateLimits: [limit] });
     h = await new Harness({ sim, source: { rateLimits: [{ requests: 8, per: '1s' }], pageSize: 10 } }).start();
     sim.seed(20); // 2 list pages + 20 detail reads: about 3 s at 8 requests a second
-    await syncAndCollect();
+    await h.syncAndCollect();
     // Judged by lower bounds on time, which a loaded machine can only stretch: arrivals at the vendor
     // can bunch up after a stall even when the relay spaced its sends (an upper bound on requests in
     // a window, measured here, flaked). The budget's own peak is tested on an injected clock
@@ -209,7 +202,7 @@ describe('MEGA: incremental cursor, periodic full scans, interaction counters', 
     h = await new Harness({ sim, source: { rateLimits: [], fullScanEvery: 3, pageSize: 4 } }).start();
     const ids = sim.seed(10);
     const lists = () => sim.requests.filter((r) => r.path === '/api/agents/crm/leads');
-    const first = await syncAndCollect();
+    const first = await h.syncAndCollect();
     expect(first.filter((w) => w.type === 'lead.created')).toHaveLength(10);
     expect(first[0]!.body.data.lead.raw.custom_fields).toBeTypeOf('object');
     expect(lists()[0]!.query).toMatchObject({ sort_by: 'updated_at', sort_dir: 'asc', include_custom_fields: 'true' });
@@ -219,17 +212,17 @@ describe('MEGA: incremental cursor, periodic full scans, interaction counters', 
     // Poll 1 (at start, empty account) and poll 2 (no cursor yet) were full listings.
     sim.deleteLead(ids[1]!);
     const before = lists().length;
-    await syncAndCollect(); // poll 3: incremental
-    await syncAndCollect(); // poll 4: incremental
+    await h.syncAndCollect(); // poll 3: incremental
+    await h.syncAndCollect(); // poll 4: incremental
     const incremental = lists().slice(before);
     expect(incremental.every((r) => r.query.updated_since)).toBe(true);
     expect(h.sub.accepted.filter((w) => w.type === 'lead.deleted')).toEqual([]);
 
-    await syncAndCollect(); // poll 5: full scan, the lead is missed once
-    await syncAndCollect(); // poll 6: incremental
-    await syncAndCollect(); // poll 7: incremental
+    await h.syncAndCollect(); // poll 5: full scan, the lead is missed once
+    await h.syncAndCollect(); // poll 6: incremental
+    await h.syncAndCollect(); // poll 7: incremental
     expect(h.sub.accepted.filter((w) => w.type === 'lead.deleted')).toEqual([]);
-    await syncAndCollect(); // poll 8: full scan, missed twice: deleted
+    await h.syncAndCollect(); // poll 8: full scan, missed twice: deleted
     const deletes = h.sub.accepted.filter((w) => w.type === 'lead.deleted');
     expect(deletes.map((w) => [w.body.data.lead.id, w.body.data.reason])).toEqual([[ids[1], 'missing']]);
     const fullScans = lists().filter((r) => !r.query.updated_since && !r.query.cursor);
@@ -240,11 +233,11 @@ describe('MEGA: incremental cursor, periodic full scans, interaction counters', 
     const sim = new MegaSimulator({ rateLimits: [] });
     h = await new Harness({ sim, source: { rateLimits: [] } }).start();
     const [id] = sim.seed(2);
-    await syncAndCollect();
+    await h.syncAndCollect();
     const before = sim.getLead(id!)!.interaction_count;
     sim.recordInteraction(id!);
     sim.recordInteraction(id!);
-    const got = await syncAndCollect();
+    const got = await h.syncAndCollect();
     expect(got.map((w) => w.type)).toEqual(['lead.updated', 'event.added']);
     const ev = got[1]!.body.data;
     expect(ev.leadId).toBe(id);
@@ -253,7 +246,7 @@ describe('MEGA: incremental cursor, periodic full scans, interaction counters', 
       type: 'interaction',
       data: { previousCount: before, interactionCount: before + 2, lastInteractionAt: sim.getLead(id!)!.last_interaction_at },
     });
-    expect(await syncAndCollect()).toEqual([]);
+    expect(await h.syncAndCollect()).toEqual([]);
   });
 
   it('honours RateLimit-Remaining: 0 by pausing until the reset, so the vendor never answers 429', async () => {
@@ -261,7 +254,7 @@ describe('MEGA: incremental cursor, periodic full scans, interaction counters', 
     // No budget of our own: only the vendor's headers keep us within its limit.
     h = await new Harness({ sim, source: { rateLimits: [], pageSize: 2 } }).start();
     sim.seed(16); // 8+ pages
-    await syncAndCollect();
+    await h.syncAndCollect();
     expect(sim.requests.filter((r) => r.status === 429)).toEqual([]);
     expect(h.sub.accepted.filter((w) => w.type === 'lead.created')).toHaveLength(16);
   }, 20_000);

@@ -164,6 +164,17 @@ export class Harness {
     return res.body as { status: 'ok' | 'error'; stats: any; error: { code: string; message: string } | null };
   }
 
+  /**
+   * One sync that must succeed, then the webhooks the subscriber accepted since `from` (by default:
+   * since this sync started), once the relay is idle.
+   */
+  async syncAndCollect(from = this.sub.accepted.length) {
+    const run = await this.sync();
+    if (run.status !== 'ok' || run.error !== null) throw new Error(`sync did not succeed: ${JSON.stringify(run.error ?? run.status)}`);
+    await this.waitIdle();
+    return this.sub.accepted.slice(from);
+  }
+
   /** Waits until no sync runs and no delivery is pending. */
   async waitIdle(timeoutMs = 20_000): Promise<void> {
     await waitFor(
