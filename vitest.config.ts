@@ -1,6 +1,6 @@
 // Test runner settings: the suite runs real servers and child processes on a 2-core machine, often
 // next to other work, so a test may take seconds; waits inside tests carry their own deadlines.
-// One throwaway PostgreSQL serves the whole run (test/helpers/pg-global-setup.ts).
+// One throwaway PostgreSQL serves the whole run (test/helpers/global-setup.ts).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -12,6 +12,6 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    globalSetup: ['test/helpers/pg-global-setup.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
   },
 });

@@ -5,31 +5,24 @@
 import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { CHROMIUM_PATH } from './chromium-install.js';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-/** Why the browser tests cannot run here, or null. */
-export function chromiumMissing(): string | null {
-  return existsSync(CHROMIUM_PATH) ? null : `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`;
-}
+export { CHROMIUM_PATH };
 
 /**
- * describe() for browser tests. Without Chromium they fail in CI (CI=true: .ci/run installs it, so
- * its absence is a broken set-up) and are skipped elsewhere, saying why.
+ * describe() for browser tests. The run's global setup installs Chromium where it can and stops the
+ * run where it cannot (chromium-install.ts), so a missing one here is a broken set-up: the tests fail
+ * saying so, never skip.
  */
 export function describeBrowser(name: string, fn: () => void): void {
-  const missing = chromiumMissing();
-  if (!missing) {
+  if (existsSync(CHROMIUM_PATH)) {
     describe(name, fn);
-  } else if (process.env.CI) {
+  } else {
     describe(name, () => {
       it('has a Chromium to run in', () => {
-        throw new Error(`browser tests cannot run: ${missing}`);
+        throw new Error(`browser tests cannot run: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`);
       });
     });
-  } else {
-    console.warn(`skipping browser tests "${name}": ${missing}`);
-    describe.skip(name, fn);
   }
 }
 

@@ -1,7 +1,9 @@
-// vitest globalSetup: one throwaway PostgreSQL for the whole run (installed first if the machine
-// lacks it), its URL provided to the test files (freshPgDatabase in pg-db.ts), removed at the end.
+// vitest globalSetup: the real services the tests drive, installed first if the machine lacks them
+// (packages.ts): Chromium for the browser tests, and one throwaway PostgreSQL for the whole run, its
+// URL provided to the test files (freshPgDatabase in pg-db.ts), removed at the end.
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { ensureChromium } from './chromium-install.js';
 import { ensurePostgres } from './pg-install.js';
 import { PgServer } from './pg-server.js';
 
@@ -15,6 +17,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  ensureChromium();
   ensurePostgres();
   const server = await PgServer.start();
   project.provide('pgUrl', server.url());

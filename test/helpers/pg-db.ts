@@ -1,4 +1,4 @@
-// A fresh, empty PostgreSQL database on the run's server (pg-global-setup.ts), one per caller:
+// A fresh, empty PostgreSQL database on the run's server (global-setup.ts), one per caller:
 // tests never see each other's rows. Copied from the run's template (en-US collation); dropped with
 // the server at the end of the run.
 import { randomBytes } from 'node:crypto';

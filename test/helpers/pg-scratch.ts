@@ -49,7 +49,7 @@ export async function stopScratchServer(): Promise<void> {
 }
 
 /**
- * A fresh database with the schema; its URL. On the run's server (pg-global-setup.ts), or with
+ * A fresh database with the schema; its URL. On the run's server (global-setup.ts), or with
  * `ownServer` on this file's own server, for a test that stops and restarts PostgreSQL.
  */
 export async function scratchDatabase(ownServer = false): Promise<string> {
