@@ -7,12 +7,18 @@ export class RetentionStore {
   private readonly eventsStmt;
 
   constructor(db: Db) {
-    // `status <> 'pending'` is exactly the finished states (succeeded, failed) and, written this way,
-    // lets SQLite use the partial index deliveries_completed. delivery_attempts go with their
+    // `status <> 'pending'` is exactly the finished states (succeeded, failed). No index holds
+    // completed_at (each outcome would write one, migration 17): a delivery completes after it is
+    // created, so the walk is bounded by created_at, one deliveries_by_subscription range per
+    // subscription (every delivery has one: ON DELETE CASCADE). It steps over what is kept (pending,
+    // or completed since the cutoff), few next to what it deletes. delivery_attempts go with their
     // delivery (ON DELETE CASCADE, indexed by delivery_id).
     this.deliveriesStmt = db.prepare(
       `DELETE FROM deliveries WHERE id IN (
-         SELECT id FROM deliveries WHERE status <> 'pending' AND completed_at < @cutoffMs LIMIT @limit)`,
+         SELECT d.id FROM deliveries d INDEXED BY deliveries_by_subscription
+         WHERE d.subscription_id IN (SELECT id FROM subscriptions) AND d.created_at < @cutoffMs
+           AND d.status <> 'pending' AND d.completed_at < @cutoffMs
+         LIMIT @limit)`,
     );
     // An event may go once no delivery references it (any status: a pending one still has to send
     // it, and a finished one within retention still shows it in its log) and once fan-out has

@@ -45,8 +45,9 @@ export class SqliteDeliveryOperations {
       `UPDATE deliveries SET locked_until = NULL, attempts = max(attempts - 1, 0)
        WHERE id = ? AND lease_token = ? AND status = 'pending'`,
     );
-    // Failed deliveries matching a filter: a range of deliveries_by_status (subscription_id, 'failed'),
-    // checked row by row for the rest. failedBy bounds the set to what the operator was shown.
+    // Failed deliveries matching a filter: a range of deliveries_by_status (subscription_id, 'failed';
+    // the status is written into the statement, filter.ts), checked row by row for the rest.
+    // failedBy bounds the set to what the operator was shown.
     this.countFailedStmt = new StatementsByFilter(
       db,
       (where) => `SELECT count(*) AS n FROM (

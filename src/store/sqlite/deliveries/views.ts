@@ -2,7 +2,7 @@
 // backlog per subscription, and when the next retry falls due.
 import type { Db } from '../db.js';
 import type { DeliveryFilter, DeliveryStatus, DeliveryView } from '../../types.js';
-import { StatementsByFilter } from './filter.js';
+import { RARE_STATUS, StatementsByFilter } from './filter.js';
 
 export class SqliteDeliveryViews {
   private readonly nextDueStmt;
@@ -27,7 +27,8 @@ export class SqliteDeliveryViews {
                    WHERE d.subscription_id = s.id AND d.status = 'pending' AND d.locked_until IS NULL AND d.next_attempt_at > @now)) AS at
        FROM subscriptions s WHERE s.enabled = 1`,
     );
-    // Keyset paging on id: deliveries_by_subscription_id, or deliveries_by_status with a status.
+    // Keyset paging on id: deliveries_by_subscription_id, or deliveries_by_status with a pending or
+    // failed status (filter.ts).
     this.listStmt = new StatementsByFilter(
       db,
       (where) => `SELECT d.*, e.id AS event_id, e.type AS event_type, e.source_id, e.lead_id FROM deliveries d
@@ -48,9 +49,13 @@ export class SqliteDeliveryViews {
        WHERE d.status = 'pending'`,
     );
     // For /metrics at scrape time.
+    // Counted from deliveries_by_status alone; the oldest is the first created, i.e. the smallest id
+    // (ids are time-ordered), read by key: no index holds created_at by status (migration 17).
     this.queueStmt = db.prepare(
-      `SELECT subscription_id, count(*) AS n, min(created_at) AS oldest FROM deliveries
-       WHERE status = 'pending' GROUP BY subscription_id`,
+      `SELECT q.subscription_id, q.n, d.created_at AS oldest
+       FROM (SELECT subscription_id, count(*) AS n, min(id) AS first FROM deliveries d INDEXED BY deliveries_by_status
+             WHERE d.status = 'pending' AND ${RARE_STATUS} GROUP BY subscription_id) q
+       JOIN deliveries d ON d.id = q.first`,
     );
   }
 

@@ -14,6 +14,7 @@ import { m0012_filters } from './0012_filters.js';
 import { m0014_delivery_log } from './0014_delivery_log.js';
 import { m0015_dashboard_indexes } from './0015_dashboard_indexes.js';
 import { m0016_ready_queue } from './0016_ready_queue.js';
+import { m0017_lean_delivery_writes } from './0017_lean_delivery_writes.js';
 
 export interface Migration {
   version: number;
@@ -37,4 +38,5 @@ export const migrations: readonly Migration[] = [
   m0014_delivery_log,
   m0015_dashboard_indexes,
   m0016_ready_queue,
+  m0017_lean_delivery_writes,
 ];
