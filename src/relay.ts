@@ -13,7 +13,7 @@ import { PollLoop } from './sync/scheduler.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { RetentionPruner, type PruneResult } from './delivery/retention.js';
 import { generateSecret } from './delivery/sign.js';
-import { createDeliveryAgent } from './delivery/target-safety.js';
+import { ThreadSender } from './delivery/send-thread.js';
 import { settingsOf, vendorEntry, VendorHttp } from './vendors/index.js';
 import { RequestBudget } from './vendors/budget.js';
 import { createApi } from './api/app.js';
@@ -138,7 +138,10 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     pollsHere: (id) => ownership.fenceOf(id) !== null,
   });
 
-  const agent = createDeliveryAgent({ allowPrivate: config.delivery.allowPrivateTargets });
+  const sender = new ThreadSender({
+    allowPrivate: config.delivery.allowPrivateTargets,
+    onThreadError: (err) => logger.error({ err }, 'the delivery thread failed; its attempts in flight are retried'),
+  });
   const worker = new DeliveryWorker(
     {
       timeoutMs: config.delivery.timeout,
@@ -152,7 +155,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
         autoDisableAfterText: formatDuration(config.delivery.autoDisableAfter),
       },
     },
-    { store, clock, logger: logger.child({ component: 'delivery' }), dispatcher: agent, userAgent: `leadrelay/${VERSION}`, metrics },
+    { store, clock, logger: logger.child({ component: 'delivery' }), sender, userAgent: `leadrelay/${VERSION}`, metrics },
   );
 
   const pruner = new RetentionPruner(
@@ -343,7 +346,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
           clearTimeout(cut);
         }
         await Promise.all(https.map((h) => h.close()));
-        await agent.close();
+        await sender.close();
         await store.close();
         logger.info('leadrelay stopped');
       })();

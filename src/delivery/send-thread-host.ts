@@ -1,0 +1,50 @@
+// The attempts' HTTP, on the thread send-thread.ts starts: each attempt is send.ts's sendTo() with
+// this thread's own undici agent (the same private-target rules as the relay's) and its own shutdown
+// set. Attempts arrive in batches and their results go back in batches, one message per event-loop
+// turn each way, whatever the number of attempts in it.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Redactor } from '../util/redact.js';
+import { Shutdown, sendTo, type SendResult, type Target } from './send.js';
+import { createDeliveryAgent } from './target-safety.js';
+import type { ToHost, ToMain } from './send-thread-protocol.js';
+
+const port = parentPort!;
+const agent = createDeliveryAgent({ allowPrivate: (workerData as { allowPrivate: boolean }).allowPrivate });
+const shutdown = new Shutdown();
+/** Each subscription's target and redactor, by the key the main thread gave them (send-thread.ts). */
+const targets = new Map<number, { target: Target; redactor: Redactor }>();
+
+let results: Array<[number, SendResult]> = [];
+let flushing = false;
+
+function answer(id: number, result: SendResult): void {
+  results.push([id, result]);
+  if (flushing) return;
+  flushing = true;
+  // Every answer read in this poll phase goes back in one message.
+  setImmediate(() => {
+    flushing = false;
+    const batch = results;
+    results = [];
+    port.postMessage({ results: batch } satisfies ToMain);
+  });
+}
+
+port.on('message', (m: ToHost) => {
+  for (const [key, target, redactor] of m.targets ?? []) targets.set(key, { target, redactor: new Redactor(redactor.secrets, redactor.options) });
+  for (const key of m.forget ?? []) targets.delete(key);
+  for (const [id, key, headers, body, timeoutMs] of m.sends ?? []) {
+    const t = targets.get(key);
+    if (!t) {
+      answer(id, { statusCode: null, error: 'internal: unknown target', responseExcerpt: null, responseHeaders: null, durationMs: 0, retryAfterHeader: null });
+      continue;
+    }
+    void sendTo(t.target, { body, headers, timeoutMs, dispatcher: agent, shutdown, redactor: t.redactor }).then((r) => answer(id, r));
+  }
+  if (m.abort) shutdown.abort();
+  if (m.close) {
+    // Attempts still in flight were cut short by the abort that comes first; their answers are out.
+    void agent.close().finally(() => port.close());
+  }
+});
+port.postMessage({ ready: true } satisfies ToMain);
