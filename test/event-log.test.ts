@@ -431,8 +431,9 @@ describe('retention: old finished deliveries and the events nothing needs are pr
       const backdate = (leadId: string, ms: number) => {
         const t = Date.now() - ms;
         db.prepare(
-          `UPDATE deliveries SET completed_at = ? WHERE event_seq IN (SELECT seq FROM events WHERE lead_id = ?)`,
-        ).run(t, leadId);
+          // Created then too: a delivery completes after it is created (retention walks created_at).
+          `UPDATE deliveries SET created_at = min(created_at, @t), completed_at = @t WHERE event_seq IN (SELECT seq FROM events WHERE lead_id = @leadId)`,
+        ).run({ t, leadId });
         db.prepare(`UPDATE events SET created_at = ? WHERE lead_id = ?`).run(new Date(t).toISOString(), leadId);
       };
       db.transaction(() => {
@@ -564,7 +565,8 @@ describe('retention: the pruner and its SQL, on a store seeded row by row', () =
     expect(db.pragma('foreign_key_check')).toEqual([]);
 
     // The event the pending delivery needs goes once that delivery is done and old.
-    db.prepare(`UPDATE deliveries SET status = 'succeeded', completed_at = ? WHERE id = ?`).run(old, pending);
+    // (Created before it completed, as every delivery is: retention walks created_at.)
+    db.prepare(`UPDATE deliveries SET status = 'succeeded', created_at = ?, completed_at = ? WHERE id = ?`).run(old, old, pending);
     expect(await pruner.pruneNow()).toMatchObject({ deliveries: 1, events: 1, complete: true });
     expect(ids(`SELECT seq AS id FROM events ORDER BY seq`)).toEqual([stalePendingEvent, oldButRecentlyFailed, recentEvent, notFannedOut]);
   });

@@ -92,6 +92,8 @@ export class ThreadSender implements AttemptSender {
       allowPrivate: boolean;
       /** Told when the thread fails, or cannot start (attempts are then made on the main thread). */
       onThreadError?: (err: Error) => void;
+      /** The module the thread runs (tests: one that cannot load). */
+      host?: string;
     },
   ) {}
 
@@ -160,7 +162,7 @@ export class ThreadSender implements AttemptSender {
 
   private start(): NonNullable<ThreadSender['thread']> {
     if (this.thread) return this.thread;
-    const worker = new Worker(BOOT, { eval: true, workerData: { module: HOST, tsx: TSX, allowPrivate: this.opts.allowPrivate } });
+    const worker = new Worker(BOOT, { eval: true, workerData: { module: this.opts.host ?? HOST, tsx: TSX, allowPrivate: this.opts.allowPrivate } });
     worker.unref();
     let markStarted!: () => void;
     const t = { worker, ready: false, started: new Promise<void>((r) => (markStarted = r)), exited: Promise.resolve() };
