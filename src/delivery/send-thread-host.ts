@@ -36,7 +36,8 @@ port.on('message', (m: ToHost) => {
   for (const [id, key, headers, body, timeoutMs] of m.sends ?? []) {
     const t = targets.get(key);
     if (!t) {
-      answer(id, { statusCode: null, error: 'internal: unknown target', responseExcerpt: null, responseHeaders: null, durationMs: 0, retryAfterHeader: null });
+      // Only when this thread replaced one that died while the attempt was being handed over.
+      answer(id, { statusCode: null, error: 'not sent: the delivery thread was restarting', responseExcerpt: null, responseHeaders: null, durationMs: 0, retryAfterHeader: null });
       continue;
     }
     void sendTo(t.target, { body, headers, timeoutMs, dispatcher: agent, shutdown, redactor: t.redactor }).then((r) => answer(id, r));
