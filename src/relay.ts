@@ -13,7 +13,7 @@ import { PollLoop } from './sync/scheduler.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { RetentionPruner, type PruneResult } from './delivery/retention.js';
 import { generateSecret } from './delivery/sign.js';
-import { ThreadSender } from './delivery/send-thread.js';
+import { ThreadSender, type AttemptSender } from './delivery/send-thread.js';
 import { settingsOf, vendorEntry, VendorHttp } from './vendors/index.js';
 import { RequestBudget } from './vendors/budget.js';
 import { createApi } from './api/app.js';
@@ -52,6 +52,12 @@ export interface RelayOptions {
   replicaId?: string;
   /** Retention pruner timing (defaults: first run 30 s after start, then hourly). */
   retention?: { firstRunAfterMs?: number; intervalMs?: number };
+  /**
+   * Makes the attempts' HTTP requests; by default a thread of the relay's own (send-thread.ts),
+   * closed when the relay stops. One given here is left open: the test harness lends one thread to
+   * all the relays of a test file (starting a thread under tsx costs ~0.5 s).
+   */
+  sender?: AttemptSender;
 }
 
 export interface RunningRelay {
@@ -138,10 +144,12 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     pollsHere: (id) => ownership.fenceOf(id) !== null,
   });
 
-  const sender = new ThreadSender({
-    allowPrivate: config.delivery.allowPrivateTargets,
-    onThreadError: (err) => logger.error({ err }, 'the delivery thread failed; its attempts in flight are retried'),
-  });
+  const sender =
+    opts.sender ??
+    new ThreadSender({
+      allowPrivate: config.delivery.allowPrivateTargets,
+      onThreadError: (err) => logger.error({ err }, 'the delivery thread failed; its attempts in flight are retried'),
+    });
   const worker = new DeliveryWorker(
     {
       timeoutMs: config.delivery.timeout,
@@ -346,7 +354,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
           clearTimeout(cut);
         }
         await Promise.all(https.map((h) => h.close()));
-        await sender.close();
+        if (sender !== opts.sender) await sender.close();
         await store.close();
         logger.info('leadrelay stopped');
       })();

@@ -113,6 +113,24 @@ describe('attempts sent from a thread of their own', () => {
     }
   });
 
+  it('one thread serving two delivery workers: a shutdown cuts only its own attempts short', async () => {
+    const thread = new ThreadSender({ allowPrivate: true });
+    try {
+      const [mine, theirs] = [new Shutdown(), new Shutdown()];
+      const hangsBefore = hanging.length;
+      const cut = thread.send(prepareTarget(`${base}/hang`, {}), input({ shutdown: mine }));
+      const kept = thread.send(prepareTarget(`${base}/hang`, {}), input({ shutdown: theirs, timeoutMs: 1500 }));
+      await expect.poll(() => hanging.length).toBe(hangsBefore + 2);
+      mine.abort();
+      expect(await cut).toMatchObject({ statusCode: null, error: 'aborted: relay shutting down' });
+      // The other one runs its course: its own timeout ends it, not the shutdown.
+      expect(await kept).toMatchObject({ statusCode: null, error: 'timed out after 1500 ms' });
+      expect(await thread.send(prepareTarget(`${base}/ok`, {}), input({ shutdown: theirs }))).toMatchObject({ statusCode: 204 });
+    } finally {
+      await thread.close();
+    }
+  });
+
   it('the thread dying mid-attempt ends its attempts as not answered, and the next attempt starts a new one', async () => {
     const errors: Error[] = [];
     const thread = new ThreadSender({ allowPrivate: true, onThreadError: (e) => errors.push(e) });

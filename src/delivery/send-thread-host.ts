@@ -10,7 +10,8 @@ import type { ToHost, ToMain } from './send-thread-protocol.js';
 
 const port = parentPort!;
 const agent = createDeliveryAgent({ allowPrivate: (workerData as { allowPrivate: boolean }).allowPrivate });
-const shutdown = new Shutdown();
+/** One per delivery worker using the thread (in production, the relay's one). */
+const shutdowns = new Map<number, Shutdown>();
 /** Each subscription's target and redactor, by the key the main thread gave them (send-thread.ts). */
 const targets = new Map<number, { target: Target; redactor: Redactor }>();
 
@@ -30,21 +31,27 @@ function answer(id: number, result: SendResult): void {
   });
 }
 
+function shutdownOf(key: number): Shutdown {
+  let s = shutdowns.get(key);
+  if (!s) shutdowns.set(key, (s = new Shutdown()));
+  return s;
+}
+
 port.on('message', (m: ToHost) => {
   for (const [key, target, redactor] of m.targets ?? []) targets.set(key, { target, redactor: new Redactor(redactor.secrets, redactor.options) });
   for (const key of m.forget ?? []) targets.delete(key);
-  for (const [id, key, headers, body, timeoutMs] of m.sends ?? []) {
+  for (const key of m.abort ?? []) shutdownOf(key).abort();
+  for (const [id, key, shutdownKey, headers, body, timeoutMs] of m.sends ?? []) {
     const t = targets.get(key);
     if (!t) {
       // Only when this thread replaced one that died while the attempt was being handed over.
       answer(id, { statusCode: null, error: 'not sent: the delivery thread was restarting', responseExcerpt: null, responseHeaders: null, durationMs: 0, retryAfterHeader: null });
       continue;
     }
-    void sendTo(t.target, { body, headers, timeoutMs, dispatcher: agent, shutdown, redactor: t.redactor }).then((r) => answer(id, r));
+    void sendTo(t.target, { body, headers, timeoutMs, dispatcher: agent, shutdown: shutdownOf(shutdownKey), redactor: t.redactor }).then((r) => answer(id, r));
   }
-  if (m.abort) shutdown.abort();
   if (m.close) {
-    // Attempts still in flight were cut short by the abort that comes first; their answers are out.
+    for (const s of shutdowns.values()) s.abort();
     void agent.close().finally(() => port.close());
   }
 });

@@ -3,8 +3,11 @@
 import type { RedactorOptions } from '../util/redact.js';
 import type { SendResult, Target } from './send.js';
 
-/** One attempt: its id, its target's key, the headers of this attempt, the body, its timeout. */
-export type SendRequest = [id: number, targetKey: number, headers: Record<string, string>, body: string, timeoutMs: number];
+/**
+ * One attempt: its id, its target's key, the shutdown set it belongs to (one per delivery worker),
+ * the headers of this attempt, the body, its timeout.
+ */
+export type SendRequest = [id: number, targetKey: number, shutdownKey: number, headers: Record<string, string>, body: string, timeoutMs: number];
 
 export interface ToHost {
   /** Targets first used in this batch, with what cuts their secrets out of answers. */
@@ -12,9 +15,9 @@ export interface ToHost {
   /** Targets no attempt will use again. */
   forget?: number[];
   sends?: SendRequest[];
-  /** Cut every attempt in flight short, and refuse new ones (shutdown). */
-  abort?: true;
-  /** Close the agent and end the thread. */
+  /** These shutdown sets' attempts in flight are cut short, and their new ones refused. */
+  abort?: number[];
+  /** Cut every attempt short, close the agent and end the thread. */
   close?: true;
 }
 

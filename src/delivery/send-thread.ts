@@ -84,7 +84,9 @@ export class ThreadSender implements AttemptSender {
   private readonly gone = new FinalizationRegistry<number>((key) => {
     if (this.thread && this.known.delete(key)) (this.queue().forget ??= []).push(key);
   });
-  private readonly watched = new WeakSet<Shutdown>();
+  /** Each shutdown set's key on the thread (one per delivery worker; tests share a thread among relays). */
+  private readonly shutdownKeys = new WeakMap<Shutdown, number>();
+  private nextShutdownKey = 1;
   private batch: ToHost | null = null;
 
   constructor(
@@ -108,10 +110,10 @@ export class ThreadSender implements AttemptSender {
     if (this.fallback) return this.fallback.send(target, input);
     const early = notSent(target, input.shutdown);
     if (early) return Promise.resolve(early);
-    this.watch(input.shutdown);
+    const shutdownKey = this.watch(input.shutdown);
     const key = this.keyOf(target, input.redactor);
     const id = this.nextId++;
-    const request: SendRequest = [id, key, input.headers, input.body, input.timeoutMs];
+    const request: SendRequest = [id, key, shutdownKey, input.headers, input.body, input.timeoutMs];
     (this.queue().sends ??= []).push(request);
     return new Promise((resolve) => this.waiting.set(id, resolve));
   }
@@ -121,17 +123,21 @@ export class ThreadSender implements AttemptSender {
     const t = this.thread;
     if (!t) return;
     t.worker.ref(); // until it has exited: an unreferenced thread would let the process end first
-    t.worker.postMessage({ abort: true, close: true } satisfies ToHost);
+    t.worker.postMessage({ close: true } satisfies ToHost);
     const forced = setTimeout(() => void t.worker.terminate(), 5000);
     await t.exited;
     clearTimeout(forced);
   }
 
-  /** A shutdown cuts the thread's attempts short too (once per shutdown set). */
-  private watch(shutdown: Shutdown): void {
-    if (this.watched.has(shutdown)) return;
-    this.watched.add(shutdown);
-    shutdown.add(() => this.thread?.worker.postMessage({ abort: true } satisfies ToHost));
+  /** A shutdown cuts its attempts on the thread short too; returns the set's key there. */
+  private watch(shutdown: Shutdown): number {
+    let key = this.shutdownKeys.get(shutdown);
+    if (key === undefined) {
+      const k = (key = this.nextShutdownKey++);
+      this.shutdownKeys.set(shutdown, k);
+      shutdown.add(() => this.thread?.worker.postMessage({ abort: [k] } satisfies ToHost));
+    }
+    return key;
   }
 
   private keyOf(target: Target, redactor: Redactor): number {

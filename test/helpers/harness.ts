@@ -13,8 +13,19 @@ import type { SimServerHandle, VendorSimulator } from '../../src/vendors/sim-com
 import { TestSubscriber } from './subscriber.js';
 import { waitFor } from './wait.js';
 import type { Clock } from '../../src/util/time.js';
+import { ThreadSender } from '../../src/delivery/send-thread.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+// One send thread for all the harness relays of a test file (per allowPrivateTargets): starting one
+// under tsx costs ~0.5 s, and a file starts dozens of relays. Each relay's shutdown still cuts only
+// its own attempts (send-thread.ts); the thread ends with the test process.
+const senders = new Map<boolean, ThreadSender>();
+function sharedSender(allowPrivate: boolean): ThreadSender {
+  let sender = senders.get(allowPrivate);
+  if (!sender) senders.set(allowPrivate, (sender = new ThreadSender({ allowPrivate })));
+  return sender;
+}
 export const APTEN_KEY = 'apten-test-key-secret-value';
 
 export interface HarnessOptions {
@@ -134,7 +145,13 @@ export class Harness {
       level: this.opts.logLevel ? resolveLogLevel(this.config.server.logLevel, {}) : 'debug',
       destination: { write: (line: string) => void this.logs.push(line) },
     });
-    this.relay = await startRelay(this.config, { logger, clock: this.opts.clock, shutdownGraceMs: 2000, retention: this.opts.pruner });
+    this.relay = await startRelay(this.config, {
+      logger,
+      clock: this.opts.clock,
+      shutdownGraceMs: 2000,
+      retention: this.opts.pruner,
+      sender: sharedSender(this.config.delivery.allowPrivateTargets),
+    });
     await this.waitIdle();
   }
 
