@@ -13,19 +13,9 @@ import type { SimServerHandle, VendorSimulator } from '../../src/vendors/sim-com
 import { TestSubscriber } from './subscriber.js';
 import { waitFor } from './wait.js';
 import type { Clock } from '../../src/util/time.js';
-import { ThreadSender } from '../../src/delivery/send-thread.js';
+import { sharedSender } from './shared-sender.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
-
-// One send thread for all the harness relays of a test file (per allowPrivateTargets): starting one
-// under tsx costs ~0.5 s, and a file starts dozens of relays. Each relay's shutdown still cuts only
-// its own attempts (send-thread.ts); the thread ends with the test process.
-const senders = new Map<boolean, ThreadSender>();
-function sharedSender(allowPrivate: boolean): ThreadSender {
-  let sender = senders.get(allowPrivate);
-  if (!sender) senders.set(allowPrivate, (sender = new ThreadSender({ allowPrivate })));
-  return sender;
-}
 export const APTEN_KEY = 'apten-test-key-secret-value';
 
 export interface HarnessOptions {
