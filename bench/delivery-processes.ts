@@ -22,6 +22,8 @@ export interface ProcessRun {
   ms: number;
   /** CPU of the relay processes (all threads, all replicas summed) per webhook, µs, over the same span. */
   relayCpuUs: number;
+  /** Of relayCpuUs, the main threads' (the event loops: the store's work, signing, bookkeeping). */
+  relayMainThreadCpuUs: number;
   /** PostgreSQL's CPU (all its processes) per webhook, µs; null on SQLite. */
   dbCpuUs: number | null;
   /** SQL the relays sent per webhook (PostgreSQL: counted by the server); null on SQLite. */
@@ -86,6 +88,7 @@ export async function processDeliveryRun(o: ProcessRunOptions): Promise<ProcessR
     // The clock starts with the first webhook received.
     let first: number | null = null;
     let cpuStart = 0;
+    let mainStart = 0;
     let dbCpuStart = 0;
     const deadline = now() + 600_000;
     for (;;) {
@@ -93,6 +96,7 @@ export async function processDeliveryRun(o: ProcessRunOptions): Promise<ProcessR
       if (first === null && s.first !== null) {
         first = s.first;
         cpuStart = relays.reduce((a, r) => a + r.cpuMs(), 0);
+        mainStart = relays.reduce((a, r) => a + r.mainThreadCpuMs(), 0);
         dbCpuStart = dbPid ? treeCpuMs(dbPid) : 0;
       }
       if (total(s) >= n) break;
@@ -107,6 +111,7 @@ export async function processDeliveryRun(o: ProcessRunOptions): Promise<ProcessR
     }
     const end = now();
     const cpuMs = relays.reduce((a, r) => a + r.cpuMs(), 0) - cpuStart;
+    const mainMs = relays.reduce((a, r) => a + r.mainThreadCpuMs(), 0) - mainStart;
     const dbCpuMs = dbPid ? treeCpuMs(dbPid) - dbCpuStart : null;
     const sql = db ? await db.counts() : undefined;
     const s = await o.sinks.stats();
@@ -117,6 +122,7 @@ export async function processDeliveryRun(o: ProcessRunOptions): Promise<ProcessR
       rate: (n / ms) * 1000,
       ms,
       relayCpuUs: (cpuMs * 1000) / n,
+      relayMainThreadCpuUs: (mainMs * 1000) / n,
       dbCpuUs: dbCpuMs === null ? null : (dbCpuMs * 1000) / n,
       statementsPerWebhook: sql ? sql.statements / n : null,
       commitsPerWebhook: sql ? sql.commits / n : null,

@@ -62,6 +62,8 @@ export const delivery: Scenario = {
           // checkpointer included); raw: the benchmark's main thread.
           cpuUsPerWebhook: {
             relayProcess: round(relay.relayCpuUs),
+            // Of it, the event loop's: the store's work, signing, bookkeeping (the requests go out from a thread of their own).
+            relayMainThread: round(relay.relayMainThreadCpuUs),
             raw: roundOrNull(raw.cpuUsPerPost),
             rawDispatch: roundOrNull(dispatch.cpuUsPerPost),
           },

@@ -66,6 +66,7 @@ export const pgDelivery: Scenario = {
         rate: round(r.rate),
         ms: round(r.ms),
         relayCpuUsPerWebhook: round(r.relayCpuUs),
+        relayMainThreadCpuUsPerWebhook: round(r.relayMainThreadCpuUs),
         dbCpuUsPerWebhook: r.dbCpuUs === null ? null : round(r.dbCpuUs),
         statementsPerWebhook: r.statementsPerWebhook === null ? null : round(r.statementsPerWebhook, 3),
         commitsPerWebhook: r.commitsPerWebhook === null ? null : round(r.commitsPerWebhook, 3),

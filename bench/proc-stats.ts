@@ -34,6 +34,18 @@ export function mainThreadCpuMs(): number | null {
   }
 }
 
+/**
+ * CPU time of one thread of a process so far, in ms: `tid` = `pid` is its main thread (the JavaScript
+ * event loop); 0 once the thread has ended.
+ */
+export function threadCpuMs(pid: number, tid: number): number {
+  try {
+    return cpuMsOfFields(statFields(`/proc/${pid}/task/${tid}/stat`));
+  } catch {
+    return 0;
+  }
+}
+
 /** VmHWM of a process: the peak of its resident set size, kept by the kernel. */
 export function vmHwmMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

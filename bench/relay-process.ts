@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { cpuMsOf, vmHwmMb } from './proc-stats.js';
+import { cpuMsOf, threadCpuMs, vmHwmMb } from './proc-stats.js';
 
 
 const MAIN = new URL('../dist/cli/main.js', import.meta.url).pathname;
@@ -16,6 +16,8 @@ export interface RelayProcess {
   url: string;
   /** CPU time (user + system, all threads) it has used so far, in ms. */
   cpuMs(): number;
+  /** CPU time of its main thread (the event loop) so far, in ms. */
+  mainThreadCpuMs(): number;
   /** Peak resident set size so far (VmHWM), in MB. */
   peakRssMb(): number;
   /** What it logged (the tail), for error messages. */
@@ -67,6 +69,7 @@ export async function startRelayProcess(
     pid: proc.pid!,
     url,
     cpuMs: () => cpuMsOf(proc.pid!),
+    mainThreadCpuMs: () => threadCpuMs(proc.pid!, proc.pid!),
     peakRssMb: () => vmHwmMb(proc.pid!),
     output: () => output,
     stop: async () => {
