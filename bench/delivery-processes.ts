@@ -44,6 +44,8 @@ export interface ProcessRunOptions {
   pg?: BenchPostgres;
   /** node flags for the relay processes (e.g. --cpu-prof). */
   execArgv?: string[];
+  /** PostgreSQL: called with the run's database once the relays have stopped, before it is dropped (e.g. to read pg_stat_user_tables). */
+  inspect?: (db: BenchDatabase) => Promise<void>;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -127,6 +129,7 @@ export async function processDeliveryRun(o: ProcessRunOptions): Promise<ProcessR
     };
   } finally {
     await Promise.all(relays.map((r) => r.stop()));
+    if (db && o.inspect) await o.inspect(db).catch((err: unknown) => console.error('inspect:', err));
     await db?.drop();
     tmp.remove();
   }

@@ -6,13 +6,19 @@ import type { RetentionOps } from '../contract.js';
 export function createPgRetentionOps(pool: pg.Pool): RetentionOps {
   return {
     async deleteFinishedDeliveries(cutoffMs, limit) {
-      // status <> 'pending' is the partial index deliveries_completed's condition.
-      const r = await pool.query(
-        `DELETE FROM deliveries WHERE id IN (
-           SELECT id FROM deliveries WHERE status <> 'pending' AND completed_at < $1 LIMIT $2)`,
+      // status <> 'pending' is the partial index deliveries_completed's condition. With them, lease
+      // rows long expired (migration 6: a claim whose outcome never came, its delivery deleted since).
+      const { rows } = await pool.query<{ n: number }>(
+        `WITH gone AS (
+           DELETE FROM deliveries WHERE id IN (
+             SELECT id FROM deliveries WHERE status <> 'pending' AND completed_at < $1 LIMIT $2)
+           RETURNING 1),
+         expired AS (
+           DELETE FROM delivery_leases WHERE ctid IN (SELECT ctid FROM delivery_leases WHERE locked_until < $1 LIMIT $2))
+         SELECT count(*)::int AS n FROM gone`,
         [cutoffMs, limit],
       );
-      return r.rowCount ?? 0;
+      return rows[0]!.n;
     },
 
     async deleteUnreferencedEvents(cutoffIso, fromIso, limit) {

@@ -37,7 +37,12 @@ done AS (
     manual = false, last_status_code = r.code, last_error = r.err, updated_at = r.now,
     completed_at = CASE WHEN r.status = 'pending' THEN NULL ELSE r.now END
   FROM r WHERE d.id = r.dlv AND d.lease_token = r.tok
-  RETURNING r.i
+  RETURNING r.i, d.id, d.subscription_id
+),
+-- The claim's lease row goes with it (claim.ts): only where the token matched, so a late outcome of
+-- a lease taken over since leaves the new claim's row alone.
+unleased AS (
+  DELETE FROM delivery_leases dl USING done WHERE dl.subscription_id = done.subscription_id AND dl.delivery_id = done.id
 ),
 steps AS (
   SELECT r.*, r.status = 'succeeded' AS ok, row_number() OVER (PARTITION BY r.sub ORDER BY r.i) AS k
