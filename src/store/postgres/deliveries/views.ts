@@ -12,7 +12,10 @@ const VIEW_COLUMNS = /* sql */ `
             'statusCode', a.status_code, 'error', a.error, 'responseExcerpt', a.response_excerpt,
             'responseHeaders', a.response_headers::json, 'nextAttemptAt', a.next_attempt_at)
           ORDER BY a.attempt, a.id), '[]')
-   FROM delivery_attempts a WHERE a.delivery_id = d.id) AS attempt_log`;
+   -- COLLATE "default": delivery_id has the database's collation, d.id is "C"; compared under no
+   -- collation (the two conflict), the equality could not use delivery_attempts_delivery, which
+   -- has the column's, and each row's log was a sequential scan of every attempt.
+   FROM delivery_attempts a WHERE a.delivery_id = d.id COLLATE "default") AS attempt_log`;
 
 const GET = /* sql */ `SELECT ${VIEW_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id = $1`;
 
