@@ -3,7 +3,8 @@
 // variant), and per delivered webhook: relay and PostgreSQL CPU, statements, and the row updates of
 // the delivery tables (how many were HOT), from pg_stat_user_tables once the relay has stopped.
 //   node --import tsx bench/pg-cost.ts [rounds] [name=path/to/dist/cli/main.js ...]
-// Without variants: the worktree's dist only. PGCOST_EVENTS (20,000), PGCOST_PROFILE=dir: --cpu-prof.
+// Without variants: the worktree's dist only. PGCOST_EVENTS (20,000), PGCOST_PROFILE=dir: --cpu-prof,
+// PGCOST_WARMUP=n: n events delivered and ANALYZE before the measured ones, PGCOST_TOP=1: the costliest statements.
 import { generateSecret } from '../src/delivery/sign.js';
 import { makeEvents } from './delivery-kit.js';
 import { processDeliveryRun } from './delivery-processes.js';
@@ -19,6 +20,8 @@ const variants = process.argv.slice(3).map((a) => {
 if (variants.length === 0) variants.push({ name: 'dist', path: new URL('../dist/cli/main.js', import.meta.url).pathname });
 const n = Number(process.env.PGCOST_EVENTS ?? 20_000);
 const events = makeEvents(n);
+// PGCOST_WARMUP=n: n events delivered first, then ANALYZE (delivery-processes.ts `warmup`).
+const warmup = process.env.PGCOST_WARMUP ? makeEvents(Number(process.env.PGCOST_WARMUP), 'warm') : undefined;
 const secret = generateSecret();
 const sinks = await startSinks(['ok'], [secret]);
 const pg = await startBenchPostgres();
@@ -40,6 +43,7 @@ try {
         concurrency: CONCURRENCY,
         pg,
         execArgv,
+        warmup,
         inspect: async (db) => {
           await sleep(700);
           await db.admin.query('SELECT pg_stat_clear_snapshot()');
