@@ -8,8 +8,10 @@
 // attempts, updated_at), so it is a HOT update (fillfactor 80 leaves the room), and the claim gate
 // counts a subscription's live leases in this small table however long the backlog.
 // deliveries.locked_until stays what decides whether a row is leased (claims, retry-now); the table
-// is only what the counts read, so a row left in it (its delivery deleted) misleads nothing once
-// its locked_until has passed, and retention sweeps those.
+// is only what the counts read, so a row left in it misleads nothing once its locked_until has
+// passed, and retention sweeps those. Rows are left by a claim whose outcome never came (its lease
+// expires; a new claim of the delivery replaces the row) and by a REST hook removed by a 410 with
+// attempts in flight; deleting a subscription through the API or the config deletes its rows.
 //
 // Dropped, with what serves their queries now:
 // - deliveries_subscription_status (subscription_id, status, created_at): deliveries_by_status
