@@ -49,15 +49,12 @@ picked AS (
       -- the generic plan of this prepared statement (planned while the queue was small, before
       -- ANALYZE saw it grow) that join read the subscription's whole pending queue for each candidate,
       -- on subscription_id alone: O(backlog) per claim, 44 ms at 20,000 pending (bench pg-delivery).
-      -- A correlated subquery with LIMIT stays a per-row seek into deliveries_lead_order. Its ORDER
-      -- BY (the order of that index, the result unchanged) keeps it there: planned after an ANALYZE
-      -- that saw few rows pending, both pending-only indexes looked empty, and the tie went to
-      -- deliveries_due, read from the subscription's first pending row for each candidate (its
-      -- lead_key a filter): ~1,600 buffers and 5-7 ms per claim with 20,000 pending (bench/pg-cost.ts).
+      -- A correlated subquery with LIMIT stays a per-row seek into deliveries_lead_order: the only
+      -- index it can use, since deliveries_due's predicate wants a condition on next_attempt_at
+      -- (migration 6 says why).
       AND (SELECT 1 FROM deliveries p
            WHERE p.subscription_id = d.subscription_id AND p.lead_key = d.lead_key
              AND p.status = 'pending' AND p.event_seq < d.event_seq
-           ORDER BY p.event_seq
            LIMIT 1) IS NULL
     ORDER BY d.next_attempt_at, d.event_seq
     LIMIT g.n

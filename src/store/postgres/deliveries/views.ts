@@ -31,7 +31,7 @@ const PENDING_COUNT = /* sql */ `
 SELECT count(*) AS n FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled
 WHERE d.status = 'pending'`;
 
-// For /metrics at scrape time: answered from the pending-only deliveries_due index.
+// For /metrics at scrape time: answered from a pending-only index (deliveries_lead_order: its subscription_id first).
 const QUEUE = /* sql */ `
 SELECT subscription_id, count(*) AS n, min(created_at) AS oldest FROM deliveries
 WHERE status = 'pending' GROUP BY subscription_id ORDER BY subscription_id`;

@@ -29,6 +29,15 @@
 // - delivery_attempts_time (started_at, status_code): the per-minute figure reads
 //   delivery_attempts_subscription (subscription_id, started_at, status_code) over every
 //   subscription (an attempt's subscription exists: ON DELETE CASCADE).
+// deliveries_due gets `next_attempt_at IS NOT NULL` in its predicate (always true: the column is
+// NOT NULL). Only statements with a condition on next_attempt_at can use it now (the claim's scan,
+// the next-due wait), and the claim's check that no earlier delivery of the same lead is pending
+// has deliveries_lead_order alone. After an ANALYZE that saw few rows pending, both pending-only
+// indexes look empty to the planner, and the tie went to deliveries_due: the check then read the
+// subscription's pending queue from its start for each candidate (lead_key a filter), ~1,600
+// buffers and 5-7 ms per claim with 20,000 pending where it takes 0.8 (bench/pg-cost.ts), until
+// autovacuum's next ANALYZE, which on a large table may be far off.
+//
 // Kept: delivery_attempts' primary key. No attempt row is read by its id (the log is read by
 // delivery_id, migrate-storage copies in SQLite rowid order), but a repeated attempt id is a bad
 // record that fails alone (test/store-contract/deliveries.test.ts, as SQLite's key makes it).
@@ -58,6 +67,9 @@ DROP INDEX IF EXISTS deliveries_subscription_status;
 DROP INDEX IF EXISTS deliveries_leased;
 DROP INDEX deliveries_by_status;
 CREATE INDEX deliveries_by_status ON deliveries (subscription_id, status, id) WHERE status <> 'succeeded';
+
+DROP INDEX deliveries_due;
+CREATE INDEX deliveries_due ON deliveries (subscription_id, next_attempt_at, event_seq) WHERE status = 'pending' AND next_attempt_at IS NOT NULL;
 
 DROP INDEX IF EXISTS delivery_attempts_time;
 `,
