@@ -46,6 +46,15 @@ export interface ProcessRunOptions {
   pg?: BenchPostgres;
   /** node flags for the relay processes (e.g. --cpu-prof). */
   execArgv?: string[];
+  /**
+   * PostgreSQL: events delivered before the measured ones (not timed or counted), then ANALYZE, as
+   * autovacuum does on a database in use: the relay's prepared statements are planned again on
+   * tables of their real size (planned on the empty tables of a new database, a generic plan can
+   * read all of deliveries per statement until autovacuum's first ANALYZE, a minute on).
+   */
+  warmup?: readonly OutboxEvent[];
+  /** PostgreSQL: called with the run's database once the relays have stopped, before it is dropped (e.g. to read pg_stat_user_tables). */
+  inspect?: (db: BenchDatabase) => Promise<void>;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -79,6 +88,18 @@ export async function processDeliveryRun(o: ProcessRunOptions): Promise<ProcessR
     relays.push(await start(1));
     relays.push(...(await Promise.all(Array.from({ length: o.replicas - 1 }, (_v, i) => start(i + 2)))));
     const dbPid = o.pg?.server.pid ?? null;
+    const warm = db && o.warmup ? o.warmup.length : 0;
+    if (db && warm > 0) {
+      await appendPgEvents(db, o.warmup!);
+      const until = now() + 600_000;
+      while ((await pgSucceeded(db)) < warm) {
+        if (now() > until) throw new Error(`warm-up: only ${await pgSucceeded(db)} of ${warm} deliveries recorded succeeded`);
+        await sleep(20);
+      }
+      await db.admin.query('ANALYZE');
+      await db.admin.query('SELECT pg_stat_reset()');
+      await o.sinks.reset();
+    }
     if (db) {
       // Every replica is up and idle: the events arrive at once (as a sync page commits them, with
       // their fan-out queue rows and the NOTIFY that wakes every replica).
@@ -105,8 +126,8 @@ export async function processDeliveryRun(o: ProcessRunOptions): Promise<ProcessR
     }
     // Then every outcome durable: n succeeded deliveries in the database.
     const succeeded = o.backend === 'sqlite' ? sqliteSucceeded(String(storage.path)) : () => pgSucceeded(db!);
-    while ((await succeeded()) < n) {
-      if (now() > deadline) throw new Error(`only ${await succeeded()} of ${n} deliveries recorded succeeded`);
+    while ((await succeeded()) < n + warm) {
+      if (now() > deadline) throw new Error(`only ${(await succeeded()) - warm} of ${n} deliveries recorded succeeded`);
       await sleep(2);
     }
     const end = now();
@@ -133,6 +154,7 @@ export async function processDeliveryRun(o: ProcessRunOptions): Promise<ProcessR
     };
   } finally {
     await Promise.all(relays.map((r) => r.stop()));
+    if (db && o.inspect) await o.inspect(db).catch((err: unknown) => console.error('inspect:', err));
     await db?.drop();
     tmp.remove();
   }

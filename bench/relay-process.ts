@@ -8,6 +8,8 @@ import { stringify } from 'yaml';
 import { cpuMsOf, threadCpuMs, vmHwmMb } from './proc-stats.js';
 
 
+// BENCH_RELAY_MAIN=path: another build of the relay (e.g. the previous commit's dist, to alternate
+// old and new); read at each start.
 const MAIN = new URL('../dist/cli/main.js', import.meta.url).pathname;
 
 export interface RelayProcess {
@@ -37,7 +39,7 @@ export async function startRelayProcess(
 ): Promise<RelayProcess> {
   const configPath = join(dir, `${opts.name ?? 'relay'}.yaml`);
   writeFileSync(configPath, stringify(config));
-  const proc = spawn(process.execPath, [...(opts.execArgv ?? []), MAIN, 'start', '--config', configPath], {
+  const proc = spawn(process.execPath, [...(opts.execArgv ?? []), process.env.BENCH_RELAY_MAIN ?? MAIN, 'start', '--config', configPath], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
     // info, so the "leadrelay listening" line tells us the port.

@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createPgDeliveryOps } from '../../src/store/postgres/deliveries/index.js';
+import { createPgSubscriptionOps } from '../../src/store/postgres/subscriptions/index.js';
 import { openPgDeliveryFixture, scratchServer, stopScratchServer, type PgDeliveryFixture } from '../helpers/pg-scratch.js';
 import { claimFor, eventsOfLeads, fanOutAll, outcome, record, T0, turnOf } from '../store-contract/deliveries-kit.js';
 import { waitFor } from '../helpers/wait.js';
@@ -39,6 +40,28 @@ describe('PostgreSQL delivery queue', () => {
       return (r.rows[0] as { n: number }).n > 0;
     }, { what: 'a session waiting for a lock' });
   }
+
+  it('keeps a row in delivery_leases per attempt in flight: the claim adds it, the outcome, a release or the subscription\'s deletion removes it', async () => {
+    const leases = async () => (await f.sql('SELECT subscription_id, delivery_id, locked_until::float8 AS locked_until FROM delivery_leases ORDER BY delivery_id')).rows;
+    await f.addSubscription({ id: 's' });
+    await f.appendEvents(eventsOfLeads(3, 's'));
+    await fanOutAll(f.deliveries);
+    const [a, b, c] = await claimFor(f.deliveries, 's', 3, T0);
+    expect(await leases()).toEqual([a!, b!, c!].map((x) => ({ subscription_id: 's', delivery_id: x.id, locked_until: T0 + 60_000 })));
+    // A late outcome with an old token changes nothing, its lease row included.
+    expect((await record(f.deliveries, [outcome({ ...a!, leaseToken: a!.leaseToken - 1 }, 'succeeded', T0 + 1)], T0 + 1)).recorded).toEqual([false]);
+    expect(await leases()).toHaveLength(3);
+    expect((await record(f.deliveries, [outcome(a!, 'succeeded', T0 + 1)], T0 + 1)).recorded).toEqual([true]);
+    await f.deliveries.release(b!);
+    expect((await leases()).map((l) => l.delivery_id)).toEqual([c!.id]);
+    const pool = new pg.Pool({ connectionString: f.url, max: 1 });
+    try {
+      expect(await createPgSubscriptionOps(pool).delete('s')).toBe(true);
+    } finally {
+      await pool.end();
+    }
+    expect(await leases()).toEqual([]);
+  });
 
   it('runs a turn again when PostgreSQL breaks a deadlock by aborting it', async () => {
     const c = await oneClaimed({ id: 'hook', origin: 'hook' });

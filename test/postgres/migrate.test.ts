@@ -6,6 +6,7 @@ import { openPgStore, type PgStore } from '../../src/store/postgres/index.js';
 import { LATEST_PG_SCHEMA, migrate } from '../../src/store/postgres/migrate.js';
 import { pgMigrations } from '../../src/store/postgres/migrations/index.js';
 import { freshPgDatabase } from '../helpers/pg-db.js';
+import { turnOf } from '../store-contract/deliveries-kit.js';
 
 const opened: PgStore[] = [];
 afterEach(async () => {
@@ -76,5 +77,74 @@ describe('migrations', () => {
     expect(await sql(url, `SELECT to_regclass('t1') IS NOT NULL AS t1, to_regclass('t2') IS NOT NULL AS t2`)).toEqual([{ t1: true, t2: false }]);
     // Fixed, it goes on from where it stopped.
     expect((await migrate({ connectionString: url }, 'test', [good, { ...bad, sql: 'CREATE TABLE t2 (id INT);' }])).applied).toEqual([2]);
+  });
+
+  it('migration 6 runs on a database with data: live leases move into delivery_leases and still gate claims, indexes as listed', async () => {
+    const url = await freshPgDatabase();
+    expect((await migrate({ connectionString: url }, 'test', pgMigrations.filter((m) => m.version <= 5))).applied).toEqual([1, 2, 3, 4, 5]);
+    const T = 1_700_000_000_000;
+    await sql(
+      url,
+      `INSERT INTO subscriptions (id, url, secret, events, max_concurrency, origin, created_at, updated_at)
+       VALUES ('s', 'http://127.0.0.1:9/', 'whsec_x', '["*"]', 1, 'api', '2023-11-14T22:13:20.000Z', '2023-11-14T22:13:20.000Z')`,
+    );
+    await sql(
+      url,
+      `INSERT INTO events (id, type, source_id, lead_id, created_at, body)
+       SELECT 'evt_' || i, 'lead.updated', 'src', 'lead-' || i, '2023-11-14T22:13:20.000Z', '{}' FROM generate_series(1, 4) i`,
+    );
+    // dlv_1: leased (an attempt in flight until T + 60 s); dlv_2: due; dlv_3: succeeded; dlv_4: failed.
+    await sql(
+      url,
+      `INSERT INTO deliveries (id, subscription_id, event_seq, lead_key, status, attempts, next_attempt_at, locked_until, lease_token, created_at, updated_at, completed_at)
+       SELECT 'dlv_' || e.seq, 's', e.seq, 'src/' || e.lead_id, (ARRAY['pending', 'pending', 'succeeded', 'failed'])[e.seq],
+              CASE WHEN e.seq = 1 THEN 1 ELSE 0 END, $1::bigint, CASE WHEN e.seq = 1 THEN $1::bigint + 60000 END,
+              CASE WHEN e.seq = 1 THEN 7 ELSE 0 END, $1::bigint, $1::bigint, CASE WHEN e.seq > 2 THEN $1::bigint END
+       FROM events e`,
+      [T],
+    );
+    await sql(
+      url,
+      `INSERT INTO delivery_attempts (id, delivery_id, subscription_id, attempt, trigger, started_at, duration_ms, status_code)
+       VALUES ('att_3', 'dlv_3', 's', 1, 'scheduled', $1::bigint, 5, 200), ('att_4', 'dlv_4', 's', 1, 'scheduled', $1::bigint, 5, 500)`,
+      [T],
+    );
+    const store = await openPgStore({ url });
+    opened.push(store);
+    expect(await sql(url, 'SELECT max(version) AS v FROM schema_migrations')).toEqual([{ v: 6 }]);
+    expect(await sql(url, 'SELECT subscription_id, delivery_id, locked_until FROM delivery_leases')).toEqual([
+      { subscription_id: 's', delivery_id: 'dlv_1', locked_until: String(T + 60_000) },
+    ]);
+    const indexes = (await sql<{ indexname: string; indexdef: string }>(url, `SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('deliveries', 'delivery_attempts') ORDER BY 1`))
+      .map((r) => r.indexname);
+    expect(indexes).toEqual([
+      'deliveries_by_status', 'deliveries_by_subscription', 'deliveries_completed', 'deliveries_due', 'deliveries_event',
+      'deliveries_lead_order', 'deliveries_pkey', 'delivery_attempts_delivery', 'delivery_attempts_pkey', 'delivery_attempts_subscription',
+    ]);
+    // A claim writes locked_until, lease_token, attempts and updated_at: with none of them in any
+    // index of deliveries (key, expression or predicate), it can be a HOT update.
+    const claimColumns = await sql(
+      url,
+      `SELECT i.indexrelid::regclass::text AS index, a.attname FROM pg_index i
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum > 0
+       WHERE i.indrelid = 'deliveries'::regclass
+         AND a.attname IN ('locked_until', 'lease_token', 'attempts', 'updated_at')
+         AND (a.attnum = ANY (i.indkey) OR pg_get_expr(i.indpred, i.indrelid) LIKE '%' || a.attname || '%'
+              OR pg_get_expr(i.indexprs, i.indrelid) LIKE '%' || a.attname || '%')`,
+    );
+    expect(claimColumns).toEqual([]);
+    // maxConcurrency 1 with the migrated lease live: nothing is claimed; once it has expired, one
+    // delivery is: dlv_1 again (due first), with the next fencing token, its lease row replaced.
+    const claims = [{ subscriptionId: 's', limit: 5 }];
+    expect((await store.deliveries.turn(turnOf({ now: T + 1000, claims }))).claimed).toEqual([]);
+    const later = await store.deliveries.turn(turnOf({ now: T + 60_000, claims }));
+    expect(later.claimed.map((c) => c.id)).toEqual(['dlv_1']);
+    expect(later.claimed[0]!.leaseToken).toBe(8);
+    expect(await sql(url, 'SELECT delivery_id, locked_until FROM delivery_leases')).toEqual([{ delivery_id: 'dlv_1', locked_until: String(T + 120_000) }]);
+    // The logs by status still list what they did before.
+    expect((await store.deliveries.listForSubscription('s', { status: 'failed', limit: 10 })).map((d) => d.id)).toEqual(['dlv_4']);
+    expect((await store.deliveries.listForSubscription('s', { status: 'succeeded', limit: 10 })).map((d) => d.id)).toEqual(['dlv_3']);
+    expect((await store.deliveries.listForSubscription('s', { status: 'pending', limit: 10 })).map((d) => d.id)).toEqual(['dlv_2', 'dlv_1']);
+    expect(await store.deliveryStats.perMinute(T - 60_000, T + 60_000)).toEqual([{ minute: T - (T % 60_000), succeeded: 1, failed: 1 }]);
   });
 });

@@ -15,7 +15,7 @@ import type { Row } from './sqlite-source.js';
 /** Every table of the PostgreSQL schema that holds relay data (install_keys: its first migration fills it). */
 const DATA_TABLES = [
   'sources', 'leads', 'scan_seen', 'lead_events', 'events', 'fanout_pending', 'subscriptions',
-  'subscription_filtered', 'deliveries', 'delivery_attempts', 'replicas', 'ticks',
+  'subscription_filtered', 'deliveries', 'delivery_attempts', 'delivery_leases', 'replicas', 'ticks',
 ];
 const LOCKED_TABLES = [...DATA_TABLES, 'install_keys'];
 

@@ -91,6 +91,7 @@ export const LEFT_BEHIND: Readonly<Record<string, string>> = {
   fanout_pending: 'PostgreSQL only: filled from the events SQLite had not fanned out yet',
   dashboard_sessions: 'dashboard logins end with the move: operators log in again on the new database',
   attempt_hours: 'a cache of the attempt log, counted again from delivery_attempts as the dashboard needs it',
+  delivery_leases: 'PostgreSQL only: attempts in flight, and none is (deliveries.locked_until is reset)',
 };
 
 /** The queue PostgreSQL fans out from: SQLite's events past its fan-out cursor (pings never queue). */

@@ -6,13 +6,20 @@ import type { RetentionOps } from '../contract.js';
 export function createPgRetentionOps(pool: pg.Pool): RetentionOps {
   return {
     async deleteFinishedDeliveries(cutoffMs, limit) {
-      // status <> 'pending' is the partial index deliveries_completed's condition.
-      const r = await pool.query(
-        `DELETE FROM deliveries WHERE id IN (
-           SELECT id FROM deliveries WHERE status <> 'pending' AND completed_at < $1 LIMIT $2)`,
+      // status <> 'pending' is the partial index deliveries_completed's condition. With them, lease
+      // rows expired before the cutoff (migration 6: left by a claim whose outcome never came, or by
+      // a REST hook removed by a 410 while attempts were in flight).
+      const { rows } = await pool.query<{ n: number }>(
+        `WITH gone AS (
+           DELETE FROM deliveries WHERE id IN (
+             SELECT id FROM deliveries WHERE status <> 'pending' AND completed_at < $1 LIMIT $2)
+           RETURNING 1),
+         expired AS (
+           DELETE FROM delivery_leases WHERE ctid IN (SELECT ctid FROM delivery_leases WHERE locked_until < $1 LIMIT $2))
+         SELECT count(*)::int AS n FROM gone`,
         [cutoffMs, limit],
       );
-      return r.rowCount ?? 0;
+      return rows[0]!.n;
     },
 
     async deleteUnreferencedEvents(cutoffIso, fromIso, limit) {

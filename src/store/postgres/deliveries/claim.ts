@@ -7,7 +7,9 @@ import { num, type PgQueryable } from './client.js';
 // `gate`: what each subscription row allows right now, as SQLite's claim gate does: nothing while
 // disabled or while its circuit is open; once the pause is over, one probe at a time (1 minus its
 // leases); never more leases than max_concurrency, counted over every replica's live leases
-// (locked_until > now; an expired lease of a dead replica counts no more and its row is claimable).
+// (delivery_leases rows with locked_until > now; an expired lease of a dead replica counts no more,
+// and its delivery row, whose own locked_until has passed too, is claimable). The claim below
+// changes no indexed column of deliveries, so it is a HOT update.
 // The count is only right if no other replica claims for the subscription between it and our
 // commit: the turn's first statement locked those subscription rows (record-attempts.ts) and this
 // statement's snapshot is taken after that lock, so every earlier claim of them is seen and later
@@ -33,9 +35,9 @@ gate AS (
   FROM want w
   JOIN subscriptions s ON s.id = w.sub
   CROSS JOIN LATERAL (
-    SELECT count(*)::int AS n FROM deliveries d
+    SELECT count(*)::int AS n FROM delivery_leases dl
     WHERE (s.max_concurrency IS NOT NULL OR s.circuit_open_until IS NOT NULL)
-      AND d.subscription_id = s.id AND d.locked_until IS NOT NULL AND d.locked_until > $3::bigint) l
+      AND dl.subscription_id = s.id AND dl.locked_until > $3::bigint) l
 ),
 picked AS (
   SELECT c.id, g.ord, c.next_attempt_at, c.event_seq FROM gate g
@@ -47,7 +49,9 @@ picked AS (
       -- the generic plan of this prepared statement (planned while the queue was small, before
       -- ANALYZE saw it grow) that join read the subscription's whole pending queue for each candidate,
       -- on subscription_id alone: O(backlog) per claim, 44 ms at 20,000 pending (bench pg-delivery).
-      -- A correlated subquery with LIMIT stays a per-row seek into deliveries_lead_order.
+      -- A correlated subquery with LIMIT stays a per-row seek into deliveries_lead_order: the only
+      -- index it can use, since deliveries_due's predicate wants a condition on next_attempt_at
+      -- (migration 6 says why).
       AND (SELECT 1 FROM deliveries p
            WHERE p.subscription_id = d.subscription_id AND p.lead_key = d.lead_key
              AND p.status = 'pending' AND p.event_seq < d.event_seq
@@ -69,6 +73,13 @@ claimed AS (
   UPDATE deliveries d SET attempts = d.attempts + 1, locked_until = $4::bigint, lease_token = d.lease_token + 1, updated_at = $3::bigint
   WHERE d.id = ANY (ARRAY(SELECT id FROM ranked WHERE rn <= $6::int))
   RETURNING d.id, d.subscription_id, d.event_seq, d.attempts, d.manual, d.lease_token, d.next_attempt_at
+),
+-- What the gate above counts (migration 6): a lease row per claim, deleted by the outcome or a
+-- release. A row left for the same delivery (by an expired claim whose outcome never came) is replaced.
+leased AS (
+  INSERT INTO delivery_leases (subscription_id, delivery_id, locked_until)
+  SELECT subscription_id, id, $4::bigint FROM claimed
+  ON CONFLICT (subscription_id, delivery_id) DO UPDATE SET locked_until = excluded.locked_until
 )
 SELECT c.id, c.subscription_id, c.attempts, c.manual, c.lease_token,
        e.seq, e.id AS event_id, e.type, e.source_id, e.lead_id, e.created_at, e.body

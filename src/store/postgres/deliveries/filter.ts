@@ -1,8 +1,10 @@
 // A subscription's deliveries narrowed by a DeliveryFilter (the dashboard's delivery log and its bulk
 // retry), as SQL: only the filters given are in the WHERE clause, so each combination is its own
-// named statement and is planned with the index that fits it (deliveries_by_status with a status,
-// deliveries_by_subscription otherwise), as SQLite's filter.ts does.
-import type { DeliveryFilter } from '../../types.js';
+// named statement and is planned with the index that fits it (deliveries_by_status with a pending or
+// failed status, deliveries_by_subscription otherwise), as SQLite's filter.ts does.
+import type { DeliveryFilter, DeliveryStatus } from '../../types.js';
+
+const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
 
 /**
  * The WHERE clause over `d` (deliveries) and `e` (its event), parameters numbered from `first`
@@ -17,7 +19,14 @@ export function filterClause(subscriptionId: string, filter: DeliveryFilter, fir
     parts.push(sql.replace('?', `$${first + values.length - 1}`));
     key += k;
   };
-  if (filter.status !== undefined) add('d.status = ?', filter.status, 's');
+  // The status as a literal, not a parameter: deliveries_by_status is partial (status <> 'succeeded',
+  // migration 6), and only a known value lets the planner use it (a prepared statement's generic plan
+  // cannot), or choose deliveries_by_subscription for 'succeeded'. One statement per status.
+  if (filter.status !== undefined) {
+    if (!STATUSES.includes(filter.status)) throw new Error(`unknown delivery status ${JSON.stringify(filter.status)}`);
+    parts.push(`d.status = '${filter.status}'`);
+    key += `s${filter.status[0]}`;
+  }
   if (filter.eventType !== undefined) add('e.type = ?', filter.eventType, 't');
   if (filter.leadId !== undefined) add('e.lead_id = ?', filter.leadId, 'l');
   if (filter.since !== undefined) add('d.created_at >= ?::bigint', filter.since, 'a');

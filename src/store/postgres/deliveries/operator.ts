@@ -65,8 +65,12 @@ SELECT count(*) AS n FROM d`;
 // Attempts - 1: the attempt never happened. Only with the claim's token (a claim taken over since
 // is not this caller's to give back).
 const RELEASE = /* sql */ `
-UPDATE deliveries SET locked_until = NULL, attempts = greatest(attempts - 1, 0)
-WHERE id = $1 AND lease_token = $2::bigint AND status = 'pending'`;
+WITH d AS (
+  UPDATE deliveries SET locked_until = NULL, attempts = greatest(attempts - 1, 0)
+  WHERE id = $1 AND lease_token = $2::bigint AND status = 'pending'
+  RETURNING id, subscription_id
+)
+DELETE FROM delivery_leases dl USING d WHERE dl.subscription_id = d.subscription_id AND dl.delivery_id = d.id`;
 
 export function operatorOps(db: PgDb) {
   return {

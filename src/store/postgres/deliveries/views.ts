@@ -12,7 +12,10 @@ const VIEW_COLUMNS = /* sql */ `
             'statusCode', a.status_code, 'error', a.error, 'responseExcerpt', a.response_excerpt,
             'responseHeaders', a.response_headers::json, 'nextAttemptAt', a.next_attempt_at)
           ORDER BY a.attempt, a.id), '[]')
-   FROM delivery_attempts a WHERE a.delivery_id = d.id) AS attempt_log`;
+   -- COLLATE "default": delivery_id has the database's collation, d.id is "C"; compared under no
+   -- collation (the two conflict), the equality could not use delivery_attempts_delivery, which
+   -- has the column's, and each row's log was a sequential scan of every attempt.
+   FROM delivery_attempts a WHERE a.delivery_id = d.id COLLATE "default") AS attempt_log`;
 
 const GET = /* sql */ `SELECT ${VIEW_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id = $1`;
 
@@ -28,7 +31,7 @@ const PENDING_COUNT = /* sql */ `
 SELECT count(*) AS n FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled
 WHERE d.status = 'pending'`;
 
-// For /metrics at scrape time: answered from the pending-only deliveries_due index.
+// For /metrics at scrape time: answered from a pending-only index (deliveries_lead_order: its subscription_id first).
 const QUEUE = /* sql */ `
 SELECT subscription_id, count(*) AS n, min(created_at) AS oldest FROM deliveries
 WHERE status = 'pending' GROUP BY subscription_id ORDER BY subscription_id`;

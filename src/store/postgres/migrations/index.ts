@@ -10,6 +10,7 @@ import { m0002_dashboard } from './0002_dashboard.js';
 import { m0003_filters } from './0003_filters.js';
 import { m0004_delivery_log } from './0004_delivery_log.js';
 import { m0005_dashboard_indexes } from './0005_dashboard_indexes.js';
+import { m0006_delivery_cost } from './0006_delivery_cost.js';
 
 export interface PgMigration {
   version: number;
@@ -17,4 +18,4 @@ export interface PgMigration {
   sql: string;
 }
 
-export const pgMigrations: readonly PgMigration[] = [m0001_initial, m0002_dashboard, m0003_filters, m0004_delivery_log, m0005_dashboard_indexes];
+export const pgMigrations: readonly PgMigration[] = [m0001_initial, m0002_dashboard, m0003_filters, m0004_delivery_log, m0005_dashboard_indexes, m0006_delivery_cost];
