@@ -62,7 +62,7 @@ export const delivery: Scenario = {
           // checkpointer included); raw: the benchmark's main thread.
           cpuUsPerWebhook: {
             relayProcess: round(relay.relayCpuUs),
-            // Of it, the event loop's: the store's work, signing, bookkeeping (the requests go out from a thread of their own).
+            // Of it, the event loop's (the rest: SQLite's checkpointer thread, V8's GC threads).
             relayMainThread: round(relay.relayMainThreadCpuUs),
             raw: roundOrNull(raw.cpuUsPerPost),
             rawDispatch: roundOrNull(dispatch.cpuUsPerPost),

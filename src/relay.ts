@@ -13,7 +13,7 @@ import { PollLoop } from './sync/scheduler.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { RetentionPruner, type PruneResult } from './delivery/retention.js';
 import { generateSecret } from './delivery/sign.js';
-import { ThreadSender, type AttemptSender } from './delivery/send-thread.js';
+import { createDeliveryAgent } from './delivery/target-safety.js';
 import { settingsOf, vendorEntry, VendorHttp } from './vendors/index.js';
 import { RequestBudget } from './vendors/budget.js';
 import { createApi } from './api/app.js';
@@ -52,12 +52,6 @@ export interface RelayOptions {
   replicaId?: string;
   /** Retention pruner timing (defaults: first run 30 s after start, then hourly). */
   retention?: { firstRunAfterMs?: number; intervalMs?: number };
-  /**
-   * Makes the attempts' HTTP requests; by default a thread of the relay's own (send-thread.ts),
-   * closed when the relay stops. One given here is left open: the test harness lends one thread to
-   * all the relays of a test file (starting a thread under tsx costs ~0.5 s).
-   */
-  sender?: AttemptSender;
 }
 
 export interface RunningRelay {
@@ -144,12 +138,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
     pollsHere: (id) => ownership.fenceOf(id) !== null,
   });
 
-  const sender =
-    opts.sender ??
-    new ThreadSender({
-      allowPrivate: config.delivery.allowPrivateTargets,
-      onThreadError: (err) => logger.error({ err }, 'the delivery thread failed; its attempts in flight are retried'),
-    });
+  const agent = createDeliveryAgent({ allowPrivate: config.delivery.allowPrivateTargets });
   const worker = new DeliveryWorker(
     {
       timeoutMs: config.delivery.timeout,
@@ -163,7 +152,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
         autoDisableAfterText: formatDuration(config.delivery.autoDisableAfter),
       },
     },
-    { store, clock, logger: logger.child({ component: 'delivery' }), sender, userAgent: `leadrelay/${VERSION}`, metrics },
+    { store, clock, logger: logger.child({ component: 'delivery' }), dispatcher: agent, userAgent: `leadrelay/${VERSION}`, metrics },
   );
 
   const pruner = new RetentionPruner(
@@ -354,7 +343,7 @@ export async function startRelay(config: Config, opts: RelayOptions): Promise<Ru
           clearTimeout(cut);
         }
         await Promise.all(https.map((h) => h.close()));
-        if (sender !== opts.sender) await sender.close();
+        await agent.close();
         await store.close();
         logger.info('leadrelay stopped');
       })();

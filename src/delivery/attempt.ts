@@ -10,7 +10,7 @@ import type { DeliveryDeps, DeliveryOptions } from './options.js';
 import { shapePayload } from './payload.js';
 import type { AttemptRecorder } from './recorder.js';
 import { nextRetryDelay } from './schedule.js';
-import { prepareTarget, type SendResult, type Shutdown, type Target } from './send.js';
+import { prepareTarget, sendTo, type SendResult, type Shutdown, type Target } from './send.js';
 import { signatureHeader } from './sign.js';
 import { isHealthy } from './subscriptions.js';
 
@@ -106,10 +106,11 @@ export async function runAttempt(ctx: AttemptContext, sub: Subscription, deliver
   const { store, clock, logger } = ctx.deps;
   const startedAt = clock.now();
   const { target, body, headers } = prepare(sub, delivery, startedAt, ctx.deps.userAgent);
-  const result = await ctx.deps.sender.send(target, {
+  const result = await sendTo(target, {
     body,
     headers,
     timeoutMs: ctx.opts.timeoutMs,
+    dispatcher: ctx.deps.dispatcher,
     shutdown: ctx.shutdown,
     redactor: subscriptionRedactor(sub),
   });

@@ -1,8 +1,8 @@
 // What the delivery worker is given: its limits, its collaborators, and its instrumentation hook.
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import type { AttemptRecord, HealthPolicy, Store } from '../store/index.js';
 import type { Clock } from '../util/time.js';
-import type { AttemptSender } from './send-thread.js';
 
 export interface DeliveryOptions {
   timeoutMs: number;
@@ -19,8 +19,7 @@ export interface DeliveryDeps {
   store: Store;
   clock: Clock;
   logger: Logger;
-  /** Makes the attempts' HTTP requests (send-thread.ts: on a thread of its own in the relay). */
-  sender: AttemptSender;
+  dispatcher: Dispatcher;
   userAgent: string;
   random?: () => number;
   /** Told about every recorded attempt (src/metrics.ts). */

@@ -123,22 +123,15 @@ export async function sendWebhook(input: SendInput): Promise<SendResult> {
   return sendTo(prepareTarget(input.url, input.headers), { ...input, headers: {} });
 }
 
-/** The result of an attempt that cannot go out at all (its target is refused, or the relay is stopping), else null. */
-export function notSent(target: Target, shutdown?: Shutdown): SendResult | null {
-  if (target.refused !== null) {
-    return { statusCode: null, error: target.refused, responseExcerpt: null, responseHeaders: null, durationMs: 0, retryAfterHeader: null };
-  }
-  if (shutdown?.aborted) {
-    return { statusCode: null, error: 'aborted: relay shutting down', responseExcerpt: null, responseHeaders: null, durationMs: 0, retryAfterHeader: null };
-  }
-  return null;
-}
-
 /** One attempt to a prepared target; `input.headers` come on top of the target's own. */
 export function sendTo(target: Target, input: Omit<SendInput, 'url'>): Promise<SendResult> {
   const started = performance.now();
-  const early = notSent(target, input.shutdown);
-  if (early) return Promise.resolve(early);
+  if (target.refused !== null) {
+    return Promise.resolve({ statusCode: null, error: target.refused, responseExcerpt: null, responseHeaders: null, durationMs: 0, retryAfterHeader: null });
+  }
+  if (input.shutdown?.aborted) {
+    return Promise.resolve({ statusCode: null, error: 'aborted: relay shutting down', responseExcerpt: null, responseHeaders: null, durationMs: 0, retryAfterHeader: null });
+  }
   const headers = hasKeys(target.headers) ? { ...target.headers, ...input.headers } : input.headers;
   return new Promise<SendResult>((resolve) => {
     const attempt = new Attempt(input, started, resolve);

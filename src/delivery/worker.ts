@@ -187,10 +187,6 @@ export class DeliveryWorker implements AttemptContext {
       this.fanOutDue = true;
       this.woken = true;
     }
-    // The first attempts wait for the sender's thread to start, not in its queue: their times
-    // (startedAt, durationMs) are the request's own.
-    const starting = result.claimed.length > 0 ? this.deps.sender.ready() : null;
-    if (starting) await starting;
     const subs = new Map(wanted.map((w) => [w.sub.id, w.sub]));
     const perSub = new Map<string, number>();
     for (const d of result.claimed) {

@@ -35,10 +35,7 @@ export class Redactor {
   private readonly grams = new Set<string>();
   private readonly hasSpace: boolean;
 
-  constructor(
-    secrets: Iterable<string>,
-    private readonly opts: RedactorOptions = {},
-  ) {
+  constructor(secrets: Iterable<string>, opts: RedactorOptions = {}) {
     const minLength = opts.minLength ?? 4;
     // Longest first: the margin is the longest one's.
     this.secrets = [...new Set(secrets)].filter((s) => s.length >= minLength).sort((a, b) => b.length - a.length);
@@ -49,11 +46,6 @@ export class Redactor {
     if (n !== null) {
       for (const s of this.secrets) for (let i = 0; i + n <= s.length; i++) this.grams.add(s.slice(i, i + n));
     }
-  }
-
-  /** What makes this redactor, as plain data: `new Redactor(spec.secrets, spec.options)` is the same one (on another thread). */
-  spec(): { secrets: string[]; options: RedactorOptions } {
-    return { secrets: [...this.secrets], options: { ...this.opts } };
   }
 
   /** The text with every secret found in it replaced by [redacted]. */

@@ -18,7 +18,6 @@ import type { SimServerHandle, VendorSimulator } from '../../src/vendors/sim-com
 import { TestSubscriber } from './subscriber.js';
 import { waitFor } from './wait.js';
 import type { Clock } from '../../src/util/time.js';
-import { sharedSender } from './shared-sender.js';
 
 export const ADMIN_TOKEN = 'dashboard-admin-token-0123456789abcdef';
 export const READ_TOKEN = 'dashboard-read-token-0123456789abcdef';
@@ -94,7 +93,7 @@ export class FourVendorRelay {
 
   private async startRelay(): Promise<void> {
     const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void this.logs.push(line) } });
-    this.relay = await startRelay(this.config, { logger, clock: this.opts.clock, shutdownGraceMs: 2000, sender: sharedSender(this.config.delivery.allowPrivateTargets) });
+    this.relay = await startRelay(this.config, { logger, clock: this.opts.clock, shutdownGraceMs: 2000 });
   }
 
   /** Stops and starts the relay on the same port and database (a browser's cookie keeps pointing at it). */

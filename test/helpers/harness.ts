@@ -13,7 +13,6 @@ import type { SimServerHandle, VendorSimulator } from '../../src/vendors/sim-com
 import { TestSubscriber } from './subscriber.js';
 import { waitFor } from './wait.js';
 import type { Clock } from '../../src/util/time.js';
-import { sharedSender } from './shared-sender.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const APTEN_KEY = 'apten-test-key-secret-value';
@@ -135,13 +134,7 @@ export class Harness {
       level: this.opts.logLevel ? resolveLogLevel(this.config.server.logLevel, {}) : 'debug',
       destination: { write: (line: string) => void this.logs.push(line) },
     });
-    this.relay = await startRelay(this.config, {
-      logger,
-      clock: this.opts.clock,
-      shutdownGraceMs: 2000,
-      retention: this.opts.pruner,
-      sender: sharedSender(this.config.delivery.allowPrivateTargets),
-    });
+    this.relay = await startRelay(this.config, { logger, clock: this.opts.clock, shutdownGraceMs: 2000, retention: this.opts.pruner });
     await this.waitIdle();
   }
 
