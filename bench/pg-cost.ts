@@ -1,4 +1,4 @@
-// Scratch measurement for issue #13 item 10 (notes/pgcost.md): the `pg-delivery` run on PostgreSQL
+// A diagnostic for issue #13 item 10 (BENCHMARKS.md "PostgreSQL and replicas"): the `pg-delivery` run on PostgreSQL
 // with one relay only, several builds of the relay alternated round by round (BENCH_RELAY_MAIN per
 // variant), and per delivered webhook: relay and PostgreSQL CPU, statements, and the row updates of
 // the delivery tables (how many were HOT), from pg_stat_user_tables once the relay has stopped.

@@ -1,4 +1,4 @@
-// Scratch (notes/pgcost.md): the plans PostgreSQL picks for the delivery log's filters, the bulk
+// A diagnostic (BENCHMARKS.md "PostgreSQL and replicas"): the plans PostgreSQL picks for the delivery log's filters, the bulk
 // retry, the queue metrics, the per-minute figure and retention, on 200,000 deliveries (97%
 // succeeded, 2% failed, 1% pending) over 3 subscriptions, through the store's own calls; the plans
 // logged by auto_explain, printed as one line each (node-scan summary).
