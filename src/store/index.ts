@@ -35,3 +35,4 @@ export {
   planConfigSync,
 } from './subscription-model.js';
 export { LeaseLostError, isStorageError, storageErrorOf } from './errors.js';
+export { DELIVERY_STATUSES } from './delivery-status.js';

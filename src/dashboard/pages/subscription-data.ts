@@ -6,6 +6,7 @@ import type { RelayControl } from '../../api/control.js';
 import { presentUrl } from '../../api/present.js';
 import { EVENT_LOG_TYPES } from '../../api/routes/events.js';
 import type { DeliveryFilter, DeliveryStatus, DeliveryView, Subscription } from '../../store/index.js';
+import { DELIVERY_STATUSES } from '../../store/index.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -14,7 +15,7 @@ const DAY = 24 * HOUR;
 /** Deliveries per page of the log. */
 export const LOG_PAGE = 50;
 
-export const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
+export const STATUSES = DELIVERY_STATUSES;
 export const LOG_EVENT_TYPES: readonly string[] = EVENT_LOG_TYPES;
 
 /** The log's filter as the URL (and the forms) carry it: every value as typed. */

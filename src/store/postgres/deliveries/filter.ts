@@ -2,9 +2,8 @@
 // retry), as SQL: only the filters given are in the WHERE clause, so each combination is its own
 // named statement and is planned with the index that fits it (deliveries_by_status with a pending or
 // failed status, deliveries_by_subscription otherwise), as SQLite's filter.ts does.
-import type { DeliveryFilter, DeliveryStatus } from '../../types.js';
-
-const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
+import type { DeliveryFilter } from '../../types.js';
+import { deliveryStatusLiteral } from '../../delivery-status.js';
 
 /**
  * The WHERE clause over `d` (deliveries) and `e` (its event), parameters numbered from `first`
@@ -23,8 +22,7 @@ export function filterClause(subscriptionId: string, filter: DeliveryFilter, fir
   // migration 6), and only a known value lets the planner use it (a prepared statement's generic plan
   // cannot), or choose deliveries_by_subscription for 'succeeded'. One statement per status.
   if (filter.status !== undefined) {
-    if (!STATUSES.includes(filter.status)) throw new Error(`unknown delivery status ${JSON.stringify(filter.status)}`);
-    parts.push(`d.status = '${filter.status}'`);
+    parts.push(`d.status = ${deliveryStatusLiteral(filter.status)}`);
     key += `s${filter.status[0]}`;
   }
   if (filter.eventType !== undefined) add('e.type = ?', filter.eventType, 't');

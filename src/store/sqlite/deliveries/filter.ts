@@ -7,7 +7,8 @@
 // states (WHERE status <> 'succeeded', migration 17), and SQLite uses a partial index only when the
 // statement's WHERE carries the index's condition word for word (RARE_STATUS).
 import type { Db } from '../db.js';
-import type { DeliveryFilter, DeliveryStatus } from '../../types.js';
+import type { DeliveryFilter } from '../../types.js';
+import { deliveryStatusLiteral } from '../../delivery-status.js';
 
 type Statement = ReturnType<Db['prepare']>;
 
@@ -25,7 +26,7 @@ export function filterParams(filter: DeliveryFilter): { key: string; params: Rec
 export function filterSql(filter: DeliveryFilter): string {
   const parts = ['d.subscription_id = @subscriptionId'];
   if (filter.status !== undefined) {
-    parts.push(`d.status = ${statusLiteral(filter.status)}`);
+    parts.push(`d.status = ${deliveryStatusLiteral(filter.status)}`);
     if (filter.status !== 'succeeded') parts.push(RARE_STATUS);
   }
   if (filter.eventType !== undefined) parts.push('e.type = @eventType');
@@ -56,13 +57,6 @@ export class StatementsByFilter {
   }
 }
 
-const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
 
 /** deliveries_by_status's condition, as a statement must say it for SQLite to use the index. */
 export const RARE_STATUS = "d.status <> 'succeeded'";
-
-/** A status as an SQL literal: only the three known ones (the API validated it; this is the guard). */
-function statusLiteral(status: DeliveryStatus): string {
-  if (!STATUSES.includes(status)) throw new Error(`unknown delivery status ${JSON.stringify(status)}`);
-  return `'${status}'`;
-}
