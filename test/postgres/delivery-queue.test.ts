@@ -63,6 +63,20 @@ describe('PostgreSQL delivery queue', () => {
     expect(await leases()).toEqual([]);
   });
 
+  it('a REST hook removed by a 410 takes the lease rows of its other attempts in flight along', async () => {
+    await f.addSubscription({ id: 'hook', origin: 'hook' });
+    await f.appendEvents(eventsOfLeads(2, 'hook'));
+    await fanOutAll(f.deliveries);
+    const [gone, inFlight] = await claimFor(f.deliveries, 'hook', 2, T0);
+    const count = async () => (await f.sql(`SELECT count(*)::int AS n FROM delivery_leases WHERE subscription_id = 'hook'`)).rows[0] as { n: number };
+    expect(await count()).toEqual({ n: 2 });
+    const r = await record(f.deliveries, [outcome(gone!, 'failed', T0 + 1, { statusCode: 410, disableSubscription: 'endpoint returned 410 Gone' })], T0 + 1);
+    expect(r.recorded).toEqual([true]);
+    expect(await f.subscription('hook')).toBeUndefined();
+    expect(await f.deliveries.get(inFlight!.id)).toBeUndefined();
+    expect(await count()).toEqual({ n: 0 });
+  });
+
   it('runs a turn again when PostgreSQL breaks a deadlock by aborting it', async () => {
     const c = await oneClaimed({ id: 'hook', origin: 'hook' });
     // Another session locks the subscription, then (below) the delivery the turn has locked: a cycle.

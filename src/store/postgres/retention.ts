@@ -7,8 +7,7 @@ export function createPgRetentionOps(pool: pg.Pool): RetentionOps {
   return {
     async deleteFinishedDeliveries(cutoffMs, limit) {
       // status <> 'pending' is the partial index deliveries_completed's condition. With them, lease
-      // rows expired before the cutoff (migration 6: left by a claim whose outcome never came, or by
-      // a REST hook removed by a 410 while attempts were in flight).
+      // rows expired before the cutoff (migration 6: left by a claim whose outcome never came).
       const { rows } = await pool.query<{ n: number }>(
         `WITH gone AS (
            DELETE FROM deliveries WHERE id IN (

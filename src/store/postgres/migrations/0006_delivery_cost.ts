@@ -9,9 +9,9 @@
 // counts a subscription's live leases in this small table however long the backlog.
 // deliveries.locked_until stays what decides whether a row is leased (claims, retry-now); the table
 // is only what the counts read, so a row left in it misleads nothing once its locked_until has
-// passed, and retention sweeps those. Rows are left by a claim whose outcome never came (its lease
-// expires; a new claim of the delivery replaces the row) and by a REST hook removed by a 410 with
-// attempts in flight; deleting a subscription through the API or the config deletes its rows.
+// passed, and retention sweeps those: rows left by a claim whose outcome never came (its lease
+// expires; a new claim of the delivery replaces the row). A subscription's rows go with it, however
+// it is deleted (the trigger below).
 //
 // Dropped, with what serves their queries now:
 // - deliveries_subscription_status (subscription_id, status, created_at): deliveries_by_status
@@ -59,6 +59,16 @@ CREATE TABLE delivery_leases (
   locked_until BIGINT NOT NULL,
   PRIMARY KEY (subscription_id, delivery_id)
 );
+-- A subscription's lease rows go with it, however it is deleted (the API, the config, a REST hook
+-- removed by a 410): its deliveries cascade, and this keeps their leases from outliving them. A
+-- trigger on the rare delete, not a foreign key that every claim's insert would have to check.
+CREATE FUNCTION delivery_leases_of_deleted_subscription() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM delivery_leases WHERE subscription_id = OLD.id;
+  RETURN OLD;
+END $$;
+CREATE TRIGGER subscriptions_delete_leases AFTER DELETE ON subscriptions
+  FOR EACH ROW EXECUTE FUNCTION delivery_leases_of_deleted_subscription();
 -- The leases in flight as it runs (later claims of replicas not upgraded yet are not: see above).
 INSERT INTO delivery_leases (subscription_id, delivery_id, locked_until)
 SELECT subscription_id, id, locked_until FROM deliveries WHERE locked_until IS NOT NULL AND status = 'pending';

@@ -59,14 +59,9 @@ export function createPgSubscriptionOps(pool: pg.Pool): SubscriptionOps {
     },
 
     async delete(id) {
-      // Its deliveries go with it (ON DELETE CASCADE), and so do the lease rows of those in flight.
-      const { rows } = await pool.query<{ n: number }>(
-        `WITH s AS (DELETE FROM subscriptions WHERE id = $1 RETURNING id),
-         l AS (DELETE FROM delivery_leases WHERE subscription_id IN (SELECT id FROM s))
-         SELECT count(*)::int AS n FROM s`,
-        [id],
-      );
-      return rows[0]!.n > 0;
+      // Its deliveries go with it (ON DELETE CASCADE), and its lease rows (migration 6's trigger).
+      const r = await pool.query('DELETE FROM subscriptions WHERE id = $1', [id]);
+      return (r.rowCount ?? 0) > 0;
     },
 
     async syncFromConfig(wanted, generateSecret, now, graceMs) {
@@ -82,13 +77,7 @@ export function createPgSubscriptionOps(pool: pg.Pool): SubscriptionOps {
         const plan = planConfigSync(rows.map(fromRow), wanted, generateSecret, now, graceMs);
         if (plan.inserts.length > 0) await c.query(INSERT_ROWS, [JSON.stringify(plan.inserts.map(toRow))]);
         if (plan.updates.length > 0) await c.query(UPDATE_ROWS, [JSON.stringify(plan.updates.map(toRow))]);
-        if (plan.deletes.length > 0) {
-          await c.query(
-            `WITH s AS (DELETE FROM subscriptions WHERE id = ANY($1::text[]) RETURNING id)
-             DELETE FROM delivery_leases WHERE subscription_id IN (SELECT id FROM s)`,
-            [plan.deletes],
-          );
-        }
+        if (plan.deletes.length > 0) await c.query('DELETE FROM subscriptions WHERE id = ANY($1::text[])', [plan.deletes]);
         return { secretsCutShort: plan.secretsCutShort };
       });
     },
